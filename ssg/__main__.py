@@ -1,0 +1,5 @@
+"""Run ssg as `python -m ssg`."""
+
+from ssg.cli import main
+
+main()

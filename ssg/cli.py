@@ -1,0 +1,111 @@
+"""The `ssg` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ssg import __version__
+from ssg.build import build
+from ssg.config import load_config
+from ssg.errors import BuildErrors, SsgError
+
+log = logging.getLogger("ssg")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = {"WARNING": "warning: ", "ERROR": "error: "}.get(record.levelname, "")
+        return prefix + record.getMessage()
+
+
+def setup_logging(*, quiet: bool, verbose: bool) -> None:
+    """Send ssg's messages to stderr, one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+    log.propagate = False
+
+
+class TerminalProgress:
+    """A progress line on stderr for builds that take over a second (terminals only)."""
+
+    def __init__(self, *, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled or time.perf_counter() - self.start < 1.0:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(f"\r{what:<20} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}",
+                   nl=False, err=True)
+        self.shown = True
+
+    def finish(self) -> None:
+        """Clear the progress line."""
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
+
+
+def report_error(exc: SsgError, *, verbose: bool) -> None:
+    """Print an error: one line per problem, the traceback only with --verbose."""
+    errors = exc.errors if isinstance(exc, BuildErrors) else [exc]
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc)
+    if len(errors) > 1:
+        click.echo(f"{len(errors)} errors; the previous output is unchanged.", err=True)
+    else:
+        click.echo("The previous output is unchanged.", err=True)
+
+
+site_argument = click.argument(
+    "site_dir", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="ssg")
+def main() -> None:
+    """ssg: build static sites from Markdown, and preview them live while you write."""
+
+
+@main.command("build")
+@site_argument
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: SITE_DIR/output).")
+@click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--base-url", help="Override base_url from ssg.toml.")
+@click.option("--strict", is_flag=True, help="Treat links to missing pages as errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Print step timings and tracebacks.")
+def build_command(site_dir: Path, output: Path | None, drafts: bool, base_url: str | None,
+                  strict: bool, quiet: bool, verbose: bool) -> None:
+    """Build the site in SITE_DIR (default: the current folder)."""
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    setup_logging(quiet=quiet, verbose=verbose)
+    progress = TerminalProgress(enabled=not quiet)
+    try:
+        config = load_config(site_dir, output_dir=output, base_url=base_url)
+        result = build(config, drafts=drafts, strict=strict, progress=progress)
+    except SsgError as exc:
+        progress.finish()
+        report_error(exc, verbose=verbose)
+        sys.exit(1)
+    progress.finish()
+    for step, seconds in result.timings.items():
+        log.debug("  %-14s %7.3f s", step, seconds)
+    log.info("Built %s pages (%s files) in %.2f s", f"{result.pages:,}", f"{result.files:,}",
+             result.seconds)

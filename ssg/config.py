@@ -1,0 +1,276 @@
+"""Load `ssg.toml` into one typed, validated Config."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from ssg.errors import ConfigError, SsgError, raise_all
+from ssg.utils import is_unsafe_segment
+
+log = logging.getLogger("ssg")
+
+CONFIG_FILE = "ssg.toml"
+
+#: Python-Markdown extensions on by default; `[markdown] extensions = {name = false}` turns one off.
+DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "tables", "fenced_code", "footnotes", "attr_list", "def_list",
+    "abbr", "admonition", "toc", "codehilite",
+)
+#: Built-in extensions that can be turned on as well.
+OPTIONAL_EXTENSIONS: tuple[str, ...] = (
+    "smarty", "sane_lists", "md_in_html", "nl2br", "wikilinks", "legacy_attrs", "legacy_em",
+)
+PERMALINK_TOKENS = (":year", ":month", ":day", ":slug", ":section")
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class MarkdownConfig:
+    """How Markdown is turned into HTML."""
+
+    #: Python-Markdown extensions in use, in a fixed order.
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    #: Pygments style for code in the light scheme.
+    highlight_style: str = "default"
+    #: Pygments style for code in the dark scheme.
+    highlight_style_dark: str = "monokai"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build needs to know about a site, from ssg.toml and the command line."""
+
+    #: The site folder (holds ssg.toml, content/, templates/, static/, themes/).
+    site_dir: Path
+    #: Where the finished site goes.
+    output_dir: Path
+    #: The theme's folder (holds templates/ and static/).
+    theme_dir: Path
+    #: Site title, shown by themes and in feeds.
+    title: str = "My Site"
+    #: One-line description for feeds and meta tags.
+    description: str = ""
+    #: Absolute URL of the site, with any path prefix: `https://example.org/docs/`.
+    base_url: str = "/"
+    #: Language code for `<html lang>` and feeds.
+    language: str = "en"
+    #: Default author of every page.
+    author: str = ""
+    #: Theme name: a folder under themes/ (the site's or ssg's own).
+    theme: str = "default"
+    #: Items per list page.
+    paginate: int = 10
+    #: Front matter keys that group pages into terms (`/tags/python/`).
+    taxonomies: tuple[str, ...] = ("tags", "categories")
+    #: URL patterns per section, e.g. `{"posts": "/:year/:month/:slug/"}`.
+    permalinks: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    #: Markdown options.
+    markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
+    #: Glob patterns (relative to content/) of files to leave out.
+    exclude: tuple[str, ...] = ()
+    #: Number of entries in each Atom feed.
+    feed_limit: int = 20
+    #: Free-form values for themes and templates.
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def content_dir(self) -> Path:
+        """The folder of Markdown sources."""
+        return self.site_dir / "content"
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always with leading and trailing slash: `/docs/`."""
+        path = urlsplit(self.base_url).path.strip("/")
+        return f"/{path}/" if path else "/"
+
+    @property
+    def origin(self) -> str:
+        """Scheme and host of base_url (`https://example.org`), or `http://localhost`."""
+        parts = urlsplit(self.base_url)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}"
+        return "http://localhost"
+
+
+_SCHEMA: dict[str, type | tuple[type, ...]] = {
+    "title": str, "description": str, "base_url": str, "language": str, "author": str,
+    "theme": str, "paginate": int, "taxonomies": list, "permalinks": dict, "markdown": dict,
+    "exclude": list, "feed_limit": int, "extra": dict,
+}
+_MARKDOWN_KEYS = ("extensions", "highlight_style", "highlight_style_dark")
+
+
+def _unknown_key(key: str, known: tuple[str, ...] | list[str], where: str) -> None:
+    hint = difflib.get_close_matches(key, known, n=1)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    log.warning("%s: unknown key '%s'%s", where, key, suggestion)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into a ConfigError with the line."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", path=path) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = _toml_error_position(exc)
+        raise ConfigError(f"invalid TOML: {message}", path=path, line=line) from exc
+
+
+def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
+    match = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+    if match is None:
+        return None, str(exc)
+    return int(match.group(1)), str(exc)[: match.start()].strip()
+
+
+def find_theme(site_dir: Path, name: str) -> Path | None:
+    """A theme folder by name: the site's themes/, then ssg's own (installed or checkout)."""
+    package = Path(__file__).resolve().parent
+    for root in (site_dir / "themes", package / "themes", package.parent / "themes"):
+        candidate = root / name
+        if (candidate / "templates").is_dir():
+            return candidate
+    return None
+
+
+def load_config(
+    site_dir: Path,
+    *,
+    output_dir: Path | None = None,
+    base_url: str | None = None,
+) -> Config:
+    """Read SITE_DIR/ssg.toml (optional), check every value and report all problems at once."""
+    site_dir = site_dir.resolve()
+    if not site_dir.is_dir():
+        raise ConfigError("site folder does not exist", path=site_dir)
+    path = site_dir / CONFIG_FILE
+    raw = read_toml(path) if path.is_file() else {}
+    if base_url is not None:
+        raw["base_url"] = base_url
+    errors: list[SsgError] = []
+
+    def bad(message: str) -> None:
+        errors.append(ConfigError(message, path=CONFIG_FILE))
+
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        expected = _SCHEMA.get(key)
+        if expected is None:
+            _unknown_key(key, list(_SCHEMA), CONFIG_FILE)
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            names = expected.__name__ if isinstance(expected, type) else expected
+            bad(f"'{key}' must be a {_TYPE_WORDS.get(str(names), names)}, not {value!r}")
+        else:
+            values[key] = value
+
+    if "base_url" in values:
+        url = values["base_url"]
+        parts = urlsplit(url)
+        if not (url.startswith("/") or (parts.scheme in ("http", "https") and parts.netloc)):
+            bad(f"'base_url' must be an http(s) URL or a path starting with '/', not {url!r}")
+        elif not url.endswith("/"):
+            values["base_url"] = url + "/"
+    for key in ("paginate", "feed_limit"):
+        if key in values and values[key] < 1:
+            bad(f"'{key}' must be at least 1, not {values[key]}")
+    for key in ("taxonomies", "exclude"):
+        if key in values:
+            items = values[key]
+            if not all(isinstance(item, str) and item for item in items):
+                bad(f"'{key}' must be a list of non-empty strings")
+            else:
+                values[key] = tuple(items)
+    if "taxonomies" in values:
+        for name in values["taxonomies"]:
+            if is_unsafe_segment(name) or "/" in name:
+                bad(f"taxonomy name {name!r} cannot be a URL segment")
+    if "permalinks" in values:
+        values["permalinks"] = _check_permalinks(values["permalinks"], bad)
+    if "markdown" in values:
+        values["markdown"] = _markdown_config(values["markdown"], bad)
+    if "extra" in values:
+        values["extra"] = MappingProxyType(values["extra"])
+
+    theme = values.get("theme", "default")
+    theme_dir = find_theme(site_dir, theme)
+    if theme_dir is None:
+        bad(f"theme '{theme}' not found (looked in themes/{theme}/templates and ssg's own themes)")
+    raise_all(errors)
+    assert theme_dir is not None
+    return Config(
+        site_dir=site_dir,
+        output_dir=(output_dir or site_dir / "output").resolve(),
+        theme_dir=theme_dir,
+        **values,
+    )
+
+
+_TYPE_WORDS = {"str": "string", "int": "whole number", "list": "list", "dict": "table"}
+
+
+def _check_permalinks(table: dict[str, Any], bad: Any) -> Mapping[str, str]:
+    for section, pattern in table.items():
+        if not isinstance(pattern, str) or not pattern.startswith("/"):
+            bad(f"permalinks.{section} must be a string starting with '/'")
+        elif is_unsafe_segment(pattern.strip("/")):
+            bad(f"permalinks.{section} must not contain '..', '.', backslashes or NUL")
+        else:
+            for token in re.findall(r":[a-z]+", pattern):
+                if token not in PERMALINK_TOKENS:
+                    bad(f"permalinks.{section}: unknown token '{token}' "
+                        f"(known: {', '.join(PERMALINK_TOKENS)})")
+    return MappingProxyType(dict(table))
+
+
+def _markdown_config(table: dict[str, Any], bad: Any) -> MarkdownConfig:
+    for key in table:
+        if key not in _MARKDOWN_KEYS:
+            _unknown_key(key, _MARKDOWN_KEYS, f"{CONFIG_FILE} [markdown]")
+    enabled = dict.fromkeys(DEFAULT_EXTENSIONS, True)
+    switches = table.get("extensions", {})
+    if not isinstance(switches, dict):
+        bad("markdown.extensions must be a table of name = true/false")
+        switches = {}
+    known = DEFAULT_EXTENSIONS + OPTIONAL_EXTENSIONS
+    for name, on in switches.items():
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            bad(f"markdown.extensions: unknown extension '{name}'"
+                + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        elif not isinstance(on, bool):
+            bad(f"markdown.extensions.{name} must be true or false")
+        else:
+            enabled[name] = on
+    styles = {}
+    for key in ("highlight_style", "highlight_style_dark"):
+        if key in table:
+            style = table[key]
+            if not isinstance(style, str) or not _style_exists(style):
+                bad(f"markdown.{key}: unknown Pygments style {style!r}")
+            else:
+                styles[key] = style
+    return MarkdownConfig(
+        extensions=tuple(name for name in known if enabled.get(name)), **styles
+    )
+
+
+def _style_exists(name: str) -> bool:
+    from pygments.styles import get_all_styles
+
+    return name in set(get_all_styles())

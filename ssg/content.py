@@ -1,0 +1,354 @@
+"""Discover source files and parse them into documents: front matter plus Markdown body."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+import tomllib
+import yaml
+
+from ssg.config import Config
+from ssg.errors import ContentError, SsgError, raise_all
+from ssg.utils import to_datetime
+
+log = logging.getLogger("ssg")
+
+try:  # the C loader is ten times faster; fall back where libyaml is missing
+    _YamlLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _YamlLoader = yaml.SafeLoader
+
+SECTION_FILE = "_index.md"
+BUNDLE_FILE = "index.md"
+MORE_MARKER = "<!-- more -->"
+_IGNORED_NAME = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|^#.*#$)")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file under content/: where it is on disk and where it sits in the site."""
+
+    #: Absolute path on disk.
+    src_path: Path
+    #: Path relative to content/, POSIX style: `posts/hello.md`.
+    rel: PurePosixPath
+
+    @property
+    def display(self) -> str:
+        """How messages name the file: `content/posts/hello.md`."""
+        return f"content/{self.rel}"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Every input under content/, sorted, classified by what the build does with it."""
+
+    #: Markdown pages (including page bundles' index.md).
+    pages: tuple[SourceFile, ...]
+    #: Section front files (`_index.md`), the home page's among them.
+    section_files: tuple[SourceFile, ...]
+    #: Every section folder, relative to content/ ("" is the home page).
+    section_dirs: tuple[str, ...]
+    #: Non-Markdown files, copied beside their page or section.
+    assets: tuple[SourceFile, ...]
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The checked front matter of one page or section."""
+
+    title: str | None = None
+    date: datetime | None = None
+    updated: datetime | None = None
+    draft: bool = False
+    slug: str | None = None
+    url: str | None = None
+    template: str | None = None
+    summary: str | None = None
+    weight: int = 0
+    aliases: tuple[str, ...] = ()
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed source: its front matter and its Markdown body."""
+
+    source: SourceFile
+    front: FrontMatter
+    #: Markdown text after the front matter.
+    body: str
+    #: File line number of the body's first line (for messages).
+    body_line: int
+
+
+def _ignored(name: str) -> bool:
+    return bool(_IGNORED_NAME.search(name))
+
+
+def discover(config: Config) -> Sources:
+    """Walk content/ and sort its files into pages, section files and assets."""
+    root = config.content_dir
+    if not root.is_dir():
+        raise ContentError("no content/ folder in the site", path=config.site_dir)
+    site_root = config.site_dir.resolve()
+    pages: list[SourceFile] = []
+    section_files: list[SourceFile] = []
+    section_dirs: list[str] = []
+    assets: list[SourceFile] = []
+    bundle_dirs: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(root).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not _ignored(d) and not _excluded(config, f"{rel_dir}/{d}".lstrip("/"))
+            and _safe_link(here / d, site_root)
+        )
+        in_bundle = any(rel_dir == b or rel_dir.startswith(b + "/") for b in bundle_dirs)
+        if BUNDLE_FILE in filenames and not in_bundle:
+            bundle_dirs.append(rel_dir)
+            in_bundle = True
+        elif not in_bundle:
+            section_dirs.append(rel_dir)
+        for name in sorted(filenames):
+            rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
+            path = here / name
+            if _ignored(name) or _excluded(config, rel.as_posix()):
+                continue
+            if not _safe_link(path, site_root):
+                continue
+            source = SourceFile(path, rel)
+            if name == SECTION_FILE and not in_bundle:
+                section_files.append(source)
+            elif name == BUNDLE_FILE and in_bundle and rel_dir in bundle_dirs:
+                pages.append(source)
+            elif name.endswith(".md") and not in_bundle:
+                pages.append(source)
+            else:
+                assets.append(source)
+    return Sources(
+        pages=tuple(sorted(pages, key=lambda s: s.rel)),
+        section_files=tuple(sorted(section_files, key=lambda s: s.rel)),
+        section_dirs=tuple(sorted(section_dirs)),
+        assets=tuple(sorted(assets, key=lambda s: s.rel)),
+    )
+
+
+def _walk_error(exc: OSError) -> None:
+    raise ContentError(f"cannot read folder: {exc.strerror}", path=exc.filename)
+
+
+def _excluded(config: Config, rel: str) -> bool:
+    return any(fnmatch.fnmatchcase(rel, pattern) for pattern in config.exclude)
+
+
+def _safe_link(path: Path, site_root: Path) -> bool:
+    """Symlinks are followed only when they stay inside the site folder."""
+    if not path.is_symlink():
+        return True
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        log.warning("%s: broken or looping symlink, skipped", path)
+        return False
+    if not target.is_relative_to(site_root):
+        log.warning("%s: symlink points outside the site (%s), skipped", path, target)
+        return False
+    return True
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+def read_text(source: SourceFile) -> str:
+    """Read a source as UTF-8 (a BOM is dropped, CRLF becomes LF)."""
+    try:
+        data = source.src_path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read: {exc.strerror}", path=source.display) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            path=source.display, line=line,
+        ) from exc
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
+    """Split text into (format, front matter, body, body's first line); format is '' if none."""
+    for fence, kind in (("---", "yaml"), ("+++", "toml")):
+        if text == fence or text.startswith(fence + "\n"):
+            end = re.search(rf"^{re.escape(fence)}[ \t]*$", text[4:], re.MULTILINE)
+            if end is None:
+                raise ContentError(
+                    f"front matter opened with '{fence}' is never closed", path=display, line=1
+                )
+            front = text[4 : 4 + end.start()]
+            rest = text[4 + end.end() :]
+            body_line = 2 + front.count("\n") + 1
+            if rest.startswith("\n"):
+                rest = rest[1:]
+            return kind, front, rest, body_line
+    return "", "", text, 1
+
+
+def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
+    """Parse a YAML or TOML block; errors carry the file's own line number."""
+    if not text.strip():
+        return {}
+    if kind == "toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            match = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+            line = int(match.group(1)) + 1 if match else 1
+            message = str(exc)[: match.start()].strip() if match else str(exc)
+            raise ContentError(f"invalid TOML front matter: {message}", path=display,
+                               line=line) from exc
+    else:
+        try:
+            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ContentError(f"invalid YAML front matter: {problem}", path=display,
+                               line=line) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ContentError(
+            f"front matter must be a mapping of keys to values, not {type(data).__name__}",
+            path=display, line=2,
+        )
+    return data
+
+
+_FRONT_KEYS = ("title", "date", "updated", "draft", "slug", "url", "template", "summary",
+               "weight", "aliases", "extra")
+
+
+def check_front_matter(
+    data: dict[str, Any], taxonomies: tuple[str, ...], display: str, front_text: str
+) -> FrontMatter:
+    """Check the type of every key and build a FrontMatter; all problems are reported."""
+    errors: list[SsgError] = []
+    values: dict[str, Any] = {}
+    terms: dict[str, tuple[str, ...]] = {}
+
+    def bad(key: str, message: str) -> None:
+        errors.append(ContentError(message, path=display, line=_key_line(front_text, key)))
+
+    for key, value in data.items():
+        key = str(key)
+        if key in ("title", "slug", "url", "template", "summary"):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and key in (
+                "title", "slug"
+            ):
+                value = str(value)
+            if not isinstance(value, str):
+                bad(key, f"'{key}' must be text, not {_describe(value)}")
+            else:
+                values[key] = value
+        elif key in ("date", "updated"):
+            parsed = _to_date(value)
+            if parsed is None:
+                bad(key, f"'{key}' must be a date like 2024-05-01 or 2024-05-01T10:30:00Z, "
+                         f"not {value!r}")
+            else:
+                values[key] = parsed
+        elif key == "draft":
+            if not isinstance(value, bool):
+                bad(key, f"'draft' must be true or false, not {value!r}")
+            else:
+                values[key] = value
+        elif key == "weight":
+            if not isinstance(value, int) or isinstance(value, bool):
+                bad(key, f"'weight' must be a whole number, not {value!r}")
+            else:
+                values[key] = value
+        elif key == "aliases" or key in taxonomies:
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list) or not all(
+                isinstance(i, (str, int)) and not isinstance(i, bool) for i in items
+            ):
+                bad(key, f"'{key}' must be a list of text, not {_describe(value)}")
+            elif key == "aliases":
+                values[key] = tuple(str(i) for i in items)
+            else:
+                terms[key] = tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+        elif key == "extra":
+            if not isinstance(value, dict):
+                bad(key, f"'extra' must be a mapping, not {_describe(value)}")
+            else:
+                values[key] = MappingProxyType(value)
+        else:
+            import difflib
+
+            hint = difflib.get_close_matches(key, _FRONT_KEYS + taxonomies, n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            log.warning("%s:%s: unknown front matter key '%s'%s", display,
+                        _key_line(front_text, key), key, suggestion)
+    raise_all(errors)
+    return FrontMatter(terms=MappingProxyType(terms), **values)
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def _key_line(front_text: str, key: str) -> int:
+    match = re.search(rf"^\s*['\"]?{re.escape(key)}['\"]?\s*[:=]", front_text, re.MULTILINE)
+    if match is None:
+        return 2
+    return front_text.count("\n", 0, match.start()) + 2
+
+
+def _to_date(value: Any) -> datetime | None:
+    if isinstance(value, (date, datetime)):
+        return to_datetime(value)
+    if isinstance(value, str):
+        try:
+            return to_datetime(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return None
+    return None
+
+
+def parse(source: SourceFile, taxonomies: tuple[str, ...]) -> Document:
+    """Read one Markdown source and check its front matter."""
+    text = read_text(source)
+    kind, front_text, body, body_line = split_front_matter(text, source.display)
+    data = parse_front_matter(kind, front_text, source.display)
+    front = check_front_matter(data, taxonomies, source.display, front_text)
+    return Document(source=source, front=front, body=body, body_line=body_line)
+
+
+def parse_all(sources: Sources, config: Config) -> tuple[list[Document], list[Document]]:
+    """Parse every page and section file; every broken file is reported, not just the first."""
+    errors: list[SsgError] = []
+    parsed: list[list[Document]] = [[], []]
+    for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
+        for source in files:
+            try:
+                bucket.append(parse(source, config.taxonomies))
+            except SsgError as exc:
+                errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
+    raise_all(errors)
+    return parsed[0], parsed[1]

@@ -1,0 +1,58 @@
+"""The one exception hierarchy: every problem a user can cause is an SsgError."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class SsgError(Exception):
+    """A problem with the user's site, shown as one line naming where it is."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.path is None:
+            return self.message
+        if self.line is None:
+            return f"{self.path}: {self.message}"
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ConfigError(SsgError):
+    """ssg.toml or a command-line setting is wrong."""
+
+
+class ContentError(SsgError):
+    """A content file cannot be read, parsed or placed."""
+
+
+class TemplateError(SsgError):
+    """A template cannot be found, compiled or rendered."""
+
+
+class OutputError(SsgError):
+    """The output folder cannot be written."""
+
+
+class BuildErrors(SsgError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, errors: Iterable[SsgError]):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def raise_all(errors: list[SsgError]) -> None:
+    """Raise the errors found by a stage: the single one as is, several together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BuildErrors(errors)

@@ -1,0 +1,163 @@
+"""Markdown to HTML with Python-Markdown: extensions, highlighting, links between pages."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from ssg.config import MarkdownConfig
+from ssg.content import MORE_MARKER, Document
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
+_WORD = re.compile(r"\w+")
+WORDS_PER_MINUTE = 200
+
+
+@dataclass(frozen=True)
+class Content:
+    """The rendered body of a page or section."""
+
+    #: The body as HTML.
+    html: str
+    #: Summary as HTML: before `<!-- more -->`, else front matter `summary`, else 1st paragraph.
+    summary: str
+    #: Nested list of the headings as HTML, or "" with fewer than two headings.
+    toc: str
+    #: Words in the Markdown body.
+    word_count: int
+    #: Links to `.md` files that match no page: (line-less) targets as written.
+    missing_links: tuple[str, ...]
+
+
+def resolve_link(href: str, src_dir: str, links: Mapping[str, str], base_path: str
+                 ) -> tuple[str, bool]:
+    """Map a link written in src_dir to its final URL; the flag says it names a missing page."""
+    if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
+        return href, False
+    path, hash_mark, fragment = href.partition("#")
+    path, query_mark, query = path.partition("?")
+    tail = f"{query_mark}{query}{hash_mark}{fragment}"
+    if path.startswith("/"):
+        target = posixpath.normpath(path.lstrip("/")) if path.strip("/") else ""
+    else:
+        target = posixpath.normpath(posixpath.join(src_dir, path))
+    url = links.get(target)
+    if url is not None:
+        return url + tail, False
+    if path.endswith(".md"):
+        return href, True
+    if path.startswith("/") and base_path != "/" and not path.startswith(base_path):
+        return base_path + href.lstrip("/"), False
+    return href, False
+
+
+class _LinkResolver(Treeprocessor):
+    """Rewrites `a href` and `img src` that point at content files."""
+
+    def __init__(self, md: markdown.Markdown, links: Mapping[str, str], base_path: str):
+        super().__init__(md)
+        self.links = links
+        self.base_path = base_path
+        self.src_dir = ""
+        self.missing: list[str] = []
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            attr = "href" if element.tag == "a" else "src" if element.tag == "img" else None
+            if attr is None or attr not in element.attrib:
+                continue
+            url, missing = resolve_link(element.attrib[attr], self.src_dir, self.links,
+                                        self.base_path)
+            if missing:
+                self.missing.append(element.attrib[attr])
+            element.set(attr, url)
+
+
+class _LinkExtension(Extension):
+    def __init__(self, resolver_args: tuple[Mapping[str, str], str]):
+        super().__init__()
+        self.resolver_args = resolver_args
+        self.resolver: _LinkResolver | None = None
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
+        self.resolver = _LinkResolver(md, *self.resolver_args)
+        md.treeprocessors.register(self.resolver, "ssg_links", 1)
+
+
+def _extension_configs(config: MarkdownConfig) -> dict[str, dict[str, Any]]:
+    return {
+        "codehilite": {"css_class": "highlight", "guess_lang": False},
+        "toc": {"slugify": slugify_unicode},
+        "footnotes": {"UNIQUE_IDS": False},
+    }
+
+
+class MarkdownRenderer:
+    """One reusable Python-Markdown instance set up from the config (reset between pages)."""
+
+    def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str):
+        self._links = _LinkExtension((links, base_path))
+        configs = _extension_configs(config)
+        self._md = markdown.Markdown(
+            extensions=[*config.extensions, self._links],
+            extension_configs={k: v for k, v in configs.items() if k in config.extensions},
+            output_format="html",
+        )
+        self._has_toc = "toc" in config.extensions
+
+    def _convert(self, text: str, src_dir: str) -> str:
+        resolver = self._links.resolver
+        assert resolver is not None
+        resolver.src_dir = src_dir
+        self._md.reset()
+        return self._md.convert(text)
+
+    def render(self, doc: Document) -> Content:
+        """Render one document's body, summary and table of contents."""
+        resolver = self._links.resolver
+        assert resolver is not None
+        resolver.missing = []
+        src_dir = posixpath.dirname(doc.source.rel.as_posix())
+        html = self._convert(doc.body, src_dir)
+        toc = self._toc() if self._has_toc else ""
+        if MORE_MARKER in html:
+            summary = html.split(MORE_MARKER, 1)[0].strip()
+        elif doc.front.summary:
+            summary = self._convert(doc.front.summary, src_dir)
+        else:
+            match = _FIRST_PARAGRAPH.search(html)
+            summary = match.group(0) if match else ""
+        return Content(
+            html=html,
+            summary=summary,
+            toc=toc,
+            word_count=len(_WORD.findall(doc.body)),
+            missing_links=tuple(resolver.missing),
+        )
+
+    def _toc(self) -> str:
+        tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])
+        if _count_headings(tokens) < 2:
+            return ""
+        toc: str = getattr(self._md, "toc", "")
+        start, end = toc.find("<ul>"), toc.rfind("</ul>")
+        return toc[start : end + len("</ul>")] if start >= 0 else ""
+
+
+def _count_headings(tokens: list[dict[str, Any]]) -> int:
+    return sum(1 + _count_headings(t.get("children", [])) for t in tokens)
+
+
+def reading_time(word_count: int) -> int:
+    """Minutes to read so many words, at least one."""
+    return max(1, -(-word_count // WORDS_PER_MINUTE))

@@ -1,0 +1,327 @@
+"""Assemble the site model: every page's URL, sections, taxonomies, order and neighbours."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from ssg.config import Config
+from ssg.content import BUNDLE_FILE, SECTION_FILE, Document, SourceFile, Sources
+from ssg.errors import ContentError, SsgError, raise_all
+from ssg.utils import is_unsafe_segment, normalize_url_path, slugify
+
+_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page with its place in the site; its rendered body lives in `Content`."""
+
+    doc: Document
+    title: str
+    slug: str
+    #: Site path without base path: `/posts/hello/`.
+    path: str
+    #: The section folder the page belongs to ("" for the home section).
+    section: str
+    #: Site paths of redirect pages pointing here.
+    aliases: tuple[str, ...]
+
+    @property
+    def date(self) -> datetime | None:
+        """When the page was published."""
+        return self.doc.front.date
+
+    @property
+    def weight(self) -> int:
+        """Ordering weight (lower first) among pages of the same date."""
+        return self.doc.front.weight
+
+    @property
+    def src(self) -> str:
+        """Source path relative to content/, the page's identity."""
+        return self.doc.source.rel.as_posix()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A content folder: its own text (from `_index.md`) and the pages in listing order."""
+
+    #: Folder relative to content/ ("" for the home page).
+    key: str
+    title: str
+    path: str
+    doc: Document | None
+    #: Source paths (the pages' `src`) in listing order.
+    pages: tuple[str, ...]
+    #: Keys of the child sections, ordered by weight then title.
+    subsections: tuple[str, ...]
+    parent: str | None
+
+    @property
+    def weight(self) -> int:
+        """Ordering weight among sibling sections."""
+        return self.doc.front.weight if self.doc else 0
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a taxonomy (`python` in `tags`) and the pages that carry it."""
+
+    name: str
+    slug: str
+    path: str
+    pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A front matter key that groups pages (`tags`), with its terms sorted by name."""
+
+    name: str
+    path: str
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole site before rendering: every template can see every page."""
+
+    config: Config
+    #: Published pages by source path.
+    pages: Mapping[str, Page]
+    #: All published pages, newest first (the home page's and feed's order).
+    order: tuple[str, ...]
+    sections: Mapping[str, Section]
+    taxonomies: Mapping[str, Taxonomy]
+    #: Neighbours in each section's listing: src -> (previous src, next src).
+    neighbours: Mapping[str, tuple[str | None, str | None]]
+    #: Content-relative source path -> URL, for links written as `other.md`.
+    links: Mapping[str, str]
+    #: Non-Markdown files under content/ and the site path each is copied to.
+    assets: tuple[tuple[SourceFile, str], ...] = field(default=())
+
+    def url(self, path: str) -> str:
+        """Prefix a site path with the base path: `/posts/` -> `/docs/posts/`."""
+        return self.config.base_path + path.lstrip("/")
+
+    def permalink(self, path: str) -> str:
+        """The absolute URL of a site path."""
+        return self.config.origin + self.url(path)
+
+
+def listing_key(page: Page) -> tuple[Any, ...]:
+    """Newest first; undated pages after dated ones; then weight, then title."""
+    date = page.date
+    return (date is None, -date.timestamp() if date else 0.0, page.weight, page.title.lower(),
+            page.src)
+
+
+def default_title(doc: Document, fallback: str) -> str:
+    """The front matter title, else the first `# heading`, else the file name."""
+    if doc.front.title is not None:
+        return doc.front.title
+    match = _HEADING.search(doc.body)
+    if match:
+        return match.group(1).strip()
+    return fallback.replace("-", " ").replace("_", " ").strip().capitalize() or fallback
+
+
+def section_path(key: str) -> str:
+    """The site path of a section folder: `Blog/My Notes` -> `/blog/my-notes/`."""
+    if not key:
+        return "/"
+    return "/" + "/".join(slugify(part) or part for part in key.split("/")) + "/"
+
+
+def _page_path(doc: Document, slug: str, section: str, config: Config) -> str:
+    front = doc.front
+    where = doc.source.display
+    if front.url is not None:
+        url = front.url.strip()
+        if not url.startswith("/") or is_unsafe_segment(url.strip("/")) or "//" in url:
+            raise ContentError(
+                f"'url' must be a path starting with '/' without '..', '.', '//', backslashes "
+                f"or NUL, not {front.url!r}", path=where)
+        return normalize_url_path(url)
+    pattern = _permalink_pattern(config, section)
+    if pattern is None:
+        return section_path(section) + slug + "/"
+    if front.date is None and any(t in pattern for t in (":year", ":month", ":day")):
+        raise ContentError(f"permalink pattern {pattern!r} needs a 'date'", path=where)
+    date = front.date
+    values = {
+        ":year": f"{date.year:04d}" if date else "",
+        ":month": f"{date.month:02d}" if date else "",
+        ":day": f"{date.day:02d}" if date else "",
+        ":slug": slug,
+        ":section": section_path(section).strip("/"),
+    }
+    path = re.sub(r":[a-z]+", lambda m: values.get(m.group(0), m.group(0)), pattern)
+    return normalize_url_path(path)
+
+
+def _permalink_pattern(config: Config, section: str) -> str | None:
+    parts = section.split("/") if section else []
+    while parts:
+        pattern = config.permalinks.get("/".join(parts))
+        if pattern is not None:
+            return pattern
+        parts.pop()
+    return None
+
+
+def _make_page(doc: Document, config: Config) -> Page:
+    rel = doc.source.rel
+    bundle = rel.name == BUNDLE_FILE
+    folder = rel.parent.parent if bundle else rel.parent
+    section = "" if str(folder) == "." else folder.as_posix()
+    stem = rel.parent.name if bundle else rel.stem
+    where = doc.source.display
+    if doc.front.slug is not None:
+        slug = doc.front.slug.strip()
+        if not slug or "/" in slug or is_unsafe_segment(slug):
+            raise ContentError(f"'slug' must be one URL segment without '/', '..', backslashes "
+                               f"or NUL, not {doc.front.slug!r}", path=where)
+    else:
+        slug = slugify(stem)
+        if not slug:
+            raise ContentError("cannot make a URL from this file name; set 'slug'", path=where)
+    aliases = []
+    for alias in doc.front.aliases:
+        if is_unsafe_segment(alias.strip("/")) or "//" in alias.strip():
+            raise ContentError(f"alias {alias!r} must not contain '..', '.', '//', backslashes "
+                               f"or NUL", path=where)
+        aliases.append(normalize_url_path(alias))
+    return Page(
+        doc=doc,
+        title=default_title(doc, stem),
+        slug=slug,
+        path=_page_path(doc, slug, section, config),
+        section=section,
+        aliases=tuple(aliases),
+    )
+
+
+def assemble(sources: Sources, pages: list[Document], section_docs: list[Document],
+             config: Config, *, drafts: bool = False) -> Site:
+    """Place every page: URLs, sections in order, taxonomy terms, neighbours, link targets."""
+    errors: list[SsgError] = []
+    by_src: dict[str, Page] = {}
+    for doc in pages:
+        if doc.front.draft and not drafts:
+            continue
+        try:
+            page = _make_page(doc, config)
+        except SsgError as exc:
+            errors.append(exc)
+            continue
+        by_src[page.src] = page
+    raise_all(errors)
+
+    section_doc = {_folder(d.source.rel): d for d in section_docs}
+    keys = set(sources.section_dirs)
+    members: dict[str, list[Page]] = {key: [] for key in keys}
+    for page in by_src.values():
+        members.setdefault(page.section, []).append(page)
+    sections: dict[str, Section] = {}
+    neighbours: dict[str, tuple[str | None, str | None]] = {}
+    for key in sorted(members):
+        ordered = sorted(members[key], key=listing_key)
+        srcs = [p.src for p in ordered]
+        for i, src in enumerate(srcs):
+            neighbours[src] = (srcs[i - 1] if i else None, srcs[i + 1] if i + 1 < len(srcs) else None)
+        doc = section_doc.get(key)
+        name = key.rsplit("/", 1)[-1]
+        parent = None if key == "" else (key.rsplit("/", 1)[0] if "/" in key else "")
+        sections[key] = Section(
+            key=key,
+            title=default_title(doc, name) if doc else (name.replace("-", " ").capitalize()
+                                                        or config.title),
+            path=section_path(key),
+            doc=doc,
+            pages=tuple(srcs),
+            subsections=(),
+            parent=parent,
+        )
+    children: dict[str, list[Section]] = {}
+    for section in sections.values():
+        if section.parent is not None and section.parent in sections:
+            children.setdefault(section.parent, []).append(section)
+    sections = {
+        key: _with_subsections(s, children.get(key, [])) for key, s in sections.items()
+    }
+    if "" not in sections:
+        sections[""] = Section("", config.title, "/", None, (), (), None)
+
+    order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
+    taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
+    links: dict[str, str] = {src: config.base_path + p.path.lstrip("/") for src, p in by_src.items()}
+    for key, section in sections.items():
+        links[f"{key}/{SECTION_FILE}".lstrip("/")] = config.base_path + section.path.lstrip("/")
+    bundles = {_folder(d.source.rel): d.source.rel.as_posix()
+               for d in pages if d.source.rel.name == BUNDLE_FILE}
+    assets = []
+    for asset in sources.assets:
+        path = _asset_path(asset, bundles, by_src)
+        if path is not None:
+            assets.append((asset, path))
+            links[asset.rel.as_posix()] = config.base_path + path.lstrip("/")
+    return Site(
+        config=config,
+        pages=MappingProxyType(by_src),
+        order=order,
+        sections=MappingProxyType(sections),
+        taxonomies=MappingProxyType(taxonomies),
+        neighbours=MappingProxyType(neighbours),
+        links=MappingProxyType(links),
+        assets=tuple(assets),
+    )
+
+
+def _folder(rel: PurePosixPath) -> str:
+    folder = rel.parent.as_posix()
+    return "" if folder == "." else folder
+
+
+def _asset_path(asset: SourceFile, bundles: Mapping[str, str], pages: Mapping[str, Page]
+                ) -> str | None:
+    """Bundle files go beside their page (none for a left-out draft); others to the section."""
+    folder = _folder(asset.rel)
+    parts = folder.split("/") if folder else []
+    for depth in range(len(parts), 0, -1):
+        bundle = bundles.get("/".join(parts[:depth]))
+        if bundle is not None:
+            page = pages.get(bundle)
+            if page is None:
+                return None
+            inner = "".join(part + "/" for part in parts[depth:])
+            return page.path + inner + asset.rel.name
+    return section_path(folder) + asset.rel.name
+
+
+def _with_subsections(section: Section, children: list[Section]) -> Section:
+    ordered = sorted(children, key=lambda s: (s.weight, s.title.lower(), s.key))
+    return Section(section.key, section.title, section.path, section.doc, section.pages,
+                   tuple(c.key for c in ordered), section.parent)
+
+
+def _taxonomy(name: str, pages: Mapping[str, Page], order: tuple[str, ...]) -> Taxonomy:
+    grouped: dict[str, tuple[list[str], list[str]]] = {}
+    for src in order:
+        for term in pages[src].doc.front.terms.get(name, ()):
+            slug = slugify(term) or term
+            names, members = grouped.setdefault(slug, ([], []))
+            names.append(term)
+            members.append(src)
+    base = f"/{slugify(name)}/"
+    terms = tuple(
+        Term(name=min(names), slug=slug, path=f"{base}{slug}/", pages=tuple(members))
+        for slug, (names, members) in sorted(grouped.items(), key=lambda kv: min(kv[1][0]).lower())
+    )
+    return Taxonomy(name=name, path=base, terms=terms)

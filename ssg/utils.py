@@ -1,0 +1,74 @@
+"""Small pure helpers shared by the stages: slugs, URL paths, timing."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from posixpath import normpath
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case a name into a URL segment, keeping Unicode letters as Hugo and Zola do."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NON_WORD.sub("-", text).strip("-_")
+
+
+def is_unsafe_segment(text: str) -> bool:
+    """True when a user-given path could climb out of its folder or is not a valid path."""
+    return "\\" in text or "\x00" in text or any(
+        part in ("..", ".") for part in text.split("/")
+    )
+
+
+def normalize_url_path(path: str) -> str:
+    """Give a site path one spelling: leading slash, no `//`, trailing slash unless a file."""
+    path = "/" + path.strip("/")
+    path = normpath(path) if path != "/" else "/"
+    if path == "/":
+        return "/"
+    last = path.rsplit("/", 1)[-1]
+    return path if "." in last else path + "/"
+
+
+def dest_for_path(path: str) -> str:
+    """The output file (relative, POSIX) for a site path: `/a/b/` -> `a/b/index.html`."""
+    rel = path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        return rel + "index.html"
+    return rel
+
+
+def to_datetime(value: date | datetime) -> datetime:
+    """Make any date a timezone-aware datetime (naive values are taken as UTC)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def rfc3339(value: datetime) -> str:
+    """Format a datetime the way Atom, sitemaps and <time> want it."""
+    return to_datetime(value).isoformat()
+
+
+class Timer:
+    """Collects how long each named build step took."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time the body of a `with` block under `name`."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - start
