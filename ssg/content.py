@@ -6,6 +6,7 @@ import fnmatch
 import logging
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-import tomllib
 import yaml
 
 from ssg.config import Config

@@ -235,16 +235,17 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         ordered = sorted(members[key], key=listing_key)
         srcs = [p.src for p in ordered]
         for i, src in enumerate(srcs):
-            neighbours[src] = (srcs[i - 1] if i else None, srcs[i + 1] if i + 1 < len(srcs) else None)
-        doc = section_doc.get(key)
+            after = srcs[i + 1] if i + 1 < len(srcs) else None
+            neighbours[src] = (srcs[i - 1] if i else None, after)
+        section_source = section_doc.get(key)
         name = key.rsplit("/", 1)[-1]
         parent = None if key == "" else (key.rsplit("/", 1)[0] if "/" in key else "")
         sections[key] = Section(
             key=key,
-            title=default_title(doc, name) if doc else (name.replace("-", " ").capitalize()
-                                                        or config.title),
+            title=(default_title(section_source, name) if section_source
+                   else name.replace("-", " ").capitalize() or config.title),
             path=section_path(key),
-            doc=doc,
+            doc=section_source,
             pages=tuple(srcs),
             subsections=(),
             parent=parent,
@@ -261,7 +262,7 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
 
     order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
     taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
-    links: dict[str, str] = {src: config.base_path + p.path.lstrip("/") for src, p in by_src.items()}
+    links = {src: config.base_path + p.path.lstrip("/") for src, p in by_src.items()}
     for key, section in sections.items():
         links[f"{key}/{SECTION_FILE}".lstrip("/")] = config.base_path + section.path.lstrip("/")
     bundles = {_folder(d.source.rel): d.source.rel.as_posix()

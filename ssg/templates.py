@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
