@@ -8,11 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import Site
 
 from ssg import __version__
-from ssg.cli import main
+from ssg.cli import TerminalProgress, main
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -73,3 +74,22 @@ def test_python_m_ssg_builds_the_repo_docs(tmp_path: Path) -> None:
     assert "warning" not in proc.stderr
     assert (out / "index.html").exists()
     assert (out / "docs/configuration/index.html").exists()
+
+
+def test_progress_line_only_on_a_terminal_after_a_second(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    progress = TerminalProgress(enabled=True)
+    progress("Rendering pages", 10, 100)
+    assert not progress.shown  # under a second: nothing
+    progress.start -= 2
+    progress("Rendering pages", 50, 100)
+    progress.finish()
+    err = capsys.readouterr().err
+    assert "Rendering pages" in err and "50/100" in err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = TerminalProgress(enabled=True)
+    quiet.start -= 2
+    quiet("Rendering pages", 50, 100)
+    assert not quiet.shown
