@@ -1,27 +1,57 @@
-"""The build pipeline: load config -> discover -> parse -> assemble -> render -> write."""
+"""The build pipeline: load config -> discover -> parse -> assemble -> render -> write.
+
+Every step reuses what the build state (the cache) says is unchanged, so a rebuild does only
+the work its changes need, and writes exactly what a clean build would.
+"""
 
 from __future__ import annotations
 
-import itertools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from ssg.cache import BuildState, FileHashes, load_state, save_state
 from ssg.config import Config
-from ssg.content import discover, parse_all
-from ssg.render import Output, Progress, render_markdown, render_site
-from ssg.site import assemble
+from ssg.content import Document, Sources, discover, parse, read_bytes
+from ssg.deps import Key, digest, digest_bytes
+from ssg.errors import SsgError, raise_all
+from ssg.incremental import Fingerprints, OutputState, stale_tasks
+from ssg.markup import Content
+from ssg.parallel import default_jobs, map_ranges
+from ssg.render import (
+    Progress,
+    Renderer,
+    Task,
+    markdown_docs,
+    plan,
+    render_documents,
+    report_missing_links,
+)
+from ssg.site import Site, assemble
 from ssg.utils import Timer
-from ssg.writer import static_outputs, write_site
+from ssg.writer import Stage, check_dests, output_build_id, static_files
+
+#: Below this many items a stage runs in one process: forking costs more than it saves.
+_PARALLEL_MIN = 200
 
 
 @dataclass(frozen=True)
 class BuildResult:
     """What a finished build did."""
 
-    #: Published pages rendered.
+    #: Published pages.
     pages: int
-    #: Files written to the output folder.
+    #: Files the site has.
     files: int
+    #: Files rendered this time (all of them in a full build).
+    rendered: int
+    #: Output files whose bytes changed (new ones included), POSIX paths.
+    written: tuple[str, ...]
+    #: Output files deleted because their page is gone.
+    removed: tuple[str, ...]
+    #: True when the whole output folder was written anew.
+    full: bool
     #: Seconds for the whole build.
     seconds: float
     #: Seconds per named step.
@@ -29,24 +59,172 @@ class BuildResult:
 
 
 def build(config: Config, *, drafts: bool = False, strict: bool = False,
+          jobs: int | None = None, cache: bool = True, state: BuildState | None = None,
           progress: Progress | None = None) -> BuildResult:
-    """Build the site described by config into config.output_dir, all or nothing."""
+    """Build the site into config.output_dir, all or nothing, reusing unchanged work.
+
+    `state` is the previous build's state (the dev server keeps it in memory); without it
+    the cache in SITE_DIR/.ssg-cache is read, unless `cache` is False.
+    """
     start = time.perf_counter()
+    started_ns = time.time_ns()
+    jobs = jobs or default_jobs()
     timer = Timer()
+    if state is None:
+        state = load_state(config.site_dir) if cache else BuildState()
+    hashes = FileHashes(state)
     with timer.step("discover"):
         sources = discover(config)
     with timer.step("parse"):
-        page_docs, section_docs = parse_all(sources, config)
+        pages, sections, doc_hashes = parse_sources(sources, config, state, hashes)
     with timer.step("assemble"):
-        site = assemble(sources, page_docs, section_docs, config, drafts=drafts)
+        site = assemble(sources, pages, sections, config, drafts=drafts)
     with timer.step("markdown"):
-        contents = render_markdown(site, strict=strict, progress=progress)
-    with timer.step("render+write"):
-        assets = (Output(path.lstrip("/") + ("index.html" if path.endswith("/") else ""),
-                         asset.display, src_path=asset.src_path)
-                  for asset, path in site.assets)
-        outputs = itertools.chain(render_site(site, contents, progress=progress), assets,
-                                  static_outputs(config))
-        files = write_site(outputs, config)
-    return BuildResult(pages=len(site.pages), files=files,
-                       seconds=time.perf_counter() - start, timings=timer.steps)
+        contents = render_markdown(site, state, doc_hashes, jobs=jobs, progress=progress)
+        report_missing_links(markdown_docs(site), contents, strict=strict)
+    with timer.step("plan"):
+        tasks = plan(site, static_files(config))
+        check_dests((task.dest_path, task.origin) for task in tasks)
+        fingerprints = Fingerprints(site, contents, hashes.hash)
+        config_fp = digest(repr(config), drafts)
+        old = state.outputs.get(str(config.output_dir))
+        incremental = (old is not None and old.config_fp == config_fp
+                       and old.build_id == output_build_id(config))
+        if incremental:
+            assert old is not None
+            todo, removed = stale_tasks(tasks, old, fingerprints)
+        else:
+            todo, removed = tasks, []
+    records = dict(old.outputs) if incremental and old is not None else {}
+    written: list[str] = []
+    build_id = old.build_id if incremental and old is not None else ""
+    if todo or removed or not incremental:
+        stage = Stage(config)
+        try:
+            with timer.step("render"):
+                rendered = render_tasks(site, contents, todo, stage, jobs=jobs,
+                                        progress=progress)
+            with timer.step("write"):
+                for dest, data_hash, deps in rendered:
+                    previous = records.get(dest)
+                    if previous is None or previous[0] != data_hash:
+                        written.append(dest)
+                    records[dest] = fingerprints.record(data_hash, deps)
+                for dest in removed:
+                    del records[dest]
+                if incremental:
+                    stage.commit_patch(written, removed)
+                else:
+                    stage.commit_full()
+                build_id = output_build_id(config)
+        except BaseException:
+            stage.discard()
+            raise
+    state.started_ns = started_ns
+    state.files = hashes.now
+    state.outputs[str(config.output_dir)] = OutputState(build_id, config_fp, records)
+    if cache:
+        with timer.step("save cache"):
+            save_state(config.site_dir, state)
+    return BuildResult(
+        pages=len(site.pages), files=len(tasks), rendered=len(todo), written=tuple(written),
+        removed=tuple(removed), full=not incremental, seconds=time.perf_counter() - start,
+        timings=timer.steps,
+    )
+
+
+def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: FileHashes
+                  ) -> tuple[list[Document], list[Document], dict[str, str]]:
+    """Parse pages and section files, reusing documents whose file hash is unchanged."""
+    parse_key = digest(config.taxonomies)
+    cached = state.docs if state.parse_key == parse_key else {}
+    docs: dict[str, tuple[str, Document]] = {}
+    errors: list[SsgError] = []
+    parsed: list[list[Document]] = [[], []]
+    for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
+        for source in files:
+            rel = source.rel.as_posix()
+            path = str(source.src_path)
+            old = cached.get(rel)
+            file_hash = hashes.unchanged(path)
+            if old is None or file_hash != old[0]:
+                try:
+                    data = read_bytes(source)
+                    file_hash = hashes.hash(path, data)
+                    doc = old[1] if old is not None and old[0] == file_hash else \
+                        parse(source, config.taxonomies, data)
+                except SsgError as exc:
+                    errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
+                    continue
+            else:
+                doc = old[1]
+            assert file_hash is not None
+            docs[rel] = (file_hash, doc)
+            bucket.append(doc)
+    raise_all(errors)
+    state.parse_key, state.docs = parse_key, docs
+    return parsed[0], parsed[1], {rel: h for rel, (h, _doc) in docs.items()}
+
+
+def render_markdown(site: Site, state: BuildState, doc_hashes: Mapping[str, str], *,
+                    jobs: int, progress: Progress | None = None) -> dict[str, Content]:
+    """Every document's rendered Markdown: from the cache when its source and the URLs of
+    the links it resolved are unchanged, else rendered (in parallel when there are many)."""
+    config = site.config
+    markdown_key = digest(config.markdown, config.base_path)
+    cached = state.contents if state.markdown_key == markdown_key else {}
+    contents: dict[str, tuple[str, Content]] = {}
+    todo: list[Document] = []
+    for doc in markdown_docs(site):
+        rel = doc.source.rel.as_posix()
+        old = cached.get(rel)
+        if (old is not None and old[0] == doc_hashes[rel]
+                and all(site.links.get(target) == url for target, url in old[1].link_deps)):
+            contents[rel] = old
+        else:
+            todo.append(doc)
+    report = None if progress is None else (
+        lambda done: progress("Rendering Markdown", done, len(todo)))
+    chunks = map_ranges(_markdown_chunk, (site, todo), len(todo),
+                        jobs=jobs if len(todo) >= _PARALLEL_MIN else 1,
+                        chunk=max(50, len(todo) // (jobs * 4) + 1), progress=report)
+    rendered = [content for chunk in chunks for content in chunk]
+    for doc, content in zip(todo, rendered, strict=True):
+        rel = doc.source.rel.as_posix()
+        contents[rel] = (doc_hashes[rel], content)
+    state.markdown_key, state.contents = markdown_key, contents
+    return {rel: content for rel, (_h, content) in contents.items()}
+
+
+def _markdown_chunk(shared: tuple[Site, list[Document]], start: int, end: int) -> list[Content]:
+    site, docs = shared
+    return render_documents(site, docs[start:end])
+
+
+_Rendered = tuple[str, str, frozenset[Key]]
+
+
+def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task], stage: Stage,
+                 *, jobs: int, progress: Progress | None = None) -> list[_Rendered]:
+    """Render tasks into the stage; returns (dest, hash of bytes, dependencies) for each."""
+    report = None if progress is None else (
+        lambda done: progress("Rendering pages", done, len(tasks)))
+    shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
+                              "stage": stage}
+    chunks = map_ranges(_render_chunk, shared, len(tasks),
+                        jobs=jobs if len(tasks) >= _PARALLEL_MIN else 1,
+                        chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report)
+    return [item for chunk in chunks for item in chunk]
+
+
+def _render_chunk(shared: dict[str, Any], start: int, end: int) -> list[_Rendered]:
+    renderer = shared.get("renderer")
+    if renderer is None:  # one per process, reused by the chunks it runs
+        renderer = shared["renderer"] = Renderer(shared["site"], shared["contents"])
+    stage: Stage = shared["stage"]
+    results = []
+    for task in shared["tasks"][start:end]:
+        data, deps = renderer.render(task)
+        stage.write(task.dest_path, data)
+        results.append((task.dest_path, digest_bytes(data), deps))
+    return results

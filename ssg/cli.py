@@ -88,10 +88,14 @@ def main() -> None:
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
 @click.option("--base-url", help="Override base_url from ssg.toml.")
 @click.option("--strict", is_flag=True, help="Treat links to missing pages as errors.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Processes for rendering (default: the number of CPUs).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write SITE_DIR/.ssg-cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print step timings and tracebacks.")
 def build_command(site_dir: Path, output: Path | None, drafts: bool, base_url: str | None,
-                  strict: bool, quiet: bool, verbose: bool) -> None:
+                  strict: bool, jobs: int | None, no_cache: bool, quiet: bool,
+                  verbose: bool) -> None:
     """Build the site in SITE_DIR (default: the current folder)."""
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose cannot be used together")
@@ -99,7 +103,8 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, base_url: s
     progress = TerminalProgress(enabled=not quiet)
     try:
         config = load_config(site_dir, output_dir=output, base_url=base_url)
-        result = build(config, drafts=drafts, strict=strict, progress=progress)
+        result = build(config, drafts=drafts, strict=strict, jobs=jobs, cache=not no_cache,
+                       progress=progress)
     except SsgError as exc:
         progress.finish()
         report_error(exc, verbose=verbose)
@@ -107,5 +112,10 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, base_url: s
     progress.finish()
     for step, seconds in result.timings.items():
         log.debug("  %-14s %7.3f s", step, seconds)
-    log.info("Built %s pages (%s files) in %.2f s", f"{result.pages:,}", f"{result.files:,}",
-             result.seconds)
+    if not result.full:
+        log.info("Built %s pages in %.2f s (%s of %s files rendered, %s changed, %s removed)",
+                 f"{result.pages:,}", result.seconds, f"{result.rendered:,}",
+                 f"{result.files:,}", f"{len(result.written):,}", f"{len(result.removed):,}")
+    else:
+        log.info("Built %s pages (%s files) in %.2f s", f"{result.pages:,}",
+                 f"{result.files:,}", result.seconds)

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -76,8 +75,8 @@ class FrontMatter:
     summary: str | None = None
     weight: int = 0
     aliases: tuple[str, ...] = ()
-    terms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -171,12 +170,16 @@ def _safe_link(path: Path, site_root: Path) -> bool:
 
 # --- parsing ------------------------------------------------------------------------------
 
-def read_text(source: SourceFile) -> str:
-    """Read a source as UTF-8 (a BOM is dropped, CRLF becomes LF)."""
+def read_bytes(source: SourceFile) -> bytes:
+    """The raw bytes of a source file."""
     try:
-        data = source.src_path.read_bytes()
+        return source.src_path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror}", path=source.display) from exc
+
+
+def decode(source: SourceFile, data: bytes) -> str:
+    """Decode a source as UTF-8 (a BOM is dropped, CRLF becomes LF)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -297,7 +300,7 @@ def check_front_matter(
             if not isinstance(value, dict):
                 bad(key, f"'extra' must be a mapping, not {_describe(value)}")
             else:
-                values[key] = MappingProxyType(value)
+                values[key] = dict(value)
         else:
             import difflib
 
@@ -306,7 +309,7 @@ def check_front_matter(
             log.warning("%s:%s: unknown front matter key '%s'%s", display,
                         _key_line(front_text, key), key, suggestion)
     raise_all(errors)
-    return FrontMatter(terms=MappingProxyType(terms), **values)
+    return FrontMatter(terms=terms, **values)
 
 
 def _describe(value: Any) -> str:
@@ -331,24 +334,10 @@ def _to_date(value: Any) -> datetime | None:
     return None
 
 
-def parse(source: SourceFile, taxonomies: tuple[str, ...]) -> Document:
-    """Read one Markdown source and check its front matter."""
-    text = read_text(source)
+def parse(source: SourceFile, taxonomies: tuple[str, ...], data: bytes) -> Document:
+    """Parse one Markdown source's bytes and check its front matter."""
+    text = decode(source, data)
     kind, front_text, body, body_line = split_front_matter(text, source.display)
-    data = parse_front_matter(kind, front_text, source.display)
-    front = check_front_matter(data, taxonomies, source.display, front_text)
+    front_data = parse_front_matter(kind, front_text, source.display)
+    front = check_front_matter(front_data, taxonomies, source.display, front_text)
     return Document(source=source, front=front, body=body, body_line=body_line)
-
-
-def parse_all(sources: Sources, config: Config) -> tuple[list[Document], list[Document]]:
-    """Parse every page and section file; every broken file is reported, not just the first."""
-    errors: list[SsgError] = []
-    parsed: list[list[Document]] = [[], []]
-    for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
-        for source in files:
-            try:
-                bucket.append(parse(source, config.taxonomies))
-            except SsgError as exc:
-                errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
-    raise_all(errors)
-    return parsed[0], parsed[1]

@@ -15,6 +15,10 @@ class SsgError(Exception):
         self.path = str(path) if path is not None else None
         self.line = line
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Errors cross process boundaries (parallel builds) with their file and line."""
+        return (_rebuild, (type(self), self.message, self.path, self.line))
+
     def __str__(self) -> str:
         if self.path is None:
             return self.message
@@ -46,6 +50,9 @@ class BuildErrors(SsgError):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (BuildErrors, (self.errors,))
+
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
 
@@ -56,3 +63,8 @@ def raise_all(errors: list[SsgError]) -> None:
         raise errors[0]
     if errors:
         raise BuildErrors(errors)
+
+
+
+def _rebuild(cls: type[SsgError], message: str, path: str | None, line: int | None) -> SsgError:
+    return cls(message, path=path, line=line)

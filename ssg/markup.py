@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from ssg.config import MarkdownConfig
 from ssg.content import MORE_MARKER, Document
+from ssg.deps import digest
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -37,9 +38,15 @@ class Content:
     word_count: int
     #: Links to `.md` files that match no page: (line-less) targets as written.
     missing_links: tuple[str, ...]
+    #: Every link target looked up and the URL it had then (None: no such file).
+    link_deps: tuple[tuple[str, str | None], ...] = ()
+    #: Fingerprint of what a page shows of its body (html, toc, word count).
+    body_fp: str = ""
+    #: Fingerprint of the summary.
+    summary_fp: str = ""
 
 
-def resolve_link(href: str, src_dir: str, links: Mapping[str, str], base_path: str
+def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], base_path: str
                  ) -> tuple[str, bool]:
     """Map a link written in src_dir to its final URL; the flag says it names a missing page."""
     if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
@@ -51,7 +58,7 @@ def resolve_link(href: str, src_dir: str, links: Mapping[str, str], base_path: s
         target = posixpath.normpath(path.lstrip("/")) if path.strip("/") else ""
     else:
         target = posixpath.normpath(posixpath.join(src_dir, path))
-    url = links.get(target)
+    url = links(target)
     if url is not None:
         return url + tail, False
     if path.endswith(".md"):
@@ -70,13 +77,20 @@ class _LinkResolver(Treeprocessor):
         self.base_path = base_path
         self.src_dir = ""
         self.missing: list[str] = []
+        self.lookups: dict[str, str | None] = {}
+
+    def lookup(self, target: str) -> str | None:
+        """The URL of a content file, noting the question for dependency tracking."""
+        url = self.links.get(target)
+        self.lookups[target] = url
+        return url
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             attr = "href" if element.tag == "a" else "src" if element.tag == "img" else None
             if attr is None or attr not in element.attrib:
                 continue
-            url, missing = resolve_link(element.attrib[attr], self.src_dir, self.links,
+            url, missing = resolve_link(element.attrib[attr], self.src_dir, self.lookup,
                                         self.base_path)
             if missing:
                 self.missing.append(element.attrib[attr])
@@ -127,6 +141,7 @@ class MarkdownRenderer:
         resolver = self._links.resolver
         assert resolver is not None
         resolver.missing = []
+        resolver.lookups = {}
         src_dir = posixpath.dirname(doc.source.rel.as_posix())
         html = self._convert(doc.body, src_dir)
         toc = self._toc() if self._has_toc else ""
@@ -137,12 +152,16 @@ class MarkdownRenderer:
         else:
             match = _FIRST_PARAGRAPH.search(html)
             summary = match.group(0) if match else ""
+        word_count = len(_WORD.findall(doc.body))
         return Content(
             html=html,
             summary=summary,
             toc=toc,
-            word_count=len(_WORD.findall(doc.body)),
+            word_count=word_count,
             missing_links=tuple(resolver.missing),
+            link_deps=tuple(sorted(resolver.lookups.items())),
+            body_fp=digest(html, toc, word_count),
+            summary_fp=digest(summary),
         )
 
     def _toc(self) -> str:

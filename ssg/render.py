@@ -1,18 +1,23 @@
-"""Render the assembled site: Markdown bodies, then every output file through templates."""
+"""Render the assembled site: Markdown bodies, then every output file through templates.
+
+Rendering is split in two: `plan` lists every file of the site as a `Task` (cheap, in a fixed
+order), and a `Renderer` turns one task into bytes while recording what it read, so that an
+incremental build can skip tasks whose inputs did not change.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from pygments.formatters import HtmlFormatter
 
 from ssg.content import Document
+from ssg.deps import Key, record, tracking
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.markup import Content, MarkdownRenderer
 from ssg.site import Site
@@ -27,87 +32,106 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class Output:
-    """One file of the finished site: bytes to write, or a file to copy."""
+class Task:
+    """One file of the finished site, and how to make it."""
 
     #: Path relative to the output folder, POSIX style: `posts/hello/index.html`.
     dest_path: str
-    #: What made it, for messages about clashes: `content/posts/hello.md`.
+    #: What makes it, for messages: `content/posts/hello.md`.
     origin: str
-    data: bytes | None = None
+    #: page, alias, list, taxonomy, feed, sitemap, template, css or copy.
+    kind: str
+    #: Site path of the file (`/posts/hello/`), for `current_url`.
+    path: str = ""
+    #: Template to render (none for css and copy).
+    template: str = ""
+    #: Kind-specific: the page's src, the list's ("section", key, n), ...
+    args: tuple[str, ...] = ()
+    #: The file copied by a copy task.
     src_path: Path | None = None
 
 
-def render_markdown(site: Site, *, strict: bool = False,
-                    progress: Progress | None = None) -> dict[str, Content]:
-    """Render every page's and section's Markdown; missing link targets warn (or fail)."""
+def markdown_docs(site: Site) -> list[Document]:
+    """Every document whose Markdown is rendered: pages and section files."""
+    docs = [p.doc for p in site.pages.values()]
+    docs += [s.doc for s in site.sections.values() if s.doc is not None]
+    return docs
+
+
+def render_documents(site: Site, docs: list[Document]) -> list[Content]:
+    """Render the Markdown of some documents with one reused Python-Markdown instance."""
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path)
-    docs: list[Document] = [p.doc for p in site.pages.values()]
-    docs += [s.doc for s in site.sections.values() if s.doc is not None]
-    contents: dict[str, Content] = {}
+    return [renderer.render(doc) for doc in docs]
+
+
+def report_missing_links(docs: list[Document], contents: Mapping[str, Content], *,
+                         strict: bool) -> None:
+    """Warn about (or with strict, fail on) links to pages that do not exist."""
     errors: list[SsgError] = []
-    for index, doc in enumerate(docs):
-        content = renderer.render(doc)
-        contents[doc.source.rel.as_posix()] = content
-        for target in content.missing_links:
+    for doc in docs:
+        for target in contents[doc.source.rel.as_posix()].missing_links:
             message = f"link to missing page '{target}'"
             if strict:
                 errors.append(ContentError(message, path=doc.source.display))
             else:
                 log.warning("%s: %s", doc.source.display, message)
-        if progress is not None and index % 100 == 0:
-            progress("Rendering Markdown", index, len(docs))
     raise_all(errors)
-    return contents
 
 
-class _Renderer:
-    """Renders templates into Outputs, turning any template failure into a TemplateError."""
+# --- planning --------------------------------------------------------------------------------
 
-    def __init__(self, site: Site, contents: dict[str, Content]):
-        self.site = site
-        self.env = make_environment(site.config)
-        self.views = Views(site, contents)
-        self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
-                                        "section": None, "paginator": None}
+def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
+    """Every file of the site as a task, in a fixed order; static is (dest, origin, src)."""
+    tasks: list[Task] = []
+    size = site.config.paginate
 
-    def render(self, template: str, path: str, origin: str, **context: Any) -> Output:
-        """Render one template to the file for the site path `path`."""
-        url = self.site.url(path)
-        try:
-            text = self.env.get_template(template).render(
-                {**self.globals, "current_url": url, **context}
-            )
-        except SsgError:
-            raise
-        except Exception as exc:  # any failure inside a template is the template's problem
-            raise describe_template_error(exc, self.site.config, rendering=origin) from exc
-        return Output(dest_for_path(path), origin, data=text.encode("utf-8"))
+    def paged(template: str, path: str, origin: str, count: int, *args: str) -> None:
+        pages = max(1, -(-count // size))
+        for number in range(1, pages + 1):
+            pager = path if number == 1 else f"{path}page/{number}/"
+            tasks.append(Task(dest_for_path(pager), origin, "list", pager, template,
+                              (*args, str(number))))
 
-    def paginated(self, template: str, path: str, origin: str, srcs: tuple[str, ...],
-                  **context: Any) -> Iterator[Output]:
-        """Render a list once per page of `paginate` items: /path/, /path/page/2/, ..."""
-        size = self.site.config.paginate
-        total = max(1, -(-len(srcs) // size))
+    for src, page in sorted(site.pages.items()):
+        origin = page.doc.source.display
+        tasks.append(Task(dest_for_path(page.path), origin, "page", page.path,
+                          page.doc.front.template or "page.html", (src,)))
+        for alias in page.aliases:
+            tasks.append(Task(dest_for_path(alias), f"alias in {origin}", "alias", alias,
+                              "alias.html", (src,)))
+    for key, section in sorted(site.sections.items()):
+        origin = section.doc.source.display if section.doc else f"content/{key}/"
+        template = section.doc.front.template if section.doc else None
+        if key == "":
+            paged(template or "index.html", "/", origin, len(site.order), "home", "")
+        else:
+            paged(template or "section.html", section.path, origin, len(section.pages),
+                  "section", key)
+            feed = section.path + "feed.xml"
+            tasks.append(Task(dest_for_path(feed), origin, "feed", feed, "atom.xml",
+                              ("section", key)))
+    for name, taxonomy in sorted(site.taxonomies.items()):
+        origin = f"taxonomy '{name}'"
+        tasks.append(Task(dest_for_path(taxonomy.path), origin, "taxonomy", taxonomy.path,
+                          "taxonomy.html", (name,)))
+        for term in taxonomy.terms:
+            paged("term.html", term.path, f"{origin} term '{term.name}'", len(term.pages),
+                  "term", name, term.slug)
+    tasks.append(Task("feed.xml", "site feed", "feed", "/feed.xml", "atom.xml", ("home", "")))
+    tasks.append(Task("404.html", "404 page", "template", "/404.html", "404.html"))
+    tasks.append(Task("sitemap.xml", "sitemap", "sitemap", "/sitemap.xml", "sitemap.xml"))
+    tasks.append(Task("robots.txt", "robots.txt", "template", "/robots.txt", "robots.txt"))
+    tasks.append(Task("highlight.css", "code highlighting styles", "css"))
+    for asset, path in site.assets:
+        tasks.append(Task(dest_for_path(path), asset.display, "copy", src_path=asset.src_path))
+    for dest, origin, src_path in static:
+        tasks.append(Task(dest, origin, "copy", src_path=src_path))
+    return tasks
 
-        def pager_path(number: int) -> str:
-            return path if number == 1 else f"{path}page/{number}/"
 
-        for number in range(1, total + 1):
-            paginator = Paginator(
-                pages=self.views.pages(srcs[(number - 1) * size : number * size]),
-                number=number,
-                total_pages=total,
-                total_items=len(srcs),
-                prev_url=self.site.url(pager_path(number - 1)) if number > 1 else None,
-                next_url=self.site.url(pager_path(number + 1)) if number < total else None,
-                first_url=self.site.url(pager_path(1)),
-                last_url=self.site.url(pager_path(total)),
-            )
-            yield self.render(template, pager_path(number), origin, paginator=paginator,
-                              **context)
 
+# --- rendering -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Paginator:
@@ -123,73 +147,128 @@ class Paginator:
     last_url: str
 
 
-def render_site(site: Site, contents: dict[str, Content], *,
-                progress: Progress | None = None) -> Iterator[Output]:
-    """Every generated file of the site, in a fixed order."""
-    r = _Renderer(site, contents)
-    views = r.views
-    total = len(site.pages)
-    for index, (src, page) in enumerate(sorted(site.pages.items())):
-        view = views.page(src)
-        origin = page.doc.source.display
-        yield r.render(page.doc.front.template or "page.html", page.path, origin,
-                       page=view, section=view.section)
-        for alias in page.aliases:
-            yield r.render("alias.html", alias, f"alias in {origin}", target=view.url)
-        if progress is not None and index % 100 == 0:
-            progress("Rendering pages", index, total)
-    for key, section in sorted(site.sections.items()):
-        origin = section.doc.source.display if section.doc else f"content/{key}/"
-        template = section.doc.front.template if section.doc else None
-        if key == "":
-            yield from r.paginated(template or "index.html", "/", origin, site.order,
-                                   section=views.section(""))
-        else:
-            yield from r.paginated(template or "section.html", section.path, origin,
-                                   section.pages, section=views.section(key))
-            yield _feed(r, section.path + "feed.xml", section.title, section.path,
-                        section.pages, origin)
-    for name, taxonomy in sorted(site.taxonomies.items()):
-        tview = views.taxonomy(taxonomy)
-        origin = f"taxonomy '{name}'"
-        yield r.render("taxonomy.html", taxonomy.path, origin, taxonomy=tview)
-        for term, term_view in zip(taxonomy.terms, tview.terms, strict=True):
-            yield from r.paginated("term.html", term.path, f"{origin} term '{term.name}'",
-                                   term.pages, taxonomy=tview, term=term_view)
-    yield _feed(r, "/feed.xml", site.config.title, "/", site.order, "site feed")
-    yield r.render("404.html", "/404.html", "404 page")
-    yield _sitemap(r)
-    yield r.render("robots.txt", "/robots.txt", "robots.txt")
-    yield Output("highlight.css", "code highlighting styles",
-                 data=highlight_css(site.config.markdown.highlight_style,
-                                    site.config.markdown.highlight_style_dark))
+class Renderer:
+    """Turns tasks into bytes; any failure inside a template becomes a TemplateError."""
 
+    def __init__(self, site: Site, contents: Mapping[str, Content]):
+        self.site = site
+        self.env = make_environment(site.config)
+        self.views = Views(site, contents)
+        self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
+                                        "section": None, "paginator": None, "taxonomy": None,
+                                        "term": None}
 
-def _feed(r: _Renderer, path: str, title: str, alternate: str, srcs: tuple[str, ...],
-          origin: str) -> Output:
-    entries = [v for v in r.views.pages(srcs) if v.date is not None][: r.site.config.feed_limit]
-    updated = max(((e.updated or e.date) for e in entries if e.date), default=_EPOCH)
-    return r.render(
-        "atom.xml", path, origin, entries=entries, feed_title=title,
-        feed_self=r.site.permalink(path), feed_alternate=r.site.permalink(alternate),
-        feed_updated=updated.isoformat() if updated else "",
-    )
+    def render(self, task: Task) -> tuple[bytes, frozenset[Key]]:
+        """The bytes of one output and the keys of everything it read."""
+        with tracking() as deps:
+            data = self._render(task)
+        return data, frozenset(deps)
 
+    def _render(self, task: Task) -> bytes:
+        if task.kind == "css":
+            markdown = self.site.config.markdown
+            return highlight_css(markdown.highlight_style, markdown.highlight_style_dark)
+        if task.kind == "copy":
+            assert task.src_path is not None
+            record("file", str(task.src_path))
+            return task.src_path.read_bytes()
+        context = getattr(self, "_context_" + task.kind)(task)
+        try:
+            text = self.env.get_template(task.template).render(
+                {**self.globals, "current_url": self.site.url(task.path), **context}
+            )
+        except SsgError:
+            raise
+        except Exception as exc:  # any failure inside a template is the template's problem
+            raise describe_template_error(exc, self.site.config, rendering=task.origin) from exc
+        return text.encode("utf-8")
 
-def _sitemap(r: _Renderer) -> Output:
-    site = r.site
-    entries: list[tuple[str, datetime | None]] = []
-    for src in site.order:
-        page = site.pages[src]
-        entries.append((site.permalink(page.path), page.doc.front.updated or page.date))
-    for _key, section in sorted(site.sections.items()):
-        newest = next((site.pages[s].date for s in section.pages if site.pages[s].date), None)
-        entries.append((site.permalink(section.path), newest))
-    for _name, taxonomy in sorted(site.taxonomies.items()):
-        for term in taxonomy.terms:
-            entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
-    entries.sort(key=lambda e: e[0])
-    return r.render("sitemap.xml", "/sitemap.xml", "sitemap", entries=entries)
+    def _context_page(self, task: Task) -> dict[str, Any]:
+        view = self.views.page(task.args[0])
+        return {"page": view, "section": view.section}
+
+    def _context_alias(self, task: Task) -> dict[str, Any]:
+        return {"target": self.views.page(task.args[0]).url}
+
+    def _context_template(self, task: Task) -> dict[str, Any]:
+        return {}
+
+    def _context_taxonomy(self, task: Task) -> dict[str, Any]:
+        return {"taxonomy": self.views.taxonomy(task.args[0])}
+
+    def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
+        kind = args[0]
+        if kind == "home":
+            record("order")
+            return self.site.order, {"section": self.views.section("")}
+        if kind == "section":
+            record("seclist", args[1])
+            return self.site.sections[args[1]].pages, {"section": self.views.section(args[1])}
+        taxonomy = self.site.taxonomies[args[1]]
+        term = next(t for t in taxonomy.terms if t.slug == args[2])
+        record("termlist", args[1], args[2])
+        return term.pages, {"taxonomy": self.views.taxonomy(args[1]),
+                            "term": self.views.term(args[1], term)}
+
+    def _context_list(self, task: Task) -> dict[str, Any]:
+        srcs, context = self._list_items(task.args[:-1])
+        number = int(task.args[-1])
+        size = self.site.config.paginate
+        total = max(1, -(-len(srcs) // size))
+        base = task.path if number == 1 else task.path[: task.path.rindex("page/")]
+
+        def pager_url(n: int) -> str:
+            return self.site.url(base if n == 1 else f"{base}page/{n}/")
+
+        context["paginator"] = Paginator(
+            pages=self.views.pages(srcs[(number - 1) * size : number * size]),
+            number=number,
+            total_pages=total,
+            total_items=len(srcs),
+            prev_url=pager_url(number - 1) if number > 1 else None,
+            next_url=pager_url(number + 1) if number < total else None,
+            first_url=pager_url(1),
+            last_url=pager_url(total),
+        )
+        return context
+
+    def _context_feed(self, task: Task) -> dict[str, Any]:
+        srcs, context = self._list_items(task.args)
+        title = self.site.config.title
+        alternate = "/"
+        if task.args[0] == "section":
+            section = self.site.sections[task.args[1]]
+            title, alternate = section.title, section.path
+            record("sec", task.args[1])
+        entries = [v for v in self.views.pages(srcs) if v.date is not None]
+        entries = entries[: self.site.config.feed_limit]
+        updated = max(((e.updated or e.date) for e in entries), default=_EPOCH)
+        return {
+            **context, "entries": entries, "feed_title": title,
+            "feed_self": self.site.permalink(task.path),
+            "feed_alternate": self.site.permalink(alternate),
+            "feed_updated": updated.isoformat(),
+        }
+
+    def _context_sitemap(self, task: Task) -> dict[str, Any]:
+        site = self.site
+        record("order")
+        entries: list[tuple[str, datetime | None]] = []
+        for src in site.order:
+            record("meta", src)
+            page = site.pages[src]
+            entries.append((site.permalink(page.path), page.doc.front.updated or page.date))
+        for key, section in sorted(site.sections.items()):
+            record("seclist", key)
+            newest = next((site.pages[s].date for s in section.pages if site.pages[s].date),
+                          None)
+            entries.append((site.permalink(section.path), newest))
+        for name, taxonomy in sorted(site.taxonomies.items()):
+            record("terms", name)
+            for term in taxonomy.terms:
+                entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
+        entries.sort(key=lambda e: e[0])
+        return {"entries": entries}
 
 
 def highlight_css(light: str, dark: str) -> bytes:
@@ -199,12 +278,3 @@ def highlight_css(light: str, dark: str) -> bytes:
     dark_css = "\n".join("  " + line for line in dark_css.splitlines())
     css = f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_css}\n}}\n"
     return css.encode("utf-8")
-
-
-def check_template_exists(env: jinja2.Environment, name: str) -> bool:
-    """True when a template of that name can be loaded."""
-    try:
-        env.get_template(name)
-    except jinja2.TemplateNotFound:
-        return False
-    return True

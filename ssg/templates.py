@@ -5,13 +5,14 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from ssg.config import Config
+from ssg.deps import record
 from ssg.errors import TemplateError
 from ssg.markup import Content, reading_time
 from ssg.site import Page, Section, Site, Taxonomy, Term
@@ -25,9 +26,36 @@ def template_dirs(config: Config) -> list[Path]:
     return [config.site_dir / "templates", config.theme_dir / "templates", BUILTIN_TEMPLATES]
 
 
+class _TrackingEnvironment(jinja2.Environment):
+    """Records every template loaded, by `extends`, `include` and `import` too."""
+
+    def get_template(self, name: Any, parent: str | None = None,
+                     globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        if isinstance(name, str):
+            record("tpl", name)
+        return super().get_template(name, parent, globals)
+
+    def select_template(self, names: Any, parent: str | None = None,
+                        globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        for name in names:
+            if isinstance(name, str):
+                record("tpl", name)
+        return super().select_template(names, parent, globals)
+
+
+def template_file(config: Config, name: str) -> Path | None:
+    """The file a template name resolves to, or None."""
+    for root in template_dirs(config):
+        path = root / name
+        if path.is_file():
+            return path
+    return None
+
+
 def make_environment(config: Config) -> jinja2.Environment:
     """A Jinja2 environment with HTML autoescaping, strict undefined and ssg's filters."""
-    env = jinja2.Environment(
+    env = _TrackingEnvironment(
+        auto_reload=False,
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
         undefined=jinja2.StrictUndefined,
@@ -121,63 +149,86 @@ class Views:
         """The view of one taxonomy term."""
         view = self._terms.get((taxonomy, term.slug))
         if view is None:
-            view = self._terms[(taxonomy, term.slug)] = TermView(self, term)
+            view = self._terms[(taxonomy, term.slug)] = TermView(self, taxonomy, term)
         return view
 
-    def taxonomy(self, taxonomy: Taxonomy) -> TaxonomyView:
+    def taxonomy(self, name: str) -> TaxonomyView:
         """The view of a whole taxonomy."""
-        return TaxonomyView(self, taxonomy)
+        return TaxonomyView(self, self.site.taxonomies[name])
 
 
 class PageView:
-    """What templates see as `page`."""
+    """What templates see as `page`; every read is recorded as a dependency of the output."""
 
     def __init__(self, views: Views, page: Page):
         self._views = views
         self._page = page
-        self._content = views.contents[page.src]
-        self.title = page.title
-        self.slug = page.slug
-        self.url = views.site.url(page.path)
-        self.permalink = views.site.permalink(page.path)
-        self.date = page.date
-        self.updated = page.doc.front.updated
-        self.weight = page.weight
-        self.draft = page.doc.front.draft
-        self.extra = page.doc.front.extra
-        self.src_path = page.doc.source.display
-        self.word_count = self._content.word_count
-        self.reading_time = reading_time(self._content.word_count)
-        self.content = Markup(self._content.html)
-        self.summary = Markup(self._content.summary)
-        self.toc = Markup(self._content.toc)
+        self._src = page.src
 
-    @cached_property
+    def __repr__(self) -> str:
+        return f"<page {self._src}>"
+
+    def _meta(self) -> Page:
+        record("meta", self._src)
+        return self._page
+
+    def _body(self) -> Content:
+        record("body", self._src)
+        return self._views.contents[self._src]
+
+    title = property(lambda self: self._meta().title, doc="The page title.")
+    slug = property(lambda self: self._meta().slug, doc="The URL segment of the page.")
+    url = property(lambda self: self._views.site.url(self._meta().path),
+                   doc="The URL with the base path: `/docs/posts/hello/`.")
+    permalink = property(lambda self: self._views.site.permalink(self._meta().path),
+                         doc="The absolute URL.")
+    date = property(lambda self: self._meta().date, doc="Publication date, or None.")
+    updated = property(lambda self: self._meta().doc.front.updated, doc="Last update, or None.")
+    weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
+    draft = property(lambda self: self._meta().doc.front.draft, doc="True for drafts.")
+    extra = property(lambda self: self._meta().doc.front.extra, doc="Front matter `extra`.")
+    src_path = property(lambda self: self._meta().doc.source.display,
+                        doc="The source file: `content/posts/hello.md`.")
+    content = property(lambda self: Markup(self._body().html), doc="The body as HTML.")
+    toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
+    word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
+    reading_time = property(lambda self: reading_time(self._body().word_count),
+                            doc="Minutes to read, at least one.")
+
+    @property
+    def summary(self) -> Markup:
+        """The summary as HTML."""
+        record("summary", self._src)
+        return Markup(self._views.contents[self._src].summary)
+
+    @property
     def taxonomies(self) -> dict[str, list[TermView]]:
         """Each configured taxonomy's terms on this page."""
+        page = self._meta()
         site = self._views.site
         result: dict[str, list[TermView]] = {}
         for name, taxonomy in site.taxonomies.items():
-            wanted = self._page.doc.front.terms.get(name, ())
-            slugs = {slugify(t) or t for t in wanted}
+            slugs = {slugify(t) or t for t in page.doc.front.terms.get(name, ())}
             result[name] = [self._views.term(name, t) for t in taxonomy.terms if t.slug in slugs]
         return result
 
     @property
     def section(self) -> SectionView:
         """The section the page is listed in."""
-        return self._views.section(self._page.section)
+        return self._views.section(self._meta().section)
 
     @property
     def prev(self) -> PageView | None:
         """The page before this one in its section's listing."""
-        src = self._views.site.neighbours[self._page.src][0]
+        record("nb", self._src)
+        src = self._views.site.neighbours[self._src][0]
         return self._views.page(src) if src else None
 
     @property
     def next(self) -> PageView | None:
         """The page after this one in its section's listing."""
-        src = self._views.site.neighbours[self._page.src][1]
+        record("nb", self._src)
+        src = self._views.site.neighbours[self._src][1]
         return self._views.page(src) if src else None
 
 
@@ -187,27 +238,46 @@ class SectionView:
     def __init__(self, views: Views, section: Section):
         self._views = views
         self._section = section
-        site = views.site
-        content = views.contents.get(f"{section.key}/_index.md".lstrip("/"))
-        self.title = section.title
-        self.path = section.key
-        self.url = site.url(section.path)
-        self.permalink = site.permalink(section.path)
-        self.feed_url = site.url(section.path + "feed.xml")
-        self.weight = section.weight
-        self.extra = section.doc.front.extra if section.doc else {}
-        self.content = Markup(content.html if content else "")
-        self.summary = Markup(content.summary if content else "")
-        self.toc = Markup(content.toc if content else "")
+        self._key = section.key
 
-    @cached_property
+    def __repr__(self) -> str:
+        return f"<section {self._key!r}>"
+
+    def _meta(self) -> Section:
+        record("sec", self._key)
+        return self._section
+
+    def _content(self) -> Content | None:
+        record("secbody", self._key)
+        return self._views.contents.get(f"{self._key}/_index.md".lstrip("/"))
+
+    title = property(lambda self: self._meta().title, doc="The section title.")
+    path = property(lambda self: self._key, doc="The folder under content/ ('' for home).")
+    url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
+    permalink = property(lambda self: self._views.site.permalink(self._meta().path),
+                         doc="Its absolute URL.")
+    feed_url = property(lambda self: self._views.site.url(self._meta().path + "feed.xml"),
+                        doc="Its Atom feed's URL.")
+    weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
+    extra = property(lambda self: self._meta().doc.front.extra if self._section.doc else {},
+                     doc="Front matter `extra` of _index.md.")
+    content = property(lambda self: Markup(c.html if (c := self._content()) else ""),
+                       doc="The text of _index.md as HTML.")
+    summary = property(lambda self: Markup(c.summary if (c := self._content()) else ""),
+                       doc="The summary of _index.md as HTML.")
+    toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
+                   doc="Table of contents of _index.md.")
+
+    @property
     def pages(self) -> list[PageView]:
         """The section's own pages in listing order."""
+        record("seclist", self._key)
         return self._views.pages(self._section.pages)
 
-    @cached_property
+    @property
     def subsections(self) -> list[SectionView]:
         """Child sections, by weight then title."""
+        record("subs", self._key)
         return [self._views.section(k) for k in self._section.subsections]
 
     @property
@@ -220,30 +290,47 @@ class SectionView:
 class TermView:
     """One taxonomy term: `term` in term.html, items of `page.taxonomies`."""
 
-    def __init__(self, views: Views, term: Term):
+    def __init__(self, views: Views, taxonomy: str, term: Term):
         self._views = views
+        self._taxonomy = taxonomy
+        self._term = term
         self.name = term.name
         self.slug = term.slug
         self.url = views.site.url(term.path)
         self.permalink = views.site.permalink(term.path)
-        self.count = len(term.pages)
-        self._pages = term.pages
 
-    @cached_property
+    def __repr__(self) -> str:
+        return f"<term {self._taxonomy}/{self.slug}>"
+
+    @property
+    def count(self) -> int:
+        """How many pages carry the term."""
+        record("termlist", self._taxonomy, self.slug)
+        return len(self._term.pages)
+
+    @property
     def pages(self) -> list[PageView]:
         """Pages carrying this term, newest first."""
-        return self._views.pages(self._pages)
+        record("termlist", self._taxonomy, self.slug)
+        return self._views.pages(self._term.pages)
 
 
 class TaxonomyView:
     """A taxonomy: `taxonomy` in taxonomy.html and term.html."""
 
     def __init__(self, views: Views, taxonomy: Taxonomy):
+        self._views = views
+        self._taxonomy = taxonomy
         self.name = taxonomy.name
         self.title = taxonomy.name.replace("_", " ").capitalize()
         self.url = views.site.url(taxonomy.path)
         self.permalink = views.site.permalink(taxonomy.path)
-        self.terms = [views.term(taxonomy.name, t) for t in taxonomy.terms]
+
+    @property
+    def terms(self) -> list[TermView]:
+        """Every term, sorted by name."""
+        record("terms", self.name)
+        return [self._views.term(self.name, t) for t in self._taxonomy.terms]
 
 
 class SiteView:
@@ -262,24 +349,23 @@ class SiteView:
         self.extra = config.extra
         self.feed_url = views.site.url("/feed.xml")
 
-    @cached_property
+    @property
     def pages(self) -> list[PageView]:
         """Every published page, newest first."""
+        record("order")
         return self._views.pages(self._views.site.order)
 
-    @cached_property
+    @property
     def home(self) -> SectionView:
         """The home page's section (content/_index.md)."""
         return self._views.section("")
 
-    @cached_property
+    @property
     def sections(self) -> list[SectionView]:
         """Top-level sections, by weight then title."""
         return self.home.subsections
 
-    @cached_property
+    @property
     def taxonomies(self) -> dict[str, TaxonomyView]:
         """Every configured taxonomy by name."""
-        return {name: self._views.taxonomy(t) for name, t in self._views.site.taxonomies.items()}
-
-
+        return {name: self._views.taxonomy(name) for name in self._views.site.taxonomies}

@@ -1,37 +1,60 @@
-"""Write the finished site: into a fresh folder, swapped in only when all of it is written."""
+"""Write the finished site; only this module touches the output folder.
+
+A full build writes a fresh folder and swaps it in when every file is written. An incremental
+build renders the changed files into a staging folder, then moves each into place with an atomic
+rename and deletes the files of pages that are gone; the marker file says "dirty" meanwhile, so a
+build killed half-way is noticed and followed by a full one.
+"""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import os
+import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from ssg.config import Config
 from ssg.errors import OutputError
-from ssg.render import Output
 
-#: Marks a folder as ssg's output, so a later build may replace it whole.
+#: Marks a folder as ssg's output and names the build that wrote it.
 MARKER = ".ssg-output"
+_MARKER_TEXT = b"Written by ssg and replaced by each build.\n"
+_DIRTY_TEXT = b"Being updated by ssg.\n"
 _RENAME_EXCHANGE = 2
 
 
-def static_outputs(config: Config) -> Iterator[Output]:
-    """Files under the theme's static/ and the site's static/ (the site's win on a clash)."""
-    chosen: dict[str, Output] = {}
+def static_files(config: Config) -> list[tuple[str, str, Path]]:
+    """(dest, origin, source) of the theme's and the site's static files; the site wins."""
+    chosen: dict[str, tuple[str, str, Path]] = {}
     for root, label in ((config.theme_dir / "static", "theme static"),
                         (config.site_dir / "static", "static")):
         if not root.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            for name in sorted(filenames):
+            for name in filenames:
                 path = Path(dirpath, name)
                 rel = path.relative_to(root).as_posix()
-                chosen[rel] = Output(rel, f"{label}/{rel}", src_path=path)
-    yield from (chosen[k] for k in sorted(chosen))
+                chosen[rel] = (rel, f"{label}/{rel}", path)
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def check_dests(dests: Iterable[tuple[str, str]]) -> None:
+    """Every (dest, origin) stays inside the output folder, and no two share a dest."""
+    origins: dict[str, str] = {}
+    for dest, origin in dests:
+        parts = PurePosixPath(dest).parts
+        if (not dest or dest.startswith("/") or "\\" in dest or "\x00" in dest
+                or any(p in ("..", ".") for p in parts) or parts[0] == MARKER):
+            raise OutputError(f"{origin}: output path {dest!r} would leave the output folder")
+        clash = origins.get(dest)
+        if clash is not None:
+            raise OutputError(f"{clash} and {origin} would both write {dest}")
+        origins[dest] = origin
 
 
 def check_output_dir(config: Config) -> None:
@@ -49,65 +72,87 @@ def check_output_dir(config: Config) -> None:
         )
 
 
-def write_site(outputs: Iterable[Output], config: Config) -> int:
-    """Write every output into a new folder, then swap it with the old one; returns the count."""
-    check_output_dir(config)
-    out = config.output_dir
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+def output_build_id(config: Config) -> str:
+    """Identifies the build the output folder holds ("" if none or half-written).
+
+    The marker's content is the same for every build (the output stays byte-identical); its
+    inode and mtime change with each commit, so they name the build that wrote it.
+    """
+    marker = config.output_dir / MARKER
     try:
-        count = _write_all(outputs, tmp)
-        (tmp / MARKER).write_text("This folder is written by ssg and replaced by each build.\n")
-        _swap(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise OutputError(f"cannot write the output: {exc.strerror or exc}",
-                          path=exc.filename or out) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return count
+        st = marker.stat()
+        if marker.read_bytes() != _MARKER_TEXT:
+            return ""
+    except OSError:
+        return ""
+    return f"{st.st_ino}:{st.st_mtime_ns}"
 
 
-def _write_all(outputs: Iterable[Output], root: Path) -> int:
-    origins: dict[str, str] = {}
-    made: set[Path] = set()
-    root.mkdir()
-    for output in outputs:
-        dest = _safe_dest(output)
-        clash = origins.get(dest)
-        if clash is not None:
-            raise OutputError(f"{output.origin} and {clash} would both write {dest}")
-        origins[dest] = output.origin
-        target = root / dest
+class Stage:
+    """A folder beside the output where a build writes its files before they go live."""
+
+    def __init__(self, config: Config):
+        check_output_dir(config)
+        self.out = config.output_dir
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.parent.glob(f".{self.out.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+        self.root = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}"
+        self.root.mkdir()
+        self._made: set[Path] = {self.root}
+
+    def write(self, dest: str, data: bytes) -> None:
+        """Write one file of the new site into the stage."""
+        target = self.root / dest
         parent = target.parent
-        if parent not in made:
+        if parent not in self._made:
             parent.mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        if output.data is not None:
-            target.write_bytes(output.data)
-        elif output.src_path is not None:
-            shutil.copyfile(output.src_path, target)
-    return len(origins)
+            self._made.add(parent)
+        target.write_bytes(data)
+
+    def commit_full(self) -> None:
+        """The stage holds the whole site: swap it in for the old output."""
+        _write_marker(self.root, _MARKER_TEXT)
+        _swap(self.root, self.out)
+
+    def commit_patch(self, changed: Iterable[str], removed: Iterable[str]) -> None:
+        """Move the changed files into the live output one by one, then delete removed ones."""
+        _write_marker(self.out, _DIRTY_TEXT)
+        made: set[Path] = set()
+        for dest in changed:
+            target = self.out / dest
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(self.root / dest, target)
+        for dest in removed:
+            target = self.out / dest
+            target.unlink(missing_ok=True)
+            _prune_empty_dirs(target.parent, self.out)
+        _write_marker(self.out, _MARKER_TEXT)
+        self.discard()
+
+    def discard(self) -> None:
+        """Drop the stage (after a failure, or once its files are live)."""
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _safe_dest(output: Output) -> str:
-    """Every output path stays inside the output folder, whatever the input said."""
-    dest = output.dest_path
-    parts = PurePosixPath(dest).parts
-    if (not dest or dest.startswith("/") or "\\" in dest or "\x00" in dest
-            or any(p in ("..", ".") for p in parts) or parts[0] == MARKER):
-        raise OutputError(f"{output.origin}: output path {dest!r} would leave the output folder")
-    return dest
+def _write_marker(folder: Path, text: bytes) -> None:
+    tmp = folder / f"{MARKER}.tmp"
+    tmp.write_bytes(text)
+    # Random low digits make (inode, mtime) unique per build even on coarse clocks.
+    stamp = time.time_ns() // 1_000_000 * 1_000_000 + secrets.randbelow(1_000_000)
+    os.utime(tmp, ns=(stamp, stamp))
+    os.replace(tmp, folder / MARKER)
 
 
-def _remove_leftovers(out: Path) -> None:
-    """Folders of builds that were killed before their swap."""
-    for stale in out.parent.glob(f".{out.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in out.parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+def _prune_empty_dirs(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _swap(new: Path, out: Path) -> None:
@@ -118,7 +163,7 @@ def _swap(new: Path, out: Path) -> None:
     if _exchange(new, out):
         shutil.rmtree(new, ignore_errors=True)
         return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    old = out.parent / f".{out.name}.tmp-old-{os.getpid()}"
     os.rename(out, old)
     os.rename(new, out)
     shutil.rmtree(old, ignore_errors=True)

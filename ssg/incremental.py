@@ -1,0 +1,110 @@
+"""Fingerprints of everything an output can depend on, and which outputs must be rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ssg.deps import Key, digest
+from ssg.markup import Content
+from ssg.render import Task
+from ssg.site import Site
+from ssg.templates import template_file
+
+#: An output's record: the hash of its bytes and the fingerprint of each thing it read.
+OutputRecord = tuple[str, tuple[tuple[Key, str], ...]]
+
+
+@dataclass
+class OutputState:
+    """What is in one output folder: the build that wrote it and each file's record."""
+
+    #: Random id, also written into the output's marker file.
+    build_id: str = ""
+    #: Fingerprint of the config and options of that build.
+    config_fp: str = ""
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+
+
+class Fingerprints:
+    """Computes (once per build) the fingerprint of any dependency key."""
+
+    def __init__(self, site: Site, contents: Mapping[str, Content],
+                 file_hash: Callable[[str], str]):
+        self.site = site
+        self.contents = contents
+        self.file_hash = file_hash
+        self._memo: dict[Key, str] = {}
+
+    def __call__(self, key: Key) -> str:
+        value = self._memo.get(key)
+        if value is None:
+            value = self._memo[key] = self._compute(key)
+        return value
+
+    def _compute(self, key: Key) -> str:  # noqa: C901 - one branch per kind of key
+        site = self.site
+        kind = key[0]
+        if kind in ("meta", "body", "summary", "nb"):
+            page = site.pages.get(key[1])
+            if page is None:
+                return "gone"
+            if kind == "meta":
+                return digest(page.title, page.slug, page.path, page.section, page.aliases,
+                              page.doc.front)
+            if kind == "nb":
+                return digest(site.neighbours.get(key[1]))
+            content = self.contents[key[1]]
+            return content.body_fp if kind == "body" else content.summary_fp
+        if kind in ("sec", "secbody", "seclist", "subs"):
+            section = site.sections.get(key[1])
+            if section is None:
+                return "gone"
+            if kind == "seclist":
+                return digest(section.pages)
+            if kind == "subs":
+                return digest(section.subsections)
+            if kind == "sec":
+                return digest(section.title, section.path, section.parent,
+                              section.doc.front if section.doc else None)
+            text = self.contents.get(f"{key[1]}/_index.md".lstrip("/"))
+            return digest(text.body_fp, text.summary_fp) if text else "none"
+        if kind == "order":
+            return digest(site.order)
+        if kind == "terms":
+            taxonomy = site.taxonomies.get(key[1])
+            if taxonomy is None:
+                return "gone"
+            return digest([(t.name, t.slug, len(t.pages)) for t in taxonomy.terms])
+        if kind == "termlist":
+            taxonomy = site.taxonomies.get(key[1])
+            term = next((t for t in taxonomy.terms if t.slug == key[2]), None) if taxonomy \
+                else None
+            return digest(term.name, term.pages) if term else "gone"
+        if kind == "tpl":
+            path = template_file(site.config, key[1])
+            return self.file_hash(str(path)) if path else "missing"
+        if kind == "file":
+            return self.file_hash(key[1])
+        raise ValueError(f"unknown dependency key {key!r}")
+
+    def record(self, data_hash: str, deps: frozenset[Key]) -> OutputRecord:
+        """The record of an output just rendered."""
+        return data_hash, tuple(sorted((key, self(key)) for key in deps))
+
+    def is_current(self, record: OutputRecord) -> bool:
+        """True when nothing the output read has changed since it was written."""
+        return all(self(key) == value for key, value in record[1])
+
+
+def stale_tasks(tasks: list[Task], state: OutputState, fingerprints: Fingerprints
+                ) -> tuple[list[Task], list[str]]:
+    """The tasks that must be rendered again, and the files of the old output now gone."""
+    planned = {task.dest_path for task in tasks}
+    removed = sorted(dest for dest in state.outputs if dest not in planned)
+    stale = []
+    for task in tasks:
+        old = state.outputs.get(task.dest_path)
+        if old is None or not fingerprints.is_current(old):
+            stale.append(task)
+    return stale, removed
