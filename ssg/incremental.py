@@ -71,6 +71,8 @@ class Fingerprints:
             return digest(text.body_fp, text.summary_fp) if text else "none"
         if kind == "order":
             return digest(site.order)
+        if kind == "sections":
+            return digest(sorted(site.sections))
         if kind == "terms":
             taxonomy = site.taxonomies.get(key[1])
             if taxonomy is None:

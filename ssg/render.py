@@ -258,6 +258,7 @@ class Renderer:
             record("meta", src)
             page = site.pages[src]
             entries.append((site.permalink(page.path), page.doc.front.updated or page.date))
+        record("sections")
         for key, section in sorted(site.sections.items()):
             record("seclist", key)
             newest = next((site.pages[s].date for s in section.pages if site.pages[s].date),

@@ -1,0 +1,226 @@
+"""Incremental builds write exactly what a clean build writes, and only what changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+
+from conftest import Site, write_files
+from ssg.build import build
+from ssg.cache import cache_file
+from ssg.config import load_config
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+SECTIONS = ["", "posts", "docs", "docs/deep"]
+TAGS = ["red", "green", "blue"]
+TEMPLATES = [
+    None,
+    '{% extends "base.html" %}{% block content %}<h1>{{ page.title }}</h1>'
+    '{{ page.content }}{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ page.title }} | '
+    '{% for t in page.taxonomies.tags %}{{ t.name }} {% endfor %}'
+    '{% if page.next %}next={{ page.next.title }}{% endif %}{% endblock %}',
+]
+names = st.sampled_from(["alpha", "beta", "gamma", "delta", "eps", "zeta"])
+
+
+def page_text(title: str, date: int | None, tags: list[str], draft: bool, slug: str | None,
+              body: str) -> str:
+    lines = ["---", f"title: {title!r}"]
+    if date is not None:
+        lines.append(f"date: 2024-01-{date:02d}")
+    if tags:
+        lines.append(f"tags: [{', '.join(tags)}]")
+    if draft:
+        lines.append("draft: true")
+    if slug:
+        lines.append(f"slug: {slug}")
+    return "\n".join([*lines, "---", body, ""])
+
+
+page_fields = st.fixed_dictionaries({
+    "title": st.sampled_from(["One", "Two", "Three", "<b>Four</b>", "Fünf"]),
+    "date": st.one_of(st.none(), st.integers(1, 28)),
+    "tags": st.lists(st.sampled_from(TAGS), max_size=2, unique=True),
+    "draft": st.booleans(),
+    "slug": st.one_of(st.none(), st.sampled_from(["s1", "s2"])),
+    "body": st.sampled_from(["Hello.", "Hello.\n\n<!-- more -->\n\nMore.", "## A\n\n## B\n",
+                             "[link](alpha.md) and [up](../beta.md)", ""]),
+})
+
+
+class IncrementalMatchesClean(RuleBasedStateMachine):
+    """Random edits to a small site; after each, incremental output == clean output."""
+
+    pages = Bundle("pages")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
+        write_files(self.root, {"ssg.toml": "paginate = 2\n", "content/_index.md": "Home\n"})
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    @rule(target=pages, section=st.sampled_from(SECTIONS), name=names, fields=page_fields)
+    def create(self, section: str, name: str, fields: dict[str, object]) -> str:
+        rel = f"content/{section}/{name}.md".replace("//", "/")
+        write_files(self.root, {rel: page_text(**fields)})  # type: ignore[arg-type]
+        return rel
+
+    @rule(rel=pages, fields=page_fields)
+    def edit(self, rel: str, fields: dict[str, object]) -> None:
+        write_files(self.root, {rel: page_text(**fields)})  # type: ignore[arg-type]
+
+    @rule(rel=consumes(pages))
+    def delete(self, rel: str) -> None:
+        (self.root / rel).unlink(missing_ok=True)
+
+    @rule(target=pages, rel=consumes(pages), section=st.sampled_from(SECTIONS), name=names)
+    def rename(self, rel: str, section: str, name: str) -> str:
+        new = f"content/{section}/{name}.md".replace("//", "/")
+        source = self.root / rel
+        if source.exists():
+            (self.root / new).parent.mkdir(parents=True, exist_ok=True)
+            source.replace(self.root / new)
+        return new
+
+    @rule(section=st.sampled_from(SECTIONS[1:]), title=st.sampled_from(["S1", "S2"]))
+    def section_index(self, section: str, title: str) -> None:
+        write_files(self.root, {f"content/{section}/_index.md": f"---\ntitle: {title}\n---\n"
+                                f"About {title}.\n"})
+
+    @rule(template=st.sampled_from(TEMPLATES))
+    def page_template(self, template: str | None) -> None:
+        path = self.root / "templates/page.html"
+        if template is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_files(self.root, {"templates/page.html": template})
+
+    @rule(css=st.sampled_from([None, "a{}", "b{}"]))
+    def static_file(self, css: str | None) -> None:
+        path = self.root / "static/site.css"
+        if css is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_files(self.root, {"static/site.css": css})
+
+    @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]))
+    def config(self, paginate: int, title: str) -> None:
+        write_files(self.root, {"ssg.toml": f"paginate = {paginate}\ntitle = {title!r}\n"})
+
+    @invariant()
+    def incremental_equals_clean(self) -> None:
+        config = load_config(self.root)
+        clean = load_config(self.root, output_dir=self.root / "clean")
+        try:
+            build(config, jobs=1)
+        except Exception as exc:
+            # The random edits may make two pages claim one URL: then both builds must fail.
+            message = str(exc)
+            shutil.rmtree(clean.output_dir, ignore_errors=True)
+            try:
+                build(clean, jobs=1, cache=False)
+            except Exception as clean_exc:
+                assert str(clean_exc) == message
+                return
+            raise AssertionError(f"only the incremental build failed: {message}") from exc
+        shutil.rmtree(clean.output_dir, ignore_errors=True)
+        build(clean, jobs=1, cache=False)
+        assert tree(config.output_dir) == tree(clean.output_dir)
+
+
+#: SSG_LONG_TESTS=1 runs the long versions of the property and fault tests.
+LONG = bool(os.environ.get("SSG_LONG_TESTS"))
+
+IncrementalMatchesClean.TestCase.settings = settings(
+    max_examples=400 if LONG else 30, stateful_step_count=12, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_incremental_matches_clean = IncrementalMatchesClean.TestCase
+
+
+def test_body_edit_rewrites_the_page_and_feeds_only(make_site: Callable[..., Site]) -> None:
+    posts = {f"content/posts/p{i}.md": f"---\ntitle: P{i}\ndate: 2024-01-0{i + 1}\n---\n"
+             f"Summary {i}.\n\nDetail {i}.\n" for i in range(5)}
+    site = make_site(posts)
+    untouched = site.out / "posts/p1/index.html"
+    mtime = untouched.stat().st_mtime_ns
+    site.write({"content/posts/p3.md": "---\ntitle: P3\ndate: 2024-01-04\n---\n"
+                "Summary 3.\n\nNew detail.\n"})
+    result = site.build()
+    assert not result.full
+    # Lists show only the unchanged summary; feeds carry the whole body.
+    assert sorted(result.written) == ["feed.xml", "posts/feed.xml", "posts/p3/index.html"]
+    assert untouched.stat().st_mtime_ns == mtime
+    assert "New detail." in site.read("posts/p3/index.html")
+
+
+def test_title_change_rerenders_lists_and_neighbours(make_site: Callable[..., Site]) -> None:
+    posts = {f"content/posts/p{i}.md": f"---\ntitle: P{i}\ndate: 2024-01-0{i + 1}\n"
+             f"tags: [x]\n---\nBody {i}\n" for i in range(3)}
+    site = make_site(posts)
+    site.write({"content/posts/p1.md": "---\ntitle: Renamed\ndate: 2024-01-02\ntags: [x]\n---\n"
+                "Body 1\n"})
+    result = site.build()
+    for dest in ("posts/p1/index.html", "posts/p0/index.html", "posts/p2/index.html",
+                 "posts/index.html", "tags/x/index.html", "feed.xml", "posts/feed.xml"):
+        assert dest in result.written
+        assert "Renamed" in site.read(dest)
+
+
+def test_no_change_rebuild_writes_nothing(make_site: Callable[..., Site]) -> None:
+    site = make_site({"content/a.md": "a\n", "static/s.css": "x"})
+    before = {p: p.stat().st_mtime_ns for p in site.out.rglob("*")}
+    result = site.build()
+    assert result.rendered == 0 and result.written == () and not result.full
+    assert {p: p.stat().st_mtime_ns for p in site.out.rglob("*")} == before
+
+
+def test_corrupt_or_foreign_cache_is_discarded(make_site: Callable[..., Site],
+                                               ssg_log: object) -> None:
+    site = make_site({"content/a.md": "a\n"})
+    path = cache_file(site.root)
+    path.write_bytes(path.read_bytes()[:100])
+    site.write({"content/a.md": "changed\n"})
+    result = site.build()
+    assert result.full and "changed" in site.read("a/index.html")
+    assert "could not be read" in ssg_log.text  # type: ignore[attr-defined]
+    path.write_bytes(b"\x80\x04\x95garbage")
+    assert site.build().full
+
+
+def test_output_changed_behind_the_cache_gets_a_full_build(
+    make_site: Callable[..., Site]
+) -> None:
+    site = make_site({"content/a.md": "a\n"})
+    shutil.rmtree(site.out)
+    result = site.build()
+    assert result.full and site.exists("a/index.html")
+
+
+def test_parallel_build_is_identical_to_serial(make_site: Callable[..., Site],
+                                               tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"content/s{i % 4}/p{i}.md": f"---\ntitle: P{i}\ndate: 2024-02-{i % 28 + 1:02d}\n"
+        f"tags: [t{i % 7}]\n---\nBody {i} [next](p{i + 4}.md)\n" for i in range(300)
+    }
+    site = make_site(files, build=False)
+    serial = load_config(site.root, output_dir=tmp_path / "serial")
+    parallel = load_config(site.root, output_dir=tmp_path / "parallel")
+    build(serial, jobs=1, cache=False)
+    build(parallel, jobs=2, cache=False)
+    assert tree(serial.output_dir) == tree(parallel.output_dir)
