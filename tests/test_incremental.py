@@ -18,6 +18,9 @@ from ssg.cache import cache_file
 from ssg.config import load_config
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
@@ -70,6 +73,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
         write_files(self.root, {"ssg.toml": "paginate = 2\n", "content/_index.md": "Home\n"})
+        shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
