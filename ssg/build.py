@@ -13,7 +13,7 @@ from typing import Any
 
 from ssg.cache import BuildState, FileHashes, load_state, save_state
 from ssg.config import Config
-from ssg.content import Document, Sources, discover, parse, read_bytes
+from ssg.content import Document, FrontMatter, Sources, discover, parse, read_bytes
 from ssg.deps import Key, digest, digest_bytes
 from ssg.errors import SsgError, raise_all
 from ssg.incremental import Fingerprints, OutputState, stale_tasks
@@ -138,7 +138,7 @@ def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: F
     """Parse pages and section files, reusing documents whose file hash is unchanged."""
     parse_key = digest(config.taxonomies)
     cached = state.docs if state.parse_key == parse_key else {}
-    docs: dict[str, tuple[str, Document]] = {}
+    docs: dict[str, tuple[str, FrontMatter, str, int]] = {}
     errors: list[SsgError] = []
     parsed: list[list[Document]] = [[], []]
     for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
@@ -151,19 +151,17 @@ def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: F
                 try:
                     data = read_bytes(source)
                     file_hash = hashes.hash(path, data)
-                    doc = old[1] if old is not None and old[0] == file_hash else \
-                        parse(source, config.taxonomies, data)
+                    if old is None or old[0] != file_hash:
+                        doc = parse(source, config.taxonomies, data)
+                        old = (file_hash, doc.front, doc.body, doc.body_line)
                 except SsgError as exc:
                     errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
                     continue
-            else:
-                doc = old[1]
-            assert file_hash is not None
-            docs[rel] = (file_hash, doc)
-            bucket.append(doc)
+            docs[rel] = old
+            bucket.append(Document(source, old[1], old[2], old[3]))
     raise_all(errors)
     state.parse_key, state.docs = parse_key, docs
-    return parsed[0], parsed[1], {rel: h for rel, (h, _doc) in docs.items()}
+    return parsed[0], parsed[1], {rel: cached_doc[0] for rel, cached_doc in docs.items()}
 
 
 def render_markdown(site: Site, state: BuildState, doc_hashes: Mapping[str, str], *,

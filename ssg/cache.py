@@ -18,7 +18,7 @@ import markdown
 import pygments
 
 from ssg import __version__
-from ssg.content import Document
+from ssg.content import FrontMatter
 from ssg.deps import digest_bytes
 from ssg.incremental import OutputState
 from ssg.markup import Content
@@ -29,8 +29,10 @@ CACHE_DIR = ".ssg-cache"
 _FILE = "state.pickle"
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
+#: Bumped whenever the layout of BuildState changes.
+_FORMAT = 2
 VERSION = (
-    f"ssg {__version__}; markdown {markdown.__version__}; jinja2 {jinja2.__version__}; "
+    f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; jinja2 {jinja2.__version__}; "
     f"pygments {pygments.__version__}; pickle {pickle.HIGHEST_PROTOCOL}"
 )
 
@@ -47,8 +49,8 @@ class BuildState:
     files: dict[str, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
     #: Fingerprint of the settings that parsing depends on (taxonomies).
     parse_key: str = ""
-    #: src -> (file hash, parsed document).
-    docs: dict[str, tuple[str, Document]] = field(default_factory=dict)
+    #: src -> (file hash, front matter, body, body's first line) of each parsed source.
+    docs: dict[str, tuple[str, FrontMatter, str, int]] = field(default_factory=dict)
     #: Fingerprint of the settings that Markdown rendering depends on.
     markdown_key: str = ""
     #: src -> (file hash, rendered content).

@@ -8,6 +8,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -88,13 +89,13 @@ class Config:
         """The folder of Markdown sources."""
         return self.site_dir / "content"
 
-    @property
+    @cached_property
     def base_path(self) -> str:
         """The path part of base_url, always with leading and trailing slash: `/docs/`."""
         path = urlsplit(self.base_url).path.strip("/")
         return f"/{path}/" if path else "/"
 
-    @property
+    @cached_property
     def origin(self) -> str:
         """Scheme and host of base_url (`https://example.org`), or `http://localhost`."""
         parts = urlsplit(self.base_url)

@@ -35,6 +35,7 @@ class Fingerprints:
         self.contents = contents
         self.file_hash = file_hash
         self._memo: dict[Key, str] = {}
+        self._keys: dict[Key, Key] = {}
 
     def __call__(self, key: Key) -> str:
         value = self._memo.get(key)
@@ -92,7 +93,9 @@ class Fingerprints:
 
     def record(self, data_hash: str, deps: frozenset[Key]) -> OutputRecord:
         """The record of an output just rendered."""
-        return data_hash, tuple(sorted((key, self(key)) for key in deps))
+        # Shared key objects make the records (and so the cache) much smaller and faster.
+        keys = self._keys
+        return data_hash, tuple(sorted((keys.setdefault(key, key), self(key)) for key in deps))
 
     def is_current(self, record: OutputRecord) -> bool:
         """True when nothing the output read has changed since it was written."""

@@ -13,6 +13,7 @@ import ctypes.util
 import os
 import secrets
 import shutil
+import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -161,12 +162,23 @@ def _swap(new: Path, out: Path) -> None:
         os.rename(new, out)
         return
     if _exchange(new, out):
-        shutil.rmtree(new, ignore_errors=True)
+        _remove_later(new)
         return
     old = out.parent / f".{out.name}.tmp-old-{os.getpid()}"
     os.rename(out, old)
     os.rename(new, out)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_later(old)
+
+
+def _remove_later(tree: Path) -> None:
+    """Delete the previous output in the background: the new one is already live, and
+    deleting ten thousand files takes seconds. A build that finds one left over removes it."""
+    if shutil.which("sh") is None or shutil.which("rm") is None:
+        shutil.rmtree(tree, ignore_errors=True)
+        return
+    # The shell starts rm in the background and exits at once: nothing is left to wait for.
+    subprocess.run(["sh", "-c", 'rm -rf -- "$1" >/dev/null 2>&1 &', "sh", str(tree)],
+                   stdin=subprocess.DEVNULL, check=False)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Build benchmarks: ssg against Hugo, Pelican and MkDocs on the shared corpus, in one run.
+
+    python benchmarks/bench_build.py                 # 1,000 and 10,000 pages
+    python benchmarks/bench_build.py --sizes 1000    # a quick run
+    python benchmarks/bench_build.py --huge          # adds 100,000 pages (ssg only)
+    python benchmarks/bench_build.py --write-readme  # also records the table in README.md
+
+For ssg it measures, as medians of --repeat runs in fresh processes: a cold build (no output,
+no cache), a no-change rebuild, a one-page edit and a one-template edit; the build's own time
+("work", from its closing line) next to the wall time (start-up included); and peak memory (the
+largest process's maximum RSS). Peers build the same corpus through ../shared/bench/peers/
+adapters, when their tools are installed (Debian's hugo; PyPI pelican and mkdocs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SHARED = REPO.parent / "shared" / "bench"
+WORK = Path(os.environ.get("SSG_BENCH_DIR", "/tmp/ssg-bench"))
+_MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True); "
+            "w = time.perf_counter() - t; "
+            "print(p.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "print(p.stdout + p.stderr)")
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run a command; (wall seconds, peak RSS in MB of its largest process, output)."""
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(cwd), *cmd],
+                          capture_output=True, text=True, check=True)
+    first, _, output = proc.stdout.partition("\n")
+    code, wall, rss = first.split()
+    if code != "0":
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{output}")
+    return float(wall), int(rss) / 1024, output
+
+
+def corpus(pages: int) -> Path:
+    """The shared corpus of that size (generated once), as an ssg site."""
+    site = WORK / f"corpus-{pages}"
+    if not (site / "content").is_dir():
+        subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), str(site),
+                        "--pages", str(pages)], check=True, capture_output=True)
+    (site / "ssg.toml").write_text('title = "Bench"\nbase_url = "http://example.org/"\n')
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    shutil.copy(REPO / "themes/default/templates/page.html", templates / "page.html")
+    return site
+
+
+def ssg_work_seconds(output: str) -> float:
+    match = re.search(r"in ([0-9.]+) s", output)
+    return float(match.group(1)) if match else float("nan")
+
+
+def bench_ssg(site: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
+    """{scenario: (median wall s, median work s, max peak MB)}."""
+    cmd = [sys.executable, "-m", "ssg", "build", str(site)]
+    page = sorted((site / "content/posts").glob("*.md"))[len(list((site / "content/posts")
+                                                              .glob("*.md"))) // 2]
+    template = site / "templates/page.html"
+    page_text, template_text = page.read_text(), template.read_text()
+    runs: dict[str, list[tuple[float, float, float]]] = {}
+    try:
+        for i in range(repeat):
+            shutil.rmtree(site / "output", ignore_errors=True)
+            shutil.rmtree(site / ".ssg-cache", ignore_errors=True)
+            for name, change in (
+                ("cold build", None),
+                ("no-change rebuild", None),
+                ("one-page edit", lambda: page.write_text(page_text + f"\nEdit {i}.\n")),
+                ("one-template edit",
+                 lambda: template.write_text(template_text + f"\n{{# edit {i} #}}\n")),
+            ):
+                if change is not None:
+                    change()
+                wall, rss, out = measure(cmd, REPO)
+                runs.setdefault(name, []).append((wall, ssg_work_seconds(out), rss))
+    finally:
+        page.write_text(page_text)
+        template.write_text(template_text)
+    return {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
+                   max(r[2] for r in rs)) for name, rs in runs.items()}
+
+
+def bench_peer(name: str, corpus_site: Path, repeat: int) -> tuple[float, float] | None:
+    """(median wall s, peak MB) of a peer's cold build, or None when it is not installed."""
+    peers = SHARED / "peers"
+    site = WORK / f"{name}-{corpus_site.name}"
+    if name == "hugo" and shutil.which("hugo"):
+        adapt = ["sh", str(peers / "adapt_hugo.sh")]
+        build, out = ["hugo", "--quiet"], ["public", "resources"]
+    elif name == "pelican" and shutil.which("pelican"):
+        adapt = [sys.executable, str(peers / "adapt_pelican.py")]
+        build, out = ["pelican", "-q", "content", "-s", "pelicanconf.py", "-o", "output"], \
+            ["output"]
+    elif name == "mkdocs" and shutil.which("mkdocs"):
+        adapt = ["sh", str(peers / "adapt_mkdocs.sh")]
+        build, out = ["mkdocs", "build", "-q"], ["site"]
+    else:
+        return None
+    subprocess.run([*adapt, str(corpus_site), str(site)], check=True, capture_output=True)
+    results = []
+    for _ in range(repeat):
+        for folder in out:
+            shutil.rmtree(site / folder, ignore_errors=True)
+        wall, rss, _out = measure(build, site)
+        results.append((wall, rss))
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--huge", action="store_true", help="also 100,000 pages (ssg only)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--peer-repeat", type=int, default=1)
+    parser.add_argument("--peers", nargs="*", default=["hugo", "pelican", "mkdocs"])
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args()
+    sizes = args.sizes + ([100_000] if args.huge else [])
+    WORK.mkdir(parents=True, exist_ok=True)
+    lines = [f"Measured {dt.date.today().isoformat()} on {machine()}.", "",
+             "| pages | build | wall | work | peak memory | ratio to Hugo's cold build |",
+             "|---:|---|---:|---:|---:|---:|"]
+    for pages in sizes:
+        site = corpus(pages)
+        peers = {} if pages > 10_000 else {
+            name: bench_peer(name, site, args.peer_repeat) for name in args.peers}
+        hugo = peers.get("hugo")
+        ssg = bench_ssg(site, args.repeat if pages <= 10_000 else 1)
+
+        def ratio(seconds: float) -> str:
+            return f"{seconds / hugo[0]:.2f}x" if hugo else "n/a"
+
+        for scenario, (wall, work, rss) in ssg.items():
+            lines.append(f"| {pages:,} | ssg {scenario} | {wall:.2f} s | {work:.2f} s | "
+                         f"{rss:,.0f} MB | {ratio(wall)} |")
+        for name, result in peers.items():
+            if result is not None:
+                lines.append(f"| {pages:,} | {name} cold build | {result[0]:.2f} s | | "
+                             f"{result[1]:,.0f} MB | {ratio(result[0])} |")
+        per_page = ssg["cold build"][0] / pages
+        lines.append(f"| {pages:,} | ssg cold build per page | {per_page * 1000:.2f} ms | | | |")
+        print("\n".join(lines[-(len(ssg) + len(peers) + 1):]), flush=True)
+    table = "\n".join(lines)
+    print("\n" + table)
+    if args.write_readme:
+        readme = HERE / "README.md"
+        text = readme.read_text() if readme.exists() else ""
+        start, end = "<!-- build-table -->", "<!-- /build-table -->"
+        block = f"{start}\n{table}\n{end}"
+        if start in text:
+            text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, text,
+                          flags=re.DOTALL)
+        else:
+            text += f"\n## Builds\n\n{block}\n"
+        readme.write_text(text)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
