@@ -11,12 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ssg.cache import BuildState, FileHashes, load_state, save_state
+from ssg.cache import (
+    BuildState,
+    ContentStore,
+    FileHashes,
+    load_state,
+    save_state,
+    stub,
+    text_fp,
+    texts_file,
+)
 from ssg.config import Config
 from ssg.content import Document, FrontMatter, Sources, discover, parse, read_bytes
 from ssg.deps import Key, digest, digest_bytes
 from ssg.errors import SsgError, raise_all
-from ssg.incremental import Fingerprints, OutputState, stale_tasks
+from ssg.incremental import Fingerprints, OutputState, stale_tasks, update_state
 from ssg.markup import Content
 from ssg.parallel import default_jobs, map_ranges
 from ssg.render import (
@@ -71,7 +80,8 @@ def build(config: Config, *, drafts: bool = False, strict: bool = False,
     jobs = jobs or default_jobs()
     timer = Timer()
     if state is None:
-        state = load_state(config.site_dir) if cache else BuildState()
+        with timer.step("load cache"):
+            state = load_state(config.site_dir) if cache else BuildState()
     hashes = FileHashes(state)
     with timer.step("discover"):
         sources = discover(config)
@@ -79,8 +89,10 @@ def build(config: Config, *, drafts: bool = False, strict: bool = False,
         pages, sections, doc_hashes = parse_sources(sources, config, state, hashes)
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, drafts=drafts)
+    store = ContentStore(texts_file(config.site_dir) if cache else None)
     with timer.step("markdown"):
-        contents = render_markdown(site, state, doc_hashes, jobs=jobs, progress=progress)
+        contents = render_markdown(site, state, store, doc_hashes, jobs=jobs,
+                                   progress=progress)
         report_missing_links(markdown_docs(site), contents, strict=strict)
     with timer.step("plan"):
         tasks = plan(site, static_files(config))
@@ -92,37 +104,33 @@ def build(config: Config, *, drafts: bool = False, strict: bool = False,
                        and old.build_id == output_build_id(config))
         if incremental:
             assert old is not None
-            todo, removed = stale_tasks(tasks, old, fingerprints)
+            todo, removed, changed = stale_tasks(tasks, old, fingerprints)
         else:
-            todo, removed = tasks, []
-    records = dict(old.outputs) if incremental and old is not None else {}
+            todo, removed, changed = tasks, [], set()
     written: list[str] = []
-    build_id = old.build_id if incremental and old is not None else ""
+    output_state = old if incremental and old is not None else OutputState()
     if todo or removed or not incremental:
         stage = Stage(config)
         try:
             with timer.step("render"):
-                rendered = render_tasks(site, contents, todo, stage, jobs=jobs,
+                rendered = render_tasks(site, store, todo, stage, jobs=jobs,
                                         progress=progress)
             with timer.step("write"):
-                for dest, data_hash, deps in rendered:
-                    previous = records.get(dest)
-                    if previous is None or previous[0] != data_hash:
-                        written.append(dest)
-                    records[dest] = fingerprints.record(data_hash, deps)
-                for dest in removed:
-                    del records[dest]
+                output_state, written = update_state(
+                    old if incremental else None, rendered, removed, changed, fingerprints)
                 if incremental:
                     stage.commit_patch(written, removed)
                 else:
                     stage.commit_full()
-                build_id = output_build_id(config)
         except BaseException:
             stage.discard()
             raise
+    output_state.build_id = output_build_id(config)
+    output_state.config_fp = config_fp
     state.started_ns = started_ns
     state.files = hashes.now
-    state.outputs[str(config.output_dir)] = OutputState(build_id, config_fp, records)
+    state.outputs[str(config.output_dir)] = output_state
+    store.close()
     if cache:
         with timer.step("save cache"):
             save_state(config.site_dir, state)
@@ -138,12 +146,12 @@ def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: F
     """Parse pages and section files, reusing documents whose file hash is unchanged."""
     parse_key = digest(config.taxonomies)
     cached = state.docs if state.parse_key == parse_key else {}
-    docs: dict[str, tuple[str, FrontMatter, str, int]] = {}
+    docs: dict[str, tuple[str, FrontMatter, int, str | None]] = {}
     errors: list[SsgError] = []
     parsed: list[list[Document]] = [[], []]
     for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
         for source in files:
-            rel = source.rel.as_posix()
+            rel = source.src
             path = str(source.src_path)
             old = cached.get(rel)
             file_hash = hashes.unchanged(path)
@@ -153,32 +161,47 @@ def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: F
                     file_hash = hashes.hash(path, data)
                     if old is None or old[0] != file_hash:
                         doc = parse(source, config.taxonomies, data)
-                        old = (file_hash, doc.front, doc.body, doc.body_line)
+                        docs[rel] = (file_hash, doc.front, doc.body_line, doc.heading)
+                        bucket.append(doc)
+                        continue
                 except SsgError as exc:
                     errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
                     continue
             docs[rel] = old
-            bucket.append(Document(source, old[1], old[2], old[3]))
+            bucket.append(Document(source, old[1], None, old[2], old[3]))
     raise_all(errors)
     state.parse_key, state.docs = parse_key, docs
     return parsed[0], parsed[1], {rel: cached_doc[0] for rel, cached_doc in docs.items()}
 
 
-def render_markdown(site: Site, state: BuildState, doc_hashes: Mapping[str, str], *,
-                    jobs: int, progress: Progress | None = None) -> dict[str, Content]:
+def render_markdown(site: Site, state: BuildState, store: ContentStore,
+                    doc_hashes: Mapping[str, str], *, jobs: int,
+                    progress: Progress | None = None) -> dict[str, Content]:
     """Every document's rendered Markdown: from the cache when its source and the URLs of
-    the links it resolved are unchanged, else rendered (in parallel when there are many)."""
+    the links it resolved are unchanged, else rendered (in parallel when there are many).
+
+    Returns the contents for fingerprinting (texts may be left out); `store` gives templates
+    the full contents.
+    """
     config = site.config
     markdown_key = digest(config.markdown, config.base_path)
     cached = state.contents if state.markdown_key == markdown_key else {}
+    stored = store.stored() if cached and store.path is not None else {}
     contents: dict[str, tuple[str, Content]] = {}
     todo: list[Document] = []
     for doc in markdown_docs(site):
-        rel = doc.source.rel.as_posix()
+        rel = doc.source.src
         old = cached.get(rel)
         if (old is not None and old[0] == doc_hashes[rel]
+                and (store.path is None or stored.get(rel) == text_fp(old[1]))
                 and all(site.links.get(target) == url for target, url in old[1].link_deps)):
             contents[rel] = old
+            if store.path is None:
+                store.fresh[rel] = old[1]
+            else:
+                store.stubs[rel] = old[1]
+        elif doc.body is None:  # restored from the cache without its text: read it again
+            todo.append(parse(doc.source, config.taxonomies, read_bytes(doc.source)))
         else:
             todo.append(doc)
     report = None if progress is None else (
@@ -186,10 +209,12 @@ def render_markdown(site: Site, state: BuildState, doc_hashes: Mapping[str, str]
     chunks = map_ranges(_markdown_chunk, (site, todo), len(todo),
                         jobs=jobs if len(todo) >= _PARALLEL_MIN else 1,
                         chunk=max(50, len(todo) // (jobs * 4) + 1), progress=report)
-    rendered = [content for chunk in chunks for content in chunk]
-    for doc, content in zip(todo, rendered, strict=True):
-        rel = doc.source.rel.as_posix()
-        contents[rel] = (doc_hashes[rel], content)
+    rendered: dict[str, Content] = {}
+    for doc, content in zip(todo, (c for chunk in chunks for c in chunk), strict=True):
+        rel = doc.source.src
+        rendered[rel] = store.fresh[rel] = content
+        contents[rel] = (doc_hashes[rel], content if store.path is None else stub(content))
+    store.save(rendered, set(stored) - set(contents))
     state.markdown_key, state.contents = markdown_key, contents
     return {rel: content for rel, (_h, content) in contents.items()}
 

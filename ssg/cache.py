@@ -10,8 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markdown
@@ -30,10 +33,11 @@ _FILE = "state.pickle"
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
 #: Bumped whenever the layout of BuildState changes.
-_FORMAT = 2
+_FORMAT = 3
 VERSION = (
-    f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; jinja2 {jinja2.__version__}; "
-    f"pygments {pygments.__version__}; pickle {pickle.HIGHEST_PROTOCOL}"
+    f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; "
+    f"jinja2 {jinja2.__version__}; pygments {pygments.__version__}; "
+    f"pickle {pickle.HIGHEST_PROTOCOL}"
 )
 
 
@@ -49,11 +53,12 @@ class BuildState:
     files: dict[str, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
     #: Fingerprint of the settings that parsing depends on (taxonomies).
     parse_key: str = ""
-    #: src -> (file hash, front matter, body, body's first line) of each parsed source.
-    docs: dict[str, tuple[str, FrontMatter, str, int]] = field(default_factory=dict)
+    #: src -> (file hash, front matter, body's first line, first heading) of each source;
+    #: bodies are not kept: a source whose Markdown must be rendered again is read again.
+    docs: dict[str, tuple[str, FrontMatter, int, str | None]] = field(default_factory=dict)
     #: Fingerprint of the settings that Markdown rendering depends on.
     markdown_key: str = ""
-    #: src -> (file hash, rendered content).
+    #: src -> (file hash, rendered content without its texts; those are in ContentStore).
     contents: dict[str, tuple[str, Content]] = field(default_factory=dict)
     #: Output folder -> what it holds.
     outputs: dict[str, OutputState] = field(default_factory=dict)
@@ -104,9 +109,106 @@ class FileHashes:
         return None
 
 
+class ContentStore(Mapping[str, Content]):
+    """Rendered Markdown by source path: new results in memory, older ones fetched on demand.
+
+    The texts (HTML, summary, table of contents) of earlier builds live in an SQLite file
+    beside the state, so a rebuild reads only the texts of the pages it renders again.
+    """
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.fresh: dict[str, Content] = {}
+        self.stubs: dict[str, Content] = {}
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _db(self) -> sqlite3.Connection:
+        # A connection must not cross a fork: each worker process opens its own.
+        if self._connection is None or self._pid != os.getpid():
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(self.path, isolation_level=None)
+            self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS texts (src TEXT PRIMARY KEY, fp TEXT, html TEXT, "
+                "summary TEXT, toc TEXT)")
+            self._pid = os.getpid()
+        return self._connection
+
+    def stored(self) -> dict[str, str]:
+        """src -> fingerprint of every text on disk (what a stub may be completed with)."""
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            return dict(self._db().execute("SELECT src, fp FROM texts").fetchall())
+        except sqlite3.DatabaseError as exc:
+            log.warning("cache %s could not be read (%s); discarded", self.path, exc)
+            self.close()
+            self.path.unlink(missing_ok=True)
+            return {}
+
+    def __getitem__(self, src: str) -> Content:
+        content = self.fresh.get(src)
+        if content is not None:
+            return content
+        stub = self.stubs[src]
+        row = self._db().execute("SELECT fp, html, summary, toc FROM texts WHERE src = ?",
+                                 (src,)).fetchone()
+        if row is None or row[0] != text_fp(stub):
+            raise KeyError(src)
+        content = self.fresh[src] = replace(stub, html=row[1], summary=row[2], toc=row[3])
+        return content
+
+    def get(self, src: str, default: Any = None) -> Any:
+        """The content of src, or default when there is none."""
+        try:
+            return self[src]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(set(self.fresh) | set(self.stubs))
+
+    def __len__(self) -> int:
+        return len(set(self.fresh) | set(self.stubs))
+
+    def save(self, rendered: dict[str, Content], gone: set[str]) -> None:
+        """Store the texts of newly rendered contents; forget those of removed sources."""
+        if self.path is None:
+            return
+        db = self._db()
+        db.execute("BEGIN")
+        db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)",
+                       [(src, text_fp(c), c.html, c.summary, c.toc)
+                        for src, c in rendered.items()])
+        db.executemany("DELETE FROM texts WHERE src = ?", [(src,) for src in gone])
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the database connection (the store stays usable: it reopens on demand)."""
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
+
+def stub(content: Content) -> Content:
+    """A content without its texts, as kept in the state."""
+    return replace(content, html="", summary="", toc="")
+
+
+def text_fp(content: Content) -> str:
+    """Identifies a content's texts (kept with them in the store)."""
+    return f"{content.body_fp}:{content.summary_fp}"
+
+
 def cache_file(site_dir: Path) -> Path:
     """Where a site's cache lives."""
     return site_dir / CACHE_DIR / _FILE
+
+
+def texts_file(site_dir: Path) -> Path:
+    """Where a site's cached Markdown texts live."""
+    return site_dir / CACHE_DIR / "texts.sqlite"
 
 
 def load_state(site_dir: Path) -> BuildState:

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -29,6 +30,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 SECTION_FILE = "_index.md"
 BUNDLE_FILE = "index.md"
 MORE_MARKER = "<!-- more -->"
+_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _IGNORED_NAME = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|^#.*#$)")
 
 
@@ -41,10 +43,15 @@ class SourceFile:
     #: Path relative to content/, POSIX style: `posts/hello.md`.
     rel: PurePosixPath
 
-    @property
+    @cached_property
+    def src(self) -> str:
+        """The relative path as a string, the source's identity: `posts/hello.md`."""
+        return self.rel.as_posix()
+
+    @cached_property
     def display(self) -> str:
         """How messages name the file: `content/posts/hello.md`."""
-        return f"content/{self.rel}"
+        return f"content/{self.src}"
 
 
 @dataclass(frozen=True)
@@ -85,10 +92,13 @@ class Document:
 
     source: SourceFile
     front: FrontMatter
-    #: Markdown text after the front matter.
-    body: str
+    #: Markdown text after the front matter; None when restored from the cache without it
+    #: (`parse` the file again to render it).
+    body: str | None
     #: File line number of the body's first line (for messages).
     body_line: int
+    #: Text of the first `# heading` of the body, the title when front matter has none.
+    heading: str | None = None
 
 
 def _ignored(name: str) -> bool:
@@ -340,4 +350,6 @@ def parse(source: SourceFile, taxonomies: tuple[str, ...], data: bytes) -> Docum
     kind, front_text, body, body_line = split_front_matter(text, source.display)
     front_data = parse_front_matter(kind, front_text, source.display)
     front = check_front_matter(front_data, taxonomies, source.display, front_text)
-    return Document(source=source, front=front, body=body, body_line=body_line)
+    match = _HEADING.search(body)
+    heading = match.group(1).strip() if match else None
+    return Document(source=source, front=front, body=body, body_line=body_line, heading=heading)

@@ -11,19 +11,21 @@ from ssg.render import Task
 from ssg.site import Site
 from ssg.templates import template_file
 
-#: An output's record: the hash of its bytes and the fingerprint of each thing it read.
-OutputRecord = tuple[str, tuple[tuple[Key, str], ...]]
+#: An output's record: the hash of its bytes and the keys of everything it read.
+OutputRecord = tuple[str, tuple[Key, ...]]
 
 
 @dataclass
 class OutputState:
     """What is in one output folder: the build that wrote it and each file's record."""
 
-    #: Random id, also written into the output's marker file.
+    #: Identity of the output's marker file when that build finished.
     build_id: str = ""
     #: Fingerprint of the config and options of that build.
     config_fp: str = ""
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    #: The fingerprint every recorded key had when the outputs depending on it were written.
+    key_fps: dict[Key, str] = field(default_factory=dict)
 
 
 class Fingerprints:
@@ -91,25 +93,46 @@ class Fingerprints:
             return self.file_hash(key[1])
         raise ValueError(f"unknown dependency key {key!r}")
 
-    def record(self, data_hash: str, deps: frozenset[Key]) -> OutputRecord:
-        """The record of an output just rendered."""
-        # Shared key objects make the records (and so the cache) much smaller and faster.
+    def intern(self, deps: frozenset[Key]) -> tuple[Key, ...]:
+        """The keys as shared objects: records (and so the cache) get much smaller."""
         keys = self._keys
-        return data_hash, tuple(sorted((keys.setdefault(key, key), self(key)) for key in deps))
-
-    def is_current(self, record: OutputRecord) -> bool:
-        """True when nothing the output read has changed since it was written."""
-        return all(self(key) == value for key, value in record[1])
+        return tuple(sorted(keys.setdefault(key, key) for key in deps))
 
 
 def stale_tasks(tasks: list[Task], state: OutputState, fingerprints: Fingerprints
-                ) -> tuple[list[Task], list[str]]:
-    """The tasks that must be rendered again, and the files of the old output now gone."""
+                ) -> tuple[list[Task], list[str], set[Key]]:
+    """The tasks to render again, the files of the old output now gone, and the changed keys.
+
+    Each key is fingerprinted once; an output is stale when one of its keys changed.
+    """
     planned = {task.dest_path for task in tasks}
     removed = sorted(dest for dest in state.outputs if dest not in planned)
+    changed = {key for key, value in state.key_fps.items() if fingerprints(key) != value}
     stale = []
     for task in tasks:
         old = state.outputs.get(task.dest_path)
-        if old is None or not fingerprints.is_current(old):
+        if old is None or not changed.isdisjoint(old[1]):
             stale.append(task)
-    return stale, removed
+    return stale, removed, changed
+
+
+def update_state(state: OutputState | None, rendered: list[tuple[str, str, frozenset[Key]]],
+                 removed: list[str], changed: set[Key], fingerprints: Fingerprints
+                 ) -> tuple[OutputState, list[str]]:
+    """The output state after writing `rendered`, and the outputs whose bytes changed."""
+    outputs = dict(state.outputs) if state else {}
+    key_fps = dict(state.key_fps) if state else {}
+    for key in changed:
+        key_fps[key] = fingerprints(key)
+    written = []
+    for dest, data_hash, deps in rendered:
+        previous = outputs.get(dest)
+        if previous is None or previous[0] != data_hash:
+            written.append(dest)
+        keys = fingerprints.intern(deps)
+        outputs[dest] = (data_hash, keys)
+        for key in keys:
+            key_fps[key] = fingerprints(key)
+    for dest in removed:
+        del outputs[dest]
+    return OutputState("", "", outputs, key_fps), written

@@ -139,10 +139,10 @@ class MarkdownRenderer:
     def render(self, doc: Document) -> Content:
         """Render one document's body, summary and table of contents."""
         resolver = self._links.resolver
-        assert resolver is not None
+        assert resolver is not None and doc.body is not None
         resolver.missing = []
         resolver.lookups = {}
-        src_dir = posixpath.dirname(doc.source.rel.as_posix())
+        src_dir = posixpath.dirname(doc.source.src)
         html = self._convert(doc.body, src_dir)
         toc = self._toc() if self._has_toc else ""
         if MORE_MARKER in html:

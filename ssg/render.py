@@ -70,7 +70,7 @@ def report_missing_links(docs: list[Document], contents: Mapping[str, Content], 
     """Warn about (or with strict, fail on) links to pages that do not exist."""
     errors: list[SsgError] = []
     for doc in docs:
-        for target in contents[doc.source.rel.as_posix()].missing_links:
+        for target in contents[doc.source.src].missing_links:
             message = f"link to missing page '{target}'"
             if strict:
                 errors.append(ContentError(message, path=doc.source.display))

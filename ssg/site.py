@@ -15,8 +15,6 @@ from ssg.content import BUNDLE_FILE, SECTION_FILE, Document, SourceFile, Sources
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.utils import is_unsafe_segment, normalize_url_path, slugify
 
-_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-
 
 @dataclass(frozen=True)
 class Page:
@@ -45,7 +43,7 @@ class Page:
     @property
     def src(self) -> str:
         """Source path relative to content/, the page's identity."""
-        return self.doc.source.rel.as_posix()
+        return self.doc.source.src
 
 
 @dataclass(frozen=True)
@@ -126,9 +124,8 @@ def default_title(doc: Document, fallback: str) -> str:
     """The front matter title, else the first `# heading`, else the file name."""
     if doc.front.title is not None:
         return doc.front.title
-    match = _HEADING.search(doc.body)
-    if match:
-        return match.group(1).strip()
+    if doc.heading:
+        return doc.heading
     return fallback.replace("-", " ").replace("_", " ").strip().capitalize() or fallback
 
 
@@ -265,14 +262,14 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
     links = {src: config.base_path + p.path.lstrip("/") for src, p in by_src.items()}
     for key, section in sections.items():
         links[f"{key}/{SECTION_FILE}".lstrip("/")] = config.base_path + section.path.lstrip("/")
-    bundles = {_folder(d.source.rel): d.source.rel.as_posix()
+    bundles = {_folder(d.source.rel): d.source.src
                for d in pages if d.source.rel.name == BUNDLE_FILE}
     assets = []
     for asset in sources.assets:
         path = _asset_path(asset, bundles, by_src)
         if path is not None:
             assets.append((asset, path))
-            links[asset.rel.as_posix()] = config.base_path + path.lstrip("/")
+            links[asset.src] = config.base_path + path.lstrip("/")
     return Site(
         config=config,
         pages=MappingProxyType(by_src),

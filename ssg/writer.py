@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ssg.config import Config
 from ssg.errors import OutputError
@@ -48,9 +48,9 @@ def check_dests(dests: Iterable[tuple[str, str]]) -> None:
     """Every (dest, origin) stays inside the output folder, and no two share a dest."""
     origins: dict[str, str] = {}
     for dest, origin in dests:
-        parts = PurePosixPath(dest).parts
+        parts = dest.split("/")
         if (not dest or dest.startswith("/") or "\\" in dest or "\x00" in dest
-                or any(p in ("..", ".") for p in parts) or parts[0] == MARKER):
+                or any(p in ("..", ".", "") for p in parts) or parts[0] == MARKER):
             raise OutputError(f"{origin}: output path {dest!r} would leave the output folder")
         clash = origins.get(dest)
         if clash is not None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Site
 
+from conftest import Site
 from ssg import __version__
 from ssg.cli import TerminalProgress, main
 
@@ -67,11 +67,12 @@ def test_version() -> None:
 def test_python_m_ssg_builds_the_repo_docs(tmp_path: Path) -> None:
     out = tmp_path / "docs"
     proc = subprocess.run(
-        [sys.executable, "-m", "ssg", "build", str(REPO), "-o", str(out), "--strict"],
+        [sys.executable, "-m", "ssg", "build", str(REPO), "-o", str(out), "--strict",
+         "--no-cache"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONWARNINGS": ""},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "warning" not in proc.stderr
+    assert "warning" not in proc.stderr, proc.stderr
     assert (out / "index.html").exists()
     assert (out / "docs/configuration/index.html").exists()
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import Site
 
+from conftest import Site
 from ssg.errors import SsgError
 
 

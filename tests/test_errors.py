@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Site
 
+from conftest import Site
 from ssg.errors import SsgError
 
 GOOD = {"content/ok.md": "---\ntitle: OK\n---\nfine\n"}

@@ -17,7 +17,6 @@ from ssg.build import build
 from ssg.cache import cache_file
 from ssg.config import load_config
 
-
 REPO = Path(__file__).resolve().parent.parent
 
 

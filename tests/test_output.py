@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
-from conftest import Site
 
+from conftest import Site
 from ssg.errors import SsgError
 
 

@@ -42,7 +42,7 @@ def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("docs-site")
     result = subprocess.run(
         [sys.executable, "-m", "ssg", "build", str(REPO), "-o", str(out),
-         "--base-url", "https://example.org/"],
+         "--base-url", "https://example.org/", "--no-cache"],
         capture_output=True, text=True, timeout=120, cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
