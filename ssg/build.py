@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from ssg.cache import (
@@ -23,6 +24,7 @@ from ssg.cache import (
 )
 from ssg.config import Config
 from ssg.content import Document, FrontMatter, Sources, discover, parse, read_bytes
+from ssg.data import load_data
 from ssg.deps import Key, digest, digest_bytes
 from ssg.errors import SsgError, raise_all
 from ssg.incremental import Fingerprints, OutputState, stale_tasks, update_state
@@ -37,7 +39,8 @@ from ssg.render import (
     render_documents,
     report_missing_links,
 )
-from ssg.site import Site, assemble
+from ssg.site import Site, Visibility, assemble
+from ssg.templates import template_file
 from ssg.utils import Timer
 from ssg.writer import Stage, check_dests, output_build_id, static_files
 
@@ -67,14 +70,19 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def build(config: Config, *, drafts: bool = False, strict: bool = False,
-          jobs: int | None = None, cache: bool = True, state: BuildState | None = None,
+def build(config: Config, *, drafts: bool = False, future: bool = False,
+          expired: bool = False, strict: bool = False, jobs: int | None = None,
+          cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
           progress: Progress | None = None) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
-    `state` is the previous build's state (the dev server keeps it in memory); without it
-    the cache in SITE_DIR/.ssg-cache is read, unless `cache` is False.
+    `drafts`, `future` and `expired` publish pages that are left out by default (`now`
+    decides what is future or expired). `state` is the previous build's state (the dev
+    server keeps it in memory); without it the cache in SITE_DIR/.ssg-cache is read, unless
+    `cache` is False.
     """
+    visibility = Visibility(drafts=drafts, future=future, expired=expired,
+                            now=now or datetime.now(UTC))
     start = time.perf_counter()
     started_ns = time.time_ns()
     jobs = jobs or default_jobs()
@@ -88,17 +96,18 @@ def build(config: Config, *, drafts: bool = False, strict: bool = False,
     with timer.step("parse"):
         pages, sections, doc_hashes = parse_sources(sources, config, state, hashes)
     with timer.step("assemble"):
-        site = assemble(sources, pages, sections, config, drafts=drafts)
+        site = assemble(sources, pages, sections, config, visibility=visibility,
+                        data=load_data(config))
     store = ContentStore(texts_file(config.site_dir) if cache else None)
     with timer.step("markdown"):
-        contents = render_markdown(site, state, store, doc_hashes, jobs=jobs,
+        contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
                                    progress=progress)
         report_missing_links(markdown_docs(site), contents, strict=strict)
     with timer.step("plan"):
         tasks = plan(site, static_files(config))
         check_dests((task.dest_path, task.origin) for task in tasks)
         fingerprints = Fingerprints(site, contents, hashes.hash)
-        config_fp = digest(repr(config), drafts)
+        config_fp = digest(repr(config), drafts, future, expired)
         old = state.outputs.get(str(config.output_dir))
         incremental = (old is not None and old.config_fp == config_fp
                        and old.build_id == output_build_id(config))
@@ -175,7 +184,7 @@ def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: F
 
 
 def render_markdown(site: Site, state: BuildState, store: ContentStore,
-                    doc_hashes: Mapping[str, str], *, jobs: int,
+                    doc_hashes: Mapping[str, str], hashes: FileHashes, *, jobs: int,
                     progress: Progress | None = None) -> dict[str, Content]:
     """Every document's rendered Markdown: from the cache when its source and the URLs of
     the links it resolved are unchanged, else rendered (in parallel when there are many).
@@ -184,6 +193,11 @@ def render_markdown(site: Site, state: BuildState, store: ContentStore,
     the full contents.
     """
     config = site.config
+
+    def template_fp(name: str) -> str:
+        path = template_file(config, name)
+        return hashes.hash(str(path)) if path else "missing"
+
     markdown_key = digest(config.markdown, config.base_path)
     cached = state.contents if state.markdown_key == markdown_key else {}
     stored = store.stored() if cached and store.path is not None else {}
@@ -194,7 +208,8 @@ def render_markdown(site: Site, state: BuildState, store: ContentStore,
         old = cached.get(rel)
         if (old is not None and old[0] == doc_hashes[rel]
                 and (store.path is None or stored.get(rel) == text_fp(old[1]))
-                and all(site.links.get(target) == url for target, url in old[1].link_deps)):
+                and all(site.links.get(target) == url for target, url in old[1].link_deps)
+                and all(template_fp(name) == fp for name, fp in old[1].template_deps)):
             contents[rel] = old
             if store.path is None:
                 store.fresh[rel] = old[1]
@@ -212,6 +227,9 @@ def render_markdown(site: Site, state: BuildState, store: ContentStore,
     rendered: dict[str, Content] = {}
     for doc, content in zip(todo, (c for chunk in chunks for c in chunk), strict=True):
         rel = doc.source.src
+        if content.template_deps:
+            content = replace(content, template_deps=tuple(
+                (name, template_fp(name)) for name, _fp in content.template_deps))
         rendered[rel] = store.fresh[rel] = content
         contents[rel] = (doc_hashes[rel], content if store.path is None else stub(content))
     store.save(rendered, set(stored) - set(contents))

@@ -86,6 +86,9 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: SITE_DIR/output).")
 @click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--future", is_flag=True, help="Include pages dated in the future.")
+@click.option("--expired", is_flag=True, help="Include pages past their expires date.")
+@click.option("--env", "env", metavar="ENV", help="Overlay ssg.ENV.toml on ssg.toml.")
 @click.option("--base-url", help="Override base_url from ssg.toml.")
 @click.option("--strict", is_flag=True, help="Treat links to missing pages as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
@@ -93,18 +96,18 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write SITE_DIR/.ssg-cache.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Print step timings and tracebacks.")
-def build_command(site_dir: Path, output: Path | None, drafts: bool, base_url: str | None,
-                  strict: bool, jobs: int | None, no_cache: bool, quiet: bool,
-                  verbose: bool) -> None:
+def build_command(site_dir: Path, output: Path | None, drafts: bool, future: bool,
+                  expired: bool, env: str | None, base_url: str | None, strict: bool,
+                  jobs: int | None, no_cache: bool, quiet: bool, verbose: bool) -> None:
     """Build the site in SITE_DIR (default: the current folder)."""
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose cannot be used together")
     setup_logging(quiet=quiet, verbose=verbose)
     progress = TerminalProgress(enabled=not quiet)
     try:
-        config = load_config(site_dir, output_dir=output, base_url=base_url)
-        result = build(config, drafts=drafts, strict=strict, jobs=jobs, cache=not no_cache,
-                       progress=progress)
+        config = load_config(site_dir, output_dir=output, base_url=base_url, env=env)
+        result = build(config, drafts=drafts, future=future, expired=expired, strict=strict,
+                       jobs=jobs, cache=not no_cache, progress=progress)
     except SsgError as exc:
         progress.finish()
         report_error(exc, verbose=verbose)

@@ -150,30 +150,58 @@ def find_theme(site_dir: Path, name: str) -> Path | None:
     return None
 
 
+def merge_tables(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Overlay one config table on another: tables merge key by key, other values replace."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_config(
     site_dir: Path,
     *,
     output_dir: Path | None = None,
     base_url: str | None = None,
+    env: str | None = None,
 ) -> Config:
-    """Read SITE_DIR/ssg.toml (optional), check every value and report all problems at once."""
+    """Read SITE_DIR/ssg.toml (optional) and, with `env`, the overlay ssg.ENV.toml; check
+    every value and report all problems at once."""
     site_dir = site_dir.resolve()
     if not site_dir.is_dir():
         raise ConfigError("site folder does not exist", path=site_dir)
     path = site_dir / CONFIG_FILE
     raw = read_toml(path) if path.is_file() else {}
+    origin = dict.fromkeys(raw, CONFIG_FILE)
+    if env is not None:
+        overlay_name = f"ssg.{env}.toml"
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", env):
+            raise ConfigError(f"environment name {env!r} may only hold letters, digits, - and _")
+        overlay_path = site_dir / overlay_name
+        if not overlay_path.is_file():
+            raise ConfigError(f"no {overlay_name} for --env {env}", path=overlay_name)
+        overlay = read_toml(overlay_path)
+        raw = merge_tables(raw, overlay)
+        origin.update(dict.fromkeys(overlay, overlay_name))
     if base_url is not None:
         raw["base_url"] = base_url
+        origin["base_url"] = "--base-url"
     errors: list[SsgError] = []
 
     def bad(message: str) -> None:
-        errors.append(ConfigError(message, path=CONFIG_FILE))
+        # The key a message is about comes first in it: name the file that set that key.
+        key = re.match(r"'?(\w+)", message)
+        where = origin.get(key.group(1) if key else "", CONFIG_FILE)
+        errors.append(ConfigError(message, path=where))
 
     values: dict[str, Any] = {}
     for key, value in raw.items():
         expected = _SCHEMA.get(key)
         if expected is None:
-            _unknown_key(key, list(_SCHEMA), CONFIG_FILE)
+            _unknown_key(key, list(_SCHEMA), origin.get(key, CONFIG_FILE))
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             names = expected.__name__ if isinstance(expected, type) else expected
             bad(f"'{key}' must be a {_TYPE_WORDS.get(str(names), names)}, not {value!r}")
@@ -200,7 +228,7 @@ def load_config(
     if "taxonomies" in values:
         for name in values["taxonomies"]:
             if is_unsafe_segment(name) or "/" in name:
-                bad(f"taxonomy name {name!r} cannot be a URL segment")
+                bad(f"taxonomies: name {name!r} cannot be a URL segment")
     if "permalinks" in values:
         values["permalinks"] = _check_permalinks(values["permalinks"], bad)
     if "markdown" in values:

@@ -75,6 +75,8 @@ class FrontMatter:
     title: str | None = None
     date: datetime | None = None
     updated: datetime | None = None
+    #: After this moment the page is left out (unless built with --expired).
+    expires: datetime | None = None
     draft: bool = False
     slug: str | None = None
     url: str | None = None
@@ -221,6 +223,11 @@ def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
     return "", "", text, 1
 
 
+def parse_yaml(text: str) -> Any:
+    """Parse YAML with the safe loader (the C one where available)."""
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+
+
 def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
     """Parse a YAML or TOML block; errors carry the file's own line number."""
     if not text.strip():
@@ -236,7 +243,7 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
                                line=line) from exc
     else:
         try:
-            data = yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+            data = parse_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark is not None else 1
@@ -253,7 +260,7 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
     return data
 
 
-_FRONT_KEYS = ("title", "date", "updated", "draft", "slug", "url", "template", "summary",
+_FRONT_KEYS = ("title", "date", "updated", "expires", "draft", "slug", "url", "template", "summary",
                "weight", "aliases", "extra")
 
 
@@ -279,7 +286,7 @@ def check_front_matter(
                 bad(key, f"'{key}' must be text, not {_describe(value)}")
             else:
                 values[key] = value
-        elif key in ("date", "updated"):
+        elif key in ("date", "updated", "expires"):
             parsed = _to_date(value)
             if parsed is None:
                 bad(key, f"'{key}' must be a date like 2024-05-01 or 2024-05-01T10:30:00Z, "

@@ -74,6 +74,10 @@ class Fingerprints:
             return digest(text.body_fp, text.summary_fp) if text else "none"
         if kind == "order":
             return digest(site.order)
+        if kind == "data":
+            if len(key) == 1:
+                return digest(sorted(site.data))
+            return digest(site.data.get(key[1], "gone"))
         if kind == "sections":
             return digest(sorted(site.sections))
         if kind == "terms":

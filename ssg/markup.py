@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import markdown
 from markdown.extensions import Extension
@@ -17,6 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 from ssg.config import MarkdownConfig
 from ssg.content import MORE_MARKER, Document
 from ssg.deps import digest
+from ssg.shortcodes import Call, ShortcodePreprocessor
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
@@ -44,6 +45,8 @@ class Content:
     body_fp: str = ""
     #: Fingerprint of the summary.
     summary_fp: str = ""
+    #: Templates the page's shortcodes used, with their fingerprints (set by the build).
+    template_deps: tuple[tuple[str, str], ...] = ()
 
 
 def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], base_path: str
@@ -116,10 +119,20 @@ def _extension_configs(config: MarkdownConfig) -> dict[str, dict[str, Any]]:
     }
 
 
+class ShortcodeHost(Protocol):
+    """Renders shortcode calls and remembers the templates they used."""
+
+    used: set[str]
+
+    def __call__(self, call: Call, body: str | None, doc: Document) -> str: ...
+
+
 class MarkdownRenderer:
     """One reusable Python-Markdown instance set up from the config (reset between pages)."""
 
-    def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str):
+    def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str,
+                 shortcodes: ShortcodeHost | None = None):
+        self._config = (config, links, base_path)
         self._links = _LinkExtension((links, base_path))
         configs = _extension_configs(config)
         self._md = markdown.Markdown(
@@ -128,6 +141,14 @@ class MarkdownRenderer:
             output_format="html",
         )
         self._has_toc = "toc" in config.extensions
+        self._shortcodes = shortcodes
+        self._calls: ShortcodePreprocessor | None = None
+        self._inner: MarkdownRenderer | None = None
+        if shortcodes is not None:
+            # After whitespace normalisation (30), before fenced code (25): lines still match
+            # the file, and calls inside code fences are skipped by the preprocessor itself.
+            self._calls = ShortcodePreprocessor(self._md)
+            self._md.preprocessors.register(self._calls, "ssg_shortcodes", 29)
 
     def _convert(self, text: str, src_dir: str) -> str:
         resolver = self._links.resolver
@@ -136,6 +157,19 @@ class MarkdownRenderer:
         self._md.reset()
         return self._md.convert(text)
 
+    def _inner_html(self, text: str, src_dir: str) -> str:
+        """Markdown inside a paired shortcode, with its links resolved like the page's."""
+        if self._inner is None:
+            self._inner = MarkdownRenderer(*self._config)
+        inner = self._inner
+        html = inner._convert(text, src_dir)
+        outer, nested = self._links.resolver, inner._links.resolver
+        assert outer is not None and nested is not None
+        outer.missing.extend(nested.missing)
+        outer.lookups.update(nested.lookups)
+        nested.missing, nested.lookups = [], {}
+        return html
+
     def render(self, doc: Document) -> Content:
         """Render one document's body, summary and table of contents."""
         resolver = self._links.resolver
@@ -143,6 +177,13 @@ class MarkdownRenderer:
         resolver.missing = []
         resolver.lookups = {}
         src_dir = posixpath.dirname(doc.source.src)
+        host = self._shortcodes
+        if host is not None and self._calls is not None:
+            host.used = set()
+            self._calls.where = doc.source.display
+            self._calls.first_line = doc.body_line
+            self._calls.render = lambda call, body: host(call, body, doc)
+            self._calls.inner = lambda text: self._inner_html(text, src_dir)
         html = self._convert(doc.body, src_dir)
         toc = self._toc() if self._has_toc else ""
         if MORE_MARKER in html:
@@ -162,6 +203,7 @@ class MarkdownRenderer:
             link_deps=tuple(sorted(resolver.lookups.items())),
             body_fp=digest(html, toc, word_count),
             summary_fp=digest(summary),
+            template_deps=tuple((name, "") for name in sorted(host.used)) if host else (),
         )
 
     def _toc(self) -> str:

@@ -21,7 +21,13 @@ from ssg.deps import Key, record, tracking
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.markup import Content, MarkdownRenderer
 from ssg.site import Site
-from ssg.templates import PageView, Views, describe_template_error, make_environment
+from ssg.templates import (
+    PageView,
+    ShortcodeRenderer,
+    Views,
+    describe_template_error,
+    make_environment,
+)
 from ssg.utils import dest_for_path
 
 log = logging.getLogger("ssg")
@@ -61,7 +67,8 @@ def markdown_docs(site: Site) -> list[Document]:
 def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     """Render the Markdown of some documents with one reused Python-Markdown instance."""
     config = site.config
-    renderer = MarkdownRenderer(config.markdown, site.links, config.base_path)
+    renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
+                                ShortcodeRenderer(config))
     return [renderer.render(doc) for doc in docs]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
@@ -103,6 +103,8 @@ class Site:
     links: Mapping[str, str]
     #: Non-Markdown files under content/ and the site path each is copied to.
     assets: tuple[tuple[SourceFile, str], ...] = field(default=())
+    #: Values of the data files, by name (`site.data.NAME` in templates).
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         """Prefix a site path with the base path: `/posts/` -> `/docs/posts/`."""
@@ -205,13 +207,38 @@ def _make_page(doc: Document, config: Config) -> Page:
     )
 
 
+@dataclass(frozen=True)
+class Visibility:
+    """Which pages a build publishes."""
+
+    #: Include pages marked `draft: true`.
+    drafts: bool = False
+    #: Include pages dated after `now`.
+    future: bool = False
+    #: Include pages whose `expires` is before `now`.
+    expired: bool = False
+    #: The moment future and expired are judged against.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def shows(self, doc: Document) -> bool:
+        """True when the page is published by this build."""
+        front = doc.front
+        if front.draft and not self.drafts:
+            return False
+        if front.date is not None and front.date > self.now and not self.future:
+            return False
+        return front.expires is None or front.expires > self.now or self.expired
+
+
 def assemble(sources: Sources, pages: list[Document], section_docs: list[Document],
-             config: Config, *, drafts: bool = False) -> Site:
+             config: Config, *, visibility: Visibility | None = None,
+             data: Mapping[str, Any] | None = None) -> Site:
     """Place every page: URLs, sections in order, taxonomy terms, neighbours, link targets."""
+    visibility = visibility or Visibility()
     errors: list[SsgError] = []
     by_src: dict[str, Page] = {}
     for doc in pages:
-        if doc.front.draft and not drafts:
+        if not visibility.shows(doc):
             continue
         try:
             page = _make_page(doc, config)
@@ -279,6 +306,7 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         neighbours=MappingProxyType(neighbours),
         links=MappingProxyType(links),
         assets=tuple(assets),
+        data=data or {},
     )
 
 

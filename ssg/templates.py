@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,11 @@ import jinja2
 from markupsafe import Markup
 
 from ssg.config import Config
-from ssg.deps import record
-from ssg.errors import TemplateError
+from ssg.content import Document
+from ssg.deps import record, tracking
+from ssg.errors import ContentError, TemplateError
 from ssg.markup import Content, reading_time
+from ssg.shortcodes import Call
 from ssg.site import Page, Section, Site, Taxonomy, Term
 from ssg.utils import rfc3339, slugify
 
@@ -114,6 +116,44 @@ def _display(filename: str, config: Config) -> str:
         if path.is_relative_to(root):
             return path.relative_to(root).as_posix()
     return filename
+
+
+class ShortcodeRenderer:
+    """Renders shortcode calls with `shortcodes/NAME.html` templates."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.env = make_environment(config)
+        self.used: set[str] = set()
+
+    def __call__(self, call: Call, body: str | None, doc: Document) -> str:
+        """The HTML of one call in doc; errors name the page and the line of the call."""
+        where = doc.source.display
+        name = f"shortcodes/{call.name}.html"
+        self.used.add(name)
+        try:
+            template = self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise ContentError(f"unknown shortcode '{call.name}' (no templates/{name})",
+                               path=where, line=call.line) from None
+        except Exception as exc:
+            raise describe_template_error(exc, self.config, rendering=where) from exc
+        context = {
+            **call.kwargs,
+            "args": {"named": call.kwargs, "positional": call.positional},
+            "body": Markup(body) if body is not None else None,
+            "page": {"title": doc.front.title, "src_path": where, "extra": doc.front.extra},
+            "site": {"title": self.config.title, "base_path": self.config.base_path,
+                     "extra": self.config.extra},
+        }
+        with tracking() as deps:
+            try:
+                html = template.render(context)
+            except Exception as exc:
+                raise describe_template_error(
+                    exc, self.config, rendering=f"{where}:{call.line}") from exc
+        self.used.update(key[1] for key in deps if key[0] == "tpl")
+        return html.strip()
 
 
 class Views:
@@ -333,6 +373,25 @@ class TaxonomyView:
         return [self._views.term(self.name, t) for t in self._taxonomy.terms]
 
 
+class DataView(Mapping[str, Any]):
+    """The data files by name; reading one makes it a dependency of the output."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = data
+
+    def __getitem__(self, name: str) -> Any:
+        record("data", name)
+        return self._data[name]
+
+    def __iter__(self) -> Iterator[str]:
+        record("data")
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        record("data")
+        return len(self._data)
+
+
 class SiteView:
     """What templates see as `site`."""
 
@@ -354,6 +413,11 @@ class SiteView:
         """Every published page, newest first."""
         record("order")
         return self._views.pages(self._views.site.order)
+
+    @property
+    def data(self) -> DataView:
+        """The data files' values: `site.data.NAME`."""
+        return DataView(self._views.site.data)
 
     @property
     def home(self) -> SectionView:
