@@ -6,7 +6,8 @@
 
 Each NAME is the template `shortcodes/NAME.html` (the site's or the theme's). Named arguments
 become template variables (and `args`); positional ones fill `args.positional`; a paired call
-passes its inner Markdown rendered as `body`. Calls inside fenced code are left alone.
+passes its inner Markdown rendered as `body`. Calls inside code (fenced blocks and `spans`)
+are left alone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _INNER = re.compile(r"(?P<close>/)?\s*(?P<name>[A-Za-z][\w-]*)(?P<args>.*?)(?P<s
 _ARG = re.compile(r"""\s*(?:(?P<key>[A-Za-z_]\w*)\s*=\s*)?"""
                   r"""(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"'=]+)""")
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,9 @@ class ShortcodePreprocessor(Preprocessor):
     def _expand(self, text: str, first_index: int) -> str:
         result: list[str] = []
         pos = 0
+        spans = [m.span() for m in _CODE_SPAN.finditer(text)]
         for match in _CALL.finditer(text):
-            if match.start() < pos:
+            if match.start() < pos or any(a <= match.start() < b for a, b in spans):
                 continue
             line = self.first_line + first_index + text.count("\n", 0, match.start())
             result.append(text[pos : match.start()])

@@ -74,7 +74,7 @@ def test_shortcodes(make_site: Callable[..., Site]) -> None:
         {{< figure src="not-expanded.jpg" >}}
         ```
 
-        Literal: {{</* figure src="x" */>}}
+        Literal: {{</* figure src="x" */>}} and `{{< figure src="in-code" >}}`
         """, "content/other.md": "o\n"})
     html = site.read("p/index.html")
     assert '<video controls src="/clip.mp4"></video>' in html
@@ -83,6 +83,7 @@ def test_shortcodes(make_site: Callable[..., Site]) -> None:
            '<a href="/other/">link</a>.</p></aside>' in html
     assert "{{&lt; figure src=&quot;not-expanded.jpg&quot; &gt;}}" in html
     assert "{{&lt; figure src=\"x\" &gt;}}" in html
+    assert "<code>{{&lt; figure src=\"in-code\" &gt;}}</code>" in html
 
 
 def test_shortcode_template_change_rerenders_pages_using_it(
