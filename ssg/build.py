@@ -233,6 +233,9 @@ def render_markdown(site: Site, state: BuildState, store: ContentStore,
         rendered[rel] = store.fresh[rel] = content
         contents[rel] = (doc_hashes[rel], content if store.path is None else stub(content))
     store.save(rendered, set(stored) - set(contents))
+    docs = {doc.source.src: doc for doc in markdown_docs(site)}
+    store.recompute = lambda src: render_documents(
+        site, [parse(docs[src].source, config.taxonomies, read_bytes(docs[src].source))])[0]
     state.markdown_key, state.contents = markdown_key, contents
     return {rel: content for rel, (_h, content) in contents.items()}
 

@@ -11,7 +11,7 @@ import logging
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,9 @@ class ContentStore(Mapping[str, Content]):
         self.path = path
         self.fresh: dict[str, Content] = {}
         self.stubs: dict[str, Content] = {}
+        #: Renders a content again when its texts vanished from the file (another build
+        #: sharing the cache may have replaced them meanwhile).
+        self.recompute: Callable[[str], Content] | None = None
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
 
@@ -152,11 +155,18 @@ class ContentStore(Mapping[str, Content]):
         if content is not None:
             return content
         stub = self.stubs[src]
-        row = self._db().execute("SELECT fp, html, summary, toc FROM texts WHERE src = ?",
-                                 (src,)).fetchone()
-        if row is None or row[0] != text_fp(stub):
+        try:
+            row = self._db().execute("SELECT fp, html, summary, toc FROM texts WHERE src = ?",
+                                     (src,)).fetchone()
+        except sqlite3.Error:
+            row = None
+        if row is not None and row[0] == text_fp(stub):
+            content = replace(stub, html=row[1], summary=row[2], toc=row[3])
+        elif self.recompute is not None:
+            content = self.recompute(src)
+        else:
             raise KeyError(src)
-        content = self.fresh[src] = replace(stub, html=row[1], summary=row[2], toc=row[3])
+        self.fresh[src] = content
         return content
 
     def get(self, src: str, default: Any = None) -> Any:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from conftest import Site, write_files
 from ssg.build import build
-from ssg.cache import cache_file
+from ssg.cache import ContentStore, cache_file, texts_file
 from ssg.config import load_config
+from ssg.markup import Content
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -227,3 +231,22 @@ def test_parallel_build_is_identical_to_serial(make_site: Callable[..., Site],
     build(serial, jobs=1, cache=False)
     build(parallel, jobs=2, cache=False)
     assert tree(serial.output_dir) == tree(parallel.output_dir)
+
+
+def test_texts_missing_from_the_cache_are_rendered_again(make_site: Callable[..., Site]) -> None:
+    site = make_site({f"content/p{i}.md": f"---\ntitle: P{i}\n---\nBody {i}\n" for i in range(3)})
+    with sqlite3.connect(texts_file(site.root)) as db:
+        db.execute("UPDATE texts SET fp = 'stale'")
+    db.close()
+    site.write({"templates/page.html": "{{ page.content }}|{{ page.title }}"})
+    site.build()  # the stale texts are noticed before rendering: Markdown is rendered again
+    assert site.read("p1/index.html") == "<p>Body 1</p>|P1"
+
+    store = ContentStore(texts_file(site.root))
+    stub_content = Content("", "", "", 1, (), body_fp="b", summary_fp="s")
+    store.stubs["gone.md"] = stub_content
+    with pytest.raises(KeyError):
+        store["gone.md"]
+    store.recompute = lambda src: replace(stub_content, html=f"again {src}")
+    assert store["gone.md"].html == "again gone.md"  # a build sharing the cache replaced it
+    store.close()
