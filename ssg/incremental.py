@@ -85,11 +85,13 @@ class Fingerprints:
             if taxonomy is None:
                 return "gone"
             return digest([(t.name, t.slug, len(t.pages)) for t in taxonomy.terms])
-        if kind == "termlist":
+        if kind in ("termlist", "termname"):
             taxonomy = site.taxonomies.get(key[1])
             term = next((t for t in taxonomy.terms if t.slug == key[2]), None) if taxonomy \
                 else None
-            return digest(term.name, term.pages) if term else "gone"
+            if term is None:
+                return "gone"
+            return digest(term.name, term.pages) if kind == "termlist" else digest(term.name)
         if kind == "tpl":
             path = template_file(site.config, key[1])
             return self.file_hash(str(path)) if path else "missing"

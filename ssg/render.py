@@ -274,6 +274,7 @@ class Renderer:
         for name, taxonomy in sorted(site.taxonomies.items()):
             record("terms", name)
             for term in taxonomy.terms:
+                record("termlist", name, term.slug)
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
         return {"entries": entries}

@@ -334,10 +334,15 @@ class TermView:
         self._views = views
         self._taxonomy = taxonomy
         self._term = term
-        self.name = term.name
         self.slug = term.slug
         self.url = views.site.url(term.path)
         self.permalink = views.site.permalink(term.path)
+
+    @property
+    def name(self) -> str:
+        """The term as written (the first spelling, by sort order, among its pages)."""
+        record("termname", self._taxonomy, self.slug)
+        return self._term.name
 
     def __repr__(self) -> str:
         return f"<term {self._taxonomy}/{self.slug}>"

@@ -30,7 +30,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 SECTIONS = ["", "posts", "docs", "docs/deep"]
-TAGS = ["red", "green", "blue"]
+TAGS = ["red", "Red", "green", "blue"]
 TEMPLATES = [
     None,
     '{% extends "base.html" %}{% block content %}<h1>{{ page.title }}</h1>'
