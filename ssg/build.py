@@ -39,6 +39,7 @@ from ssg.render import (
     render_documents,
     report_missing_links,
 )
+from ssg.search import check_reserved, index_pages, prepare_search, stage_index, touches_pages
 from ssg.site import Site, Visibility, assemble
 from ssg.templates import template_file
 from ssg.utils import Timer
@@ -68,6 +69,8 @@ class BuildResult:
     seconds: float
     #: Seconds per named step.
     timings: dict[str, float] = field(default_factory=dict)
+    #: What made each file of the site: dest -> origin (`content/posts/a.md`, `sitemap`).
+    origins: dict[str, str] = field(default_factory=dict)
 
 
 def build(config: Config, *, drafts: bool = False, future: bool = False,
@@ -87,6 +90,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     started_ns = time.time_ns()
     jobs = jobs or default_jobs()
     timer = Timer()
+    config, engine = prepare_search(config)
     if state is None:
         with timer.step("load cache"):
             state = load_state(config.site_dir) if cache else BuildState()
@@ -106,8 +110,11 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     with timer.step("plan"):
         tasks = plan(site, static_files(config))
         check_dests((task.dest_path, task.origin) for task in tasks)
+        if engine is not None:
+            check_reserved((task.dest_path, task.origin) for task in tasks)
         fingerprints = Fingerprints(site, contents, hashes.hash)
-        config_fp = digest(repr(config), drafts, future, expired)
+        config_fp = digest(repr(config), drafts, future, expired,
+                           engine.identity if engine else "")
         old = state.outputs.get(str(config.output_dir))
         incremental = (old is not None and old.config_fp == config_fp
                        and old.build_id == output_build_id(config))
@@ -124,11 +131,19 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
             with timer.step("render"):
                 rendered = render_tasks(site, store, todo, stage, jobs=jobs,
                                         progress=progress)
+            output_state, written = update_state(
+                old if incremental else None, rendered, removed, changed, fingerprints)
+            if engine is not None and (not incremental or touches_pages(written, removed)):
+                with timer.step("search index"):
+                    page_dests = [task.dest_path for task in tasks if task.kind == "page"]
+                    bundle = index_pages(engine.path, page_dests, stage.read)
+                    index_written, index_removed = stage_index(bundle, stage,
+                                                               full=not incremental)
+                    written += index_written
+                    removed = [*removed, *index_removed]
             with timer.step("write"):
-                output_state, written = update_state(
-                    old if incremental else None, rendered, removed, changed, fingerprints)
                 if incremental:
-                    stage.commit_patch(written, removed)
+                    stage.commit_patch(written, removed, files=len(output_state.outputs))
                 else:
                     stage.commit_full()
         except BaseException:
@@ -146,7 +161,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     return BuildResult(
         pages=len(site.pages), files=len(tasks), rendered=len(todo), written=tuple(written),
         removed=tuple(removed), full=not incremental, seconds=time.perf_counter() - start,
-        timings=timer.steps,
+        timings=timer.steps, origins={task.dest_path: task.origin for task in tasks},
     )
 
 

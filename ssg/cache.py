@@ -25,6 +25,7 @@ from ssg.content import FrontMatter
 from ssg.deps import digest_bytes
 from ssg.incremental import OutputState
 from ssg.markup import Content
+from ssg.utils import pid_alive
 
 log = logging.getLogger("ssg")
 
@@ -144,10 +145,13 @@ class ContentStore(Mapping[str, Content]):
             return {}
         try:
             return dict(self._db().execute("SELECT src, fp FROM texts").fetchall())
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("cache %s could not be read (%s); discarded", self.path, exc)
             self.close()
-            self.path.unlink(missing_ok=True)
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError:
+                pass
             return {}
 
     def __getitem__(self, src: str) -> Content:
@@ -158,7 +162,7 @@ class ContentStore(Mapping[str, Content]):
         try:
             row = self._db().execute("SELECT fp, html, summary, toc FROM texts WHERE src = ?",
                                      (src,)).fetchone()
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             row = None
         if row is not None and row[0] == text_fp(stub):
             content = replace(stub, html=row[1], summary=row[2], toc=row[3])
@@ -186,13 +190,21 @@ class ContentStore(Mapping[str, Content]):
         """Store the texts of newly rendered contents; forget those of removed sources."""
         if self.path is None:
             return
-        db = self._db()
-        db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)",
-                       [(src, text_fp(c), c.html, c.summary, c.toc)
-                        for src, c in rendered.items()])
-        db.executemany("DELETE FROM texts WHERE src = ?", [(src,) for src in gone])
-        db.execute("COMMIT")
+        try:
+            db = self._db()
+            db.execute("BEGIN")
+            try:
+                db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)",
+                               [(src, text_fp(c), c.html, c.summary, c.toc)
+                                for src, c in rendered.items()])
+                db.executemany("DELETE FROM texts WHERE src = ?", [(src,) for src in gone])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            # Texts missing from the file are rendered again next time: nothing goes wrong.
+            log.warning("cache %s could not be written (%s)", self.path, exc)
 
     def close(self) -> None:
         """Close the database connection (the store stays usable: it reopens on demand)."""
@@ -242,12 +254,20 @@ def load_state(site_dir: Path) -> BuildState:
 def save_state(site_dir: Path, state: BuildState) -> None:
     """Write the state atomically (a killed write leaves the old cache or none)."""
     path = cache_file(site_dir)
+    tmp = path.with_name(f"{_FILE}.tmp-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{_FILE}.tmp-{os.getpid()}")
+        for stale in path.parent.glob(f"{_FILE}.tmp-*"):
+            pid = stale.name.rsplit("-", 1)[-1]
+            if not (pid.isdigit() and pid_alive(int(pid))):
+                stale.unlink(missing_ok=True)  # left by a build killed while saving
         with tmp.open("wb") as stream:
             pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError as exc:
+    except (OSError, RecursionError) as exc:
         log.warning("cache could not be written (%s); the next build will be a full one",
-                    exc.strerror or exc)
+                    getattr(exc, "strerror", None) or exc)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -11,8 +11,10 @@ import click
 
 from ssg import __version__
 from ssg.build import build
+from ssg.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
 from ssg.config import load_config
 from ssg.errors import BuildErrors, SsgError
+from ssg.scaffold import new_page, new_site
 
 log = logging.getLogger("ssg")
 
@@ -122,3 +124,95 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, future: boo
     else:
         log.info("Built %s pages (%s files) in %.2f s", f"{result.pages:,}",
                  f"{result.files:,}", result.seconds)
+
+
+@main.group("new")
+def new_group() -> None:
+    """Start a new site, or a new page from an archetype."""
+
+
+@new_group.command("site")
+@click.argument("folder", type=click.Path(path_type=Path))
+def new_site_command(folder: Path) -> None:
+    """Write a ready site into FOLDER (new or empty): ssg.toml, pages in two sections."""
+    try:
+        files = new_site(folder)
+    except SsgError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Created a site in {folder} ({len(files)} files). Preview it with:\n"
+               f"  cd {folder} && ssg serve")
+
+
+@new_group.command("page")
+@click.argument("path")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", help="The site folder (default: the current folder).")
+def new_page_command(path: str, site_dir: Path) -> None:
+    """Write a new page at PATH (content/posts/my-post.md) from the section's archetype."""
+    try:
+        written, archetype = new_page(site_dir, path)
+    except SsgError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {written} (archetype: {archetype})")
+
+
+@main.command("check")
+@site_argument
+@click.option("--external", is_flag=True, help="Also check links to other sites (http, https).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=EXTERNAL_TIMEOUT,
+              show_default=True, help="Seconds to wait for each external link.")
+@click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--env", "env", metavar="ENV", help="Overlay ssg.ENV.toml on ssg.toml.")
+@click.option("-v", "--verbose", is_flag=True, help="Print tracebacks of build errors.")
+def check_command(site_dir: Path, external: bool, timeout: float, drafts: bool,
+                  env: str | None, verbose: bool) -> None:
+    """Build SITE_DIR into a temporary folder and check every link, #fragment and image."""
+    setup_logging(quiet=False, verbose=verbose)
+    log.setLevel(logging.WARNING)
+    try:
+        config = load_config(site_dir, env=env)
+        report = check_site(config, external=external, drafts=drafts, timeout=timeout,
+                            workers=EXTERNAL_WORKERS)
+    except SsgError as exc:
+        errors = exc.errors if isinstance(exc, BuildErrors) else [exc]
+        for error in errors:
+            click.echo(f"error: {error}", err=True)
+        if verbose:
+            import traceback
+
+            traceback.print_exception(exc)
+        sys.exit(1)
+    for problem in report.problems:
+        click.echo(str(problem))
+    click.echo(report.summary())
+    if report.problems:
+        sys.exit(1)
+
+
+@main.command("serve")
+@site_argument
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but loopback shows the site to the network).")
+@click.option("--port", type=click.IntRange(min=0, max=65535),
+              help="Port to listen on (default: 8000, or the next free one; 0: any free one).")
+@click.option("--drafts", is_flag=True, help="Include pages marked draft: true.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a web browser.")
+@click.option("--poll", is_flag=True,
+              help="Poll for changes (for file systems that send no change events).")
+@click.option("-v", "--verbose", is_flag=True, help="Print tracebacks with errors.")
+def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
+                  open_browser: bool, poll: bool, verbose: bool) -> None:
+    """Build the site in SITE_DIR, serve it, and rebuild and reload it on every save."""
+    from ssg.server import serve
+
+    setup_logging(quiet=False, verbose=verbose)
+    try:
+        serve(site_dir, host=host, port=8000 if port is None else port,
+              port_explicit=port is not None, drafts=drafts, poll=poll,
+              open_browser=open_browser,
+              report=lambda exc: report_error(exc, verbose=verbose))
+    except SsgError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ssg.errors import ConfigError, SsgError, raise_all
-from ssg.utils import is_unsafe_segment
+from ssg.utils import is_unsafe_segment, slugify
 
 log = logging.getLogger("ssg")
 
@@ -83,6 +83,8 @@ class Config:
     feed_limit: int = 20
     #: Free-form values for themes and templates.
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    #: Index the pages with Pagefind into /pagefind/ and show the theme's search box.
+    search: bool = True
 
     @property
     def content_dir(self) -> Path:
@@ -107,7 +109,7 @@ class Config:
 _SCHEMA: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "author": str,
     "theme": str, "paginate": int, "taxonomies": list, "permalinks": dict, "markdown": dict,
-    "exclude": list, "feed_limit": int, "extra": dict,
+    "exclude": list, "feed_limit": int, "extra": dict, "search": bool,
 }
 _MARKDOWN_KEYS = ("extensions", "highlight_style", "highlight_style_dark")
 
@@ -131,6 +133,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         line, message = _toml_error_position(exc)
         raise ConfigError(f"invalid TOML: {message}", path=path, line=line) from exc
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path=path) from None
 
 
 def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
@@ -227,7 +231,7 @@ def load_config(
                 values[key] = tuple(items)
     if "taxonomies" in values:
         for name in values["taxonomies"]:
-            if is_unsafe_segment(name) or "/" in name:
+            if is_unsafe_segment(name) or "/" in name or not slugify(name):
                 bad(f"taxonomies: name {name!r} cannot be a URL segment")
     if "permalinks" in values:
         values["permalinks"] = _check_permalinks(values["permalinks"], bad)
@@ -250,7 +254,8 @@ def load_config(
     )
 
 
-_TYPE_WORDS = {"str": "string", "int": "whole number", "list": "list", "dict": "table"}
+_TYPE_WORDS = {"str": "string", "int": "whole number", "list": "list", "dict": "table",
+               "bool": "boolean (true or false)"}
 
 
 def _check_permalinks(table: dict[str, Any], bad: Any) -> Mapping[str, str]:

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -18,14 +18,29 @@ import yaml
 
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.utils import to_datetime
+from ssg.utils import is_unsafe_segment, slugify, to_datetime
 
 log = logging.getLogger("ssg")
 
 try:  # the C loader is ten times faster; fall back where libyaml is missing
-    _YamlLoader: type = yaml.CSafeLoader
+    _SafeLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
+    _SafeLoader = yaml.SafeLoader
+
+
+def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A date that does not exist (2024-02-30) stays text, for the checks to report."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_YamlLoader: Any = type("_YamlLoader", (_SafeLoader,), {})
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+#: Front matter and data nested deeper than this are refused (and would overflow the stack).
+MAX_NESTING = 100
 
 SECTION_FILE = "_index.md"
 BUNDLE_FILE = "index.md"
@@ -112,35 +127,32 @@ def discover(config: Config) -> Sources:
     root = config.content_dir
     if not root.is_dir():
         raise ContentError("no content/ folder in the site", path=config.site_dir)
-    site_root = config.site_dir.resolve()
     pages: list[SourceFile] = []
     section_files: list[SourceFile] = []
     section_dirs: list[str] = []
     assets: list[SourceFile] = []
     bundle_dirs: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=_walk_error):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(root).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not _ignored(d) and not _excluded(config, f"{rel_dir}/{d}".lstrip("/"))
-            and _safe_link(here / d, site_root)
-        )
+    errors: list[SsgError] = []
+
+    def skip(name: str, rel: str) -> bool:
+        if _ignored(name) or _excluded(config, rel):
+            return True
+        if not _utf8(name):
+            errors.append(ContentError("file name is not UTF-8; rename it",
+                                       path=_printable(f"content/{rel}")))
+            return True
+        return False
+
+    for rel_dir, here, filenames in walk(root, "content", config.site_dir, skip):
         in_bundle = any(rel_dir == b or rel_dir.startswith(b + "/") for b in bundle_dirs)
         if BUNDLE_FILE in filenames and not in_bundle:
             bundle_dirs.append(rel_dir)
             in_bundle = True
         elif not in_bundle:
             section_dirs.append(rel_dir)
-        for name in sorted(filenames):
+        for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
-            path = here / name
-            if _ignored(name) or _excluded(config, rel.as_posix()):
-                continue
-            if not _safe_link(path, site_root):
-                continue
-            source = SourceFile(path, rel)
+            source = SourceFile(here / name, rel)
             if name == SECTION_FILE and not in_bundle:
                 section_files.append(source)
             elif name == BUNDLE_FILE and in_bundle and rel_dir in bundle_dirs:
@@ -149,6 +161,7 @@ def discover(config: Config) -> Sources:
                 pages.append(source)
             else:
                 assets.append(source)
+    raise_all(errors)
     return Sources(
         pages=tuple(sorted(pages, key=lambda s: s.rel)),
         section_files=tuple(sorted(section_files, key=lambda s: s.rel)),
@@ -157,27 +170,76 @@ def discover(config: Config) -> Sources:
     )
 
 
-def _walk_error(exc: OSError) -> None:
-    raise ContentError(f"cannot read folder: {exc.strerror}", path=exc.filename)
+def walk(root: Path, label: str, boundary: Path, skip: Callable[[str, str], bool]
+         ) -> Iterator[tuple[str, Path, list[str]]]:
+    """Walk a folder parents first, sorted by name, without recursion (any depth works).
+
+    Yields (folder relative to root, its path, its file names). `skip(name, rel)` leaves
+    entries out. Symlinks are followed only when they point inside `boundary`, and a folder
+    link that would loop is not; each skipped link, and anything that is neither a file nor
+    a folder (a pipe, a socket), gets a warning naming it as `label/rel`.
+    """
+    boundary = boundary.resolve()
+    top = root.resolve()
+    stack: list[tuple[str, Path, Path, frozenset[Path]]] = [("", root, top, frozenset([top]))]
+    while stack:
+        rel_dir, here, real, chain = stack.pop()
+        try:
+            with os.scandir(here) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            where = f"{label}/{rel_dir}" if rel_dir else label
+            raise ContentError(f"cannot read folder: {exc.strerror}",
+                               path=_printable(where)) from exc
+        filenames: list[str] = []
+        children: list[tuple[str, Path, Path, frozenset[Path]]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if skip(entry.name, rel):
+                continue
+            shown = _printable(f"{label}/{rel}")
+            if entry.is_symlink():
+                try:
+                    target = Path(entry.path).resolve(strict=True)
+                except (OSError, RuntimeError):
+                    log.warning("%s: broken or looping symlink, skipped", shown)
+                    continue
+                if not target.is_relative_to(boundary):
+                    log.warning("%s: symlink points outside the site (to %s), skipped", shown,
+                                target)
+                    continue
+                is_dir, is_file = target.is_dir(), target.is_file()
+                if is_dir and (target in chain or real.is_relative_to(target)):
+                    log.warning("%s: symlink to a folder it is in (a loop), skipped", shown)
+                    continue
+            else:
+                target = real / entry.name
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+            if is_dir:
+                children.append((rel, Path(entry.path), target, chain | {target}))
+            elif is_file:
+                filenames.append(entry.name)
+            else:
+                log.warning("%s: not a regular file or folder, skipped", shown)
+        yield rel_dir, here, filenames
+        stack.extend(reversed(children))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # os.listdir gives undecodable bytes as lone surrogates
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """A path for messages, with bytes that are not UTF-8 shown as \\xNN."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def _excluded(config: Config, rel: str) -> bool:
     return any(fnmatch.fnmatchcase(rel, pattern) for pattern in config.exclude)
-
-
-def _safe_link(path: Path, site_root: Path) -> bool:
-    """Symlinks are followed only when they stay inside the site folder."""
-    if not path.is_symlink():
-        return True
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        log.warning("%s: broken or looping symlink, skipped", path)
-        return False
-    if not target.is_relative_to(site_root):
-        log.warning("%s: symlink points outside the site (%s), skipped", path, target)
-        return False
-    return True
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -224,14 +286,36 @@ def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
 
 
 def parse_yaml(text: str) -> Any:
-    """Parse YAML with the safe loader (the C one where available)."""
-    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+    """Parse YAML with the safe loader (the C one where available); a value its tag cannot
+    make (`!!int x`) is a YAMLError like any other."""
+    try:
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(problem=f"cannot read a value: {exc}") from exc
+
+
+def nesting(value: Any, limit: int = MAX_NESTING) -> int:
+    """How deeply lists and tables nest in a value (counting stops past `limit`)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return depth
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
     """Parse a YAML or TOML block; errors carry the file's own line number."""
     if not text.strip():
         return {}
+    too_deep = ContentError(f"front matter is nested more than {MAX_NESTING} levels deep",
+                            path=display, line=2)
     if kind == "toml":
         try:
             data: Any = tomllib.loads(text)
@@ -241,15 +325,19 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
             message = str(exc)[: match.start()].strip() if match else str(exc)
             raise ContentError(f"invalid TOML front matter: {message}", path=display,
                                line=line) from exc
+        except RecursionError:
+            raise too_deep from None
     else:
         try:
             data = parse_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1
+            line = mark.line + 2 if mark is not None else None
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ContentError(f"invalid YAML front matter: {problem}", path=display,
                                line=line) from exc
+        except RecursionError:
+            raise too_deep from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -257,6 +345,8 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
             f"front matter must be a mapping of keys to values, not {type(data).__name__}",
             path=display, line=2,
         )
+    if nesting(data) > MAX_NESTING:
+        raise too_deep
     return data
 
 
@@ -312,7 +402,14 @@ def check_front_matter(
             elif key == "aliases":
                 values[key] = tuple(str(i) for i in items)
             else:
-                terms[key] = tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+                names = tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+                unusable = [n for n in names
+                            if not slugify(n) and ("/" in n or is_unsafe_segment(n))]
+                if unusable:
+                    bad(key, f"'{key}' value {unusable[0]!r} cannot be made into a URL; "
+                             "use letters or digits")
+                else:
+                    terms[key] = names
         elif key == "extra":
             if not isinstance(value, dict):
                 bad(key, f"'extra' must be a mapping, not {_describe(value)}")

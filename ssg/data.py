@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ssg.config import Config, read_toml
-from ssg.content import parse_yaml
+from ssg.content import MAX_NESTING, nesting, parse_yaml
 from ssg.errors import ContentError, SsgError, raise_all
 
 DATA_DIR = "data"
@@ -54,6 +54,17 @@ def load_data(config: Config) -> dict[str, Any]:
 
 
 def _parse(path: Path, rel: str) -> Any:
+    try:
+        value = _load(path, rel)
+    except RecursionError:
+        value = None
+    else:
+        if nesting(value) <= MAX_NESTING:
+            return value
+    raise ContentError(f"nested more than {MAX_NESTING} levels deep", path=rel)
+
+
+def _load(path: Path, rel: str) -> Any:
     if path.suffix == ".toml":
         try:
             return read_toml(path)

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 import markdown
 from markdown.extensions import Extension
@@ -17,6 +18,7 @@ from markdown.treeprocessors import Treeprocessor
 from ssg.config import MarkdownConfig
 from ssg.content import MORE_MARKER, Document
 from ssg.deps import digest
+from ssg.errors import ContentError, SsgError
 from ssg.shortcodes import Call, ShortcodePreprocessor
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -57,13 +59,19 @@ def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], ba
     path, hash_mark, fragment = href.partition("#")
     path, query_mark, query = path.partition("?")
     tail = f"{query_mark}{query}{hash_mark}{fragment}"
-    if path.startswith("/"):
-        target = posixpath.normpath(path.lstrip("/")) if path.strip("/") else ""
-    else:
-        target = posixpath.normpath(posixpath.join(src_dir, path))
-    url = links(target)
-    if url is not None:
-        return url + tail, False
+    # As a URL the path may be percent-encoded (`my%20photo.png`), and a file may be named
+    # so too; a file whose name has '#' or '?' may be written as it is (`<x#1.png>`).
+    spellings = [(unquote(path), tail), (path, tail)]
+    if tail:
+        spellings.append((href, ""))
+    for spelling, rest in dict.fromkeys(spellings):
+        if spelling.startswith("/"):
+            target = posixpath.normpath(spelling.lstrip("/")) if spelling.strip("/") else ""
+        else:
+            target = posixpath.normpath(posixpath.join(src_dir, spelling))
+        url = links(target)
+        if url is not None:
+            return url + rest, False
     if path.endswith(".md"):
         return href, True
     if path.startswith("/") and base_path != "/" and not path.startswith(base_path):
@@ -172,6 +180,18 @@ class MarkdownRenderer:
 
     def render(self, doc: Document) -> Content:
         """Render one document's body, summary and table of contents."""
+        try:
+            return self._render(doc)
+        except SsgError:
+            raise
+        except RecursionError:
+            raise ContentError("Markdown nested too deeply to render (lists or quotes inside "
+                               "each other)", path=doc.source.display) from None
+        except Exception as exc:  # a failure inside Python-Markdown or an extension
+            raise ContentError(f"cannot render the Markdown: {type(exc).__name__}: {exc}",
+                               path=doc.source.display) from exc
+
+    def _render(self, doc: Document) -> Content:
         resolver = self._links.resolver
         assert resolver is not None and doc.body is not None
         resolver.missing = []
@@ -193,7 +213,7 @@ class MarkdownRenderer:
         else:
             match = _FIRST_PARAGRAPH.search(html)
             summary = match.group(0) if match else ""
-        word_count = len(_WORD.findall(doc.body))
+        word_count = sum(1 for _ in _WORD.finditer(doc.body))  # no list of every word
         return Content(
             html=html,
             summary=summary,

@@ -178,7 +178,10 @@ class Renderer:
         if task.kind == "copy":
             assert task.src_path is not None
             record("file", str(task.src_path))
-            return task.src_path.read_bytes()
+            try:
+                return task.src_path.read_bytes()
+            except OSError as exc:  # gone or unreadable since it was found
+                raise ContentError(f"cannot read: {exc.strerror}", path=task.origin) from exc
         context = getattr(self, "_context_" + task.kind)(task)
         try:
             text = self.env.get_template(task.template).render(

@@ -13,7 +13,7 @@ from typing import Any
 from ssg.config import Config
 from ssg.content import BUNDLE_FILE, SECTION_FILE, Document, SourceFile, Sources
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.utils import is_unsafe_segment, normalize_url_path, slugify
+from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ class Site:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
-        """Prefix a site path with the base path: `/posts/` -> `/docs/posts/`."""
-        return self.config.base_path + path.lstrip("/")
+        """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""
+        return _url(self.config, path)
 
     def permalink(self, path: str) -> str:
         """The absolute URL of a site path."""
@@ -286,9 +286,9 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
 
     order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
     taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
-    links = {src: config.base_path + p.path.lstrip("/") for src, p in by_src.items()}
+    links = {src: _url(config, p.path) for src, p in by_src.items()}
     for key, section in sections.items():
-        links[f"{key}/{SECTION_FILE}".lstrip("/")] = config.base_path + section.path.lstrip("/")
+        links[f"{key}/{SECTION_FILE}".lstrip("/")] = _url(config, section.path)
     bundles = {_folder(d.source.rel): d.source.src
                for d in pages if d.source.rel.name == BUNDLE_FILE}
     assets = []
@@ -296,7 +296,7 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         path = _asset_path(asset, bundles, by_src)
         if path is not None:
             assets.append((asset, path))
-            links[asset.src] = config.base_path + path.lstrip("/")
+            links[asset.src] = _url(config, path)
     return Site(
         config=config,
         pages=MappingProxyType(by_src),
@@ -308,6 +308,10 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         assets=tuple(assets),
         data=data or {},
     )
+
+
+def _url(config: Config, path: str) -> str:
+    return config.base_path + quote_url_path(path.lstrip("/"))
 
 
 def _folder(rel: PurePosixPath) -> str:

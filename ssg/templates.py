@@ -54,11 +54,28 @@ def template_file(config: Config, name: str) -> Path | None:
     return None
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Loads templates from template_dirs; one that is not UTF-8 is an error naming it."""
+
+    def __init__(self, config: Config):
+        super().__init__([str(p) for p in template_dirs(config)])
+        self.config = config
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Any]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            path = template_file(self.config, template)
+            raise TemplateError("not UTF-8 text; save the template as UTF-8",
+                                path=_display(str(path or template), self.config)) from exc
+
+
 def make_environment(config: Config) -> jinja2.Environment:
     """A Jinja2 environment with HTML autoescaping, strict undefined and ssg's filters."""
     env = _TrackingEnvironment(
         auto_reload=False,
-        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs(config)]),
+        loader=_Loader(config),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -81,6 +98,8 @@ def format_date(value: datetime | None, fmt: str = "%B %d, %Y") -> str:
 
 def describe_template_error(exc: BaseException, config: Config, *, rendering: str) -> TemplateError:
     """Turn any exception raised by Jinja into a TemplateError naming template, line and page."""
+    if isinstance(exc, TemplateError):
+        return exc
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(f"template syntax error: {exc.message}",
                              path=_display(exc.filename or exc.name or "?", config),
@@ -93,7 +112,8 @@ def describe_template_error(exc: BaseException, config: Config, *, rendering: st
             path=rendering,
         )
     if isinstance(exc, RecursionError):
-        message = "templates include each other without end (recursive include or extends)"
+        message = ("templates call each other without end or too deeply (a recursive include, "
+                   "extends or macro)")
     else:
         message = f"{type(exc).__name__}: {exc}"
     where, line = _template_frame(exc, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import unicodedata
@@ -11,6 +12,9 @@ from datetime import UTC, date, datetime
 from posixpath import normpath
 
 _NON_WORD = re.compile(r"[^\w]+")
+#: ASCII characters a URL path cannot carry as they are: controls, space, and those that would
+#: start a query or fragment or an escape (`?`, `#`, `%`), or that RFC 3986 leaves out.
+_URL_UNSAFE = re.compile(r'[\x00-\x20\x7f"#%<>?\[\\\]^`{|}]')
 
 
 def slugify(text: str) -> str:
@@ -36,12 +40,32 @@ def normalize_url_path(path: str) -> str:
     return path if "." in last else path + "/"
 
 
+def quote_url_path(path: str) -> str:
+    """Percent-encode a site path for use in a URL: `/my photo.png` -> `/my%20photo.png`.
+
+    Only what a URL path cannot hold as is gets encoded; other Unicode stays readable, as in
+    `/über/` (browsers and servers handle such IRIs).
+    """
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), path)
+
+
 def dest_for_path(path: str) -> str:
     """The output file (relative, POSIX) for a site path: `/a/b/` -> `a/b/index.html`."""
     rel = path.lstrip("/")
     if rel == "" or rel.endswith("/"):
         return rel + "index.html"
     return rel
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this id runs (files named after it are still in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def to_datetime(value: date | datetime) -> datetime:

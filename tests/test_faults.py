@@ -1,0 +1,469 @@
+"""Faults: builds killed at any moment, and outputs or caches that cannot be written.
+
+A killed build leaves the previous output intact and complete (the very same files), and the
+next build is correct (equal to a clean --no-cache build); a failure to write is one clear
+error, and nothing half-written is left as the live output.
+
+The SIGKILL test runs `python -m ssg build` and kills it (its whole process group) after a
+random delay: KILLS times by default, many more with SSG_LONG_TESTS=1 (the long version takes
+a few minutes). Kills at exact moments (in the middle of moving files in, of writing the
+cache) are simulated in a forked child that leaves with os._exit, as SIGKILL would, without
+running any clean-up. Disk full and read-only folders are simulated by making os and pathlib
+functions raise ENOSPC or EROFS (the tests run as root, which ignores permission bits).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ssg.build
+import ssg.cache
+import ssg.writer
+from conftest import Site, write_files
+from ssg.build import build
+from ssg.cache import cache_file, texts_file
+from ssg.config import load_config
+from ssg.errors import OutputError
+from ssg.writer import MARKER, output_build_id
+
+LONG = bool(os.environ.get("SSG_LONG_TESTS"))
+#: Kills of a running build in the SIGKILL test.
+KILLS = 200 if LONG else 15
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root and its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
+    """What a clean --no-cache build of the site writes."""
+    out = scratch / "clean"
+    shutil.rmtree(out, ignore_errors=True)
+    build(load_config(site, output_dir=out), cache=False, jobs=1)
+    return tree(out)
+
+
+# --- a site that changes -----------------------------------------------------------------------
+
+SECTIONS = ["", "posts", "docs", "docs/guide"]
+PAGE_TEMPLATE = ('{% extends "base.html" %}{% block content %}<h1>{{ page.title }}</h1>'
+                 '{{ page.content }}{% endblock %}')
+
+
+def page(n: int, version: int = 0) -> str:
+    return (f"---\ntitle: Page {n} v{version}\ndate: 2024-0{n % 9 + 1}-1{n % 9}\n"
+            f"tags: [t{n % 4}, t{version % 3}]\n---\n# Page {n}\n\nVersion {version} of page "
+            f"{n}, [a link](p{(n + 1) % 5}.md).\n\n<!-- more -->\n\nMore text.\n")
+
+
+def base_site(pages: int) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {
+        "ssg.toml": 'title = "Faults"\npaginate = 5\nbase_url = "https://example.org/"\n',
+        "content/_index.md": "Home page.\n",
+        "content/posts/_index.md": "---\ntitle: Posts\n---\nAll the posts.\n",
+        "content/posts/bundle/index.md": "---\ntitle: Bundle\n---\n![pic](pic.png)\n",
+        "content/posts/bundle/pic.png": b"\x89PNG fake",
+        "static/robots-extra.txt": "static\n",
+    }
+    for n in range(pages):
+        files[f"content/{SECTIONS[n % len(SECTIONS)]}/p{n}.md".replace("//", "/")] = page(n)
+    return files
+
+
+def mutate(rng: random.Random, site: Path, counter: list[int]) -> str:
+    """One random edit of the kind users make; returns what it did."""
+    counter[0] += 1
+    version = counter[0]
+    pages = sorted((site / "content").rglob("p*.md"))
+    choice = rng.choice(["edit", "edit", "edit", "add", "remove", "template", "static",
+                         "config", "asset"])
+    if choice == "edit" and pages:
+        target = rng.choice(pages)
+        target.write_text(page(int(target.stem[1:]), version))
+    elif choice == "add":
+        n = 100 + version
+        write_files(site, {f"content/{rng.choice(SECTIONS)}/p{n}.md".replace("//", "/"):
+                           page(n, version)})
+    elif choice == "remove" and len(pages) > 3:
+        rng.choice(pages).unlink()
+    elif choice == "template":
+        path = site / "templates/page.html"
+        if path.exists():
+            path.unlink()
+        else:
+            write_files(site, {"templates/page.html": PAGE_TEMPLATE})
+    elif choice == "static":
+        write_files(site, {"static/robots-extra.txt": f"static {version}\n"})
+    elif choice == "config":
+        write_files(site, {"ssg.toml": f'title = "Faults {version % 2}"\n'
+                                       f'paginate = {4 + version % 3}\n'
+                                       'base_url = "https://example.org/"\n'})
+    else:
+        path = site / "content/posts/bundle/extra.txt"
+        if path.exists():
+            path.unlink()
+        else:
+            write_files(site, {"content/posts/bundle/extra.txt": f"extra {version}\n"})
+    return choice
+
+
+# --- SIGKILL at random moments --------------------------------------------------------------
+
+def _ssg(site: Path) -> list[str]:
+    return [sys.executable, "-m", "ssg", "build", str(site), "-q"]
+
+
+def _run_to_end(site: Path) -> None:
+    proc = subprocess.run(_ssg(site), cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_sigkill_at_any_moment_leaves_old_or_new_output(tmp_path: Path) -> None:
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    site = tmp_path / "site"
+    write_files(site, base_site(40))
+    out = site / "output"
+    started = time.perf_counter()
+    _run_to_end(site)
+    whole = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ssg", "--version"], cwd=REPO, check=True,
+                   capture_output=True)
+    startup = time.perf_counter() - started
+    assert tree(out) == clean_tree(site, tmp_path), "the first build is not a clean build"
+    previous = tree(out)
+    counter = [0]
+    outcomes = {"old": 0, "new": 0}
+    for kill in range(KILLS):
+        what = mutate(rng, site, counter)
+        proc = subprocess.Popen(_ssg(site), cwd=REPO, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Half the kills anywhere in the build, half near its end, where files are written.
+        time.sleep(rng.uniform(startup * 0.8, whole * 1.1) if rng.random() < 0.5
+                   else rng.uniform(whole * 0.7, whole * 1.05))
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        now = tree(out)
+        context = f"kill {kill} after '{what}' (seed {seed})"
+        if now == previous:
+            outcomes["old"] += 1
+        else:
+            assert now == clean_tree(site, tmp_path), f"a mixed or partial output: {context}"
+            outcomes["new"] += 1
+        previous = now
+        if rng.random() < 0.25 or kill == KILLS - 1:
+            _run_to_end(site)
+            previous = tree(out)
+            assert previous == clean_tree(site, tmp_path), f"a wrong rebuild: {context}"
+    assert outcomes["old"] + outcomes["new"] == KILLS
+
+
+# --- kills at exact moments (a forked child leaving with os._exit) --------------------------
+
+def _killed_at(site: Site, target: Any, name: str, calls: int, **build_args: Any) -> int:
+    """Build in a child that dies, like SIGKILL, at the `calls`-th call of target.name."""
+    pid = os.fork()
+    if pid == 0:  # the child: no exception may escape into pytest's own code
+        try:
+            real = getattr(target, name)
+            count = [0]
+
+            def dying(*args: Any, **kwargs: Any) -> Any:
+                count[0] += 1
+                if count[0] >= calls:
+                    os._exit(9)
+                return real(*args, **kwargs)
+
+            setattr(target, name, dying)
+            site.build(jobs=1, **build_args)
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.fixture
+def posts(make_site: Callable[..., Site]) -> Site:
+    return make_site(base_site(12))
+
+
+def test_kill_while_linking_the_stage_leaves_the_old_output(posts: Site, tmp_path: Path
+                                                            ) -> None:
+    before = posts.tree()
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    assert _killed_at(posts, os, "link", 5) == 9
+    assert posts.tree() == before
+    assert list(posts.root.glob(".output.tmp-*")), "the dead build's stage is still there"
+    posts.build()
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+    assert not [p for p in posts.root.glob(".output.tmp-*") if "-old" not in p.name
+                and p.exists() and any(p.iterdir())]
+
+
+def test_kill_while_patching_a_large_output_is_repaired(posts: Site, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LINK_LIMIT files the live output is patched: a build killed half-way leaves a
+    complete output (every old file still there) marked dirty, and the next one is full."""
+    monkeypatch.setattr(ssg.writer, "LINK_LIMIT", 0)
+    before = posts.tree()
+    posts.write({"content/posts/p1.md": page(1, 7), "templates/page.html": PAGE_TEMPLATE})
+    # The first os.replace marks the output dirty, the second moves one file in.
+    assert _killed_at(posts, ssg.writer.os, "replace", 3) == 9
+    now = posts.tree()
+    assert now != before and set(now) >= set(before) - {MARKER}
+    assert output_build_id(load_config(posts.root)) == ""
+    result = posts.build()
+    assert result.full
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+
+
+def test_large_outputs_are_patched_in_place(posts: Site, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ssg.writer, "LINK_LIMIT", 0)
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    (posts.root / "content/docs/p2.md").unlink()
+    result = posts.build()
+    assert not result.full and "docs/p2/index.html" in result.removed
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+
+
+class _DyingConnection(sqlite3.Connection):
+    """Dies in the middle of a transaction, after its first insert."""
+
+    def executemany(self, *args: Any) -> sqlite3.Cursor:
+        cursor = super().executemany(*args)
+        os._exit(9)
+        return cursor
+
+
+_connect = sqlite3.connect
+
+
+def _dying_connect(path: Any, **kwargs: Any) -> sqlite3.Connection:
+    return _connect(path, factory=_DyingConnection, **kwargs)
+
+
+@pytest.mark.parametrize(("target", "name"), [
+    (pickle, "dump"),  # while writing the state
+    (ssg.build, "save_state"),  # after the output went live, before the state
+    (ssg.cache.sqlite3, "connect"),  # while storing rendered Markdown
+])
+def test_kill_while_writing_the_cache_never_makes_a_later_build_wrong(
+    posts: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Any, name: str
+) -> None:
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    if name == "connect":  # the connection dies by itself, in the middle of a transaction
+        monkeypatch.setattr(target, name, _dying_connect)
+        assert _killed_at(posts, target, name, 1_000_000) == 9
+        monkeypatch.undo()
+    else:
+        assert _killed_at(posts, target, name, 1) == 9
+    posts.write({"content/docs/p2.md": page(2, 8)})
+    posts.build()
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+    assert not list(cache_file(posts.root).parent.glob("*.tmp-*"))
+    posts.write({"content/posts/p1.md": page(1, 9)})
+    assert not posts.build().full
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(posts: Site) -> None:
+    untouched = posts.out / "docs/p2/index.html"
+    before = untouched.stat()
+    time.sleep(0.01)
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    result = posts.build()
+    assert not result.full and "posts/p1/index.html" in result.written
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_stages_of_dead_builds_are_removed_and_live_ones_kept(posts: Site) -> None:
+    dead = posts.root / ".output.tmp-999999999-abcd"
+    (dead / "deep/er").mkdir(parents=True)
+    (dead / "deep/er/x.html").write_text("junk")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = posts.root / f".output.tmp-{child.pid}-abcd"
+        live.mkdir()
+        posts.write({"content/posts/p1.md": page(1, 7)})
+        posts.build()
+        assert not dead.exists() and live.exists()
+    finally:
+        child.kill()
+        child.wait()
+
+
+# --- output that cannot be written ----------------------------------------------------------
+
+# --- output and cache that cannot be written -------------------------------------------------
+
+def _fail(monkeypatch: pytest.MonkeyPatch, target: Any, name: str, code: int,
+          when: Callable[..., bool] = lambda *args: True) -> None:
+    """Make target.name raise OSError(code) whenever when(*args) is true."""
+    real = getattr(target, name)
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        if when(*args):
+            raise OSError(code, os.strerror(code), str(args[0]) if args else None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, failing)
+
+
+def _in_stage(path: Any, *_args: Any) -> bool:
+    return ".output.tmp-" in str(path)
+
+
+def _stages(site: Site) -> list[Path]:
+    return list(site.root.glob(".output.tmp-*"))
+
+
+@pytest.mark.parametrize(("target", "name", "code", "when", "expected"), [
+    (Path, "write_bytes", errno.ENOSPC, _in_stage, "cannot write posts/p1/index.html: No space"),
+    (os, "link", errno.ENOSPC, lambda *a: True, "No space left on device"),
+    (Path, "mkdir", errno.EROFS, lambda p, *a: p.name.startswith(".output.tmp-"),
+     "cannot prepare the output folder: Read-only file system"),
+    (Path, "write_bytes", errno.EDQUOT, lambda p, *a: p.name == ".ssg-output.tmp",
+     "Disk quota exceeded"),
+    (os, "rename", errno.EACCES, lambda *a: True, "Permission denied"),
+])
+def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
+    posts: Site, monkeypatch: pytest.MonkeyPatch, target: Any, name: str, code: int,
+    when: Callable[..., bool], expected: str
+) -> None:
+    before = posts.tree()
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)  # exercise os.rename
+    _fail(monkeypatch, target, name, code, when)
+    with pytest.raises(OutputError) as info:
+        posts.build()
+    monkeypatch.undo()
+    assert expected in str(info.value) and str(posts.out) in str(info.value)
+    assert posts.tree() == before
+    assert not _stages(posts)
+    posts.build()
+    assert "v7" in posts.read("posts/p1/index.html")
+
+
+def test_output_on_a_mount_point_says_so(posts: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = posts.tree()
+    posts.write({"ssg.toml": 'title = "Changed"\n'})
+    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)
+    _fail(monkeypatch, os, "rename", errno.EBUSY, lambda src, dst: Path(src) == posts.out)
+    with pytest.raises(OutputError, match="mount point"):
+        posts.build()
+    assert posts.tree() == before and not _stages(posts)
+
+
+def test_a_failed_second_rename_puts_the_old_output_back(posts: Site,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    before = posts.tree()
+    posts.write({"ssg.toml": 'title = "Changed"\n'})
+    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)
+    failed: list[str] = []
+
+    def once(src: str, dst: str) -> bool:
+        if Path(dst) != posts.out or failed:
+            return False
+        failed.append(src)
+        return True
+
+    _fail(monkeypatch, os, "rename", errno.EIO, once)
+    with pytest.raises(OutputError, match="Input/output error"):
+        posts.build()
+    assert failed and posts.tree() == before
+
+
+@pytest.mark.parametrize(("output", "expected"), [
+    ("ssg.toml", "is a file, not a folder"),
+    ("ssg.toml/out", "is a file, not a folder"),
+    ("content/out", "is inside"),
+    ("static", "it holds your own files"),
+])
+def test_bad_output_folders_are_refused_and_nothing_is_lost(
+    make_site: Callable[..., Site], output: str, expected: str
+) -> None:
+    site = make_site({**base_site(3), "static/keep.txt": "mine"}, build=False)
+    before = tree(site.root)
+    with pytest.raises(OutputError) as info:
+        build(load_config(site.root, output_dir=site.root / output))
+    assert expected in str(info.value)
+    assert str(site.root / output.split("/")[0]) in str(info.value)
+    after = tree(site.root)
+    assert {k: v for k, v in after.items() if not k.startswith(".ssg-cache/")} == before
+
+
+def test_cache_that_cannot_be_written_only_warns(make_site: Callable[..., Site],
+                                                 ssg_log: pytest.LogCaptureFixture,
+                                                 tmp_path: Path) -> None:
+    site = make_site({**base_site(6), ".ssg-cache": "a file where the cache folder goes"})
+    assert "cache could not be written" in ssg_log.text
+    assert site.tree() == clean_tree(site.root, tmp_path)
+    site.write({"content/posts/p1.md": page(1, 7)})
+    assert site.build().full
+    assert site.tree() == clean_tree(site.root, tmp_path)
+
+
+def test_disk_full_while_writing_the_cache_leaves_no_partial_file(
+    posts: Site, monkeypatch: pytest.MonkeyPatch, ssg_log: pytest.LogCaptureFixture,
+    tmp_path: Path
+) -> None:
+    def full(*args: Any, **kwargs: Any) -> None:
+        args[1].write(b"partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    monkeypatch.setattr(pickle, "dump", full)
+    posts.build()
+    monkeypatch.undo()
+    assert "cache could not be written (No space left on device)" in ssg_log.text
+    assert not list(cache_file(posts.root).parent.glob("*.tmp-*"))
+    posts.write({"content/docs/p2.md": page(2, 8)})
+    posts.build()
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+
+
+class _FullConnection(sqlite3.Connection):
+    def executemany(self, *args: Any) -> sqlite3.Cursor:
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_markdown_cache_that_cannot_be_written_or_read_only_warns(
+    posts: Site, monkeypatch: pytest.MonkeyPatch, ssg_log: pytest.LogCaptureFixture,
+    tmp_path: Path
+) -> None:
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(ssg.cache.sqlite3, "connect",
+                        lambda path, **kw: real_connect(path, factory=_FullConnection, **kw))
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    posts.build()
+    monkeypatch.undo()
+    assert "database or disk is full" in ssg_log.text
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+    texts_file(posts.root).write_bytes(b"this is not an SQLite file" * 100)
+    posts.write({"content/posts/p1.md": page(1, 8)})
+    posts.build()
+    assert "could not be read" in ssg_log.text
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
