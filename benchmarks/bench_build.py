@@ -55,7 +55,9 @@ def corpus(pages: int) -> Path:
     if not (site / "content").is_dir():
         subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), str(site),
                         "--pages", str(pages)], check=True, capture_output=True)
-    (site / "ssg.toml").write_text('title = "Bench"\nbase_url = "http://example.org/"\n')
+    # Peers build no search index: compare like with like (bench_search.py measures search).
+    (site / "ssg.toml").write_text(
+        'title = "Bench"\nbase_url = "http://example.org/"\nsearch = false\n')
     templates = site / "templates"
     templates.mkdir(exist_ok=True)
     shutil.copy(REPO / "themes/default/templates/page.html", templates / "page.html")

@@ -76,13 +76,14 @@ class BuildResult:
 def build(config: Config, *, drafts: bool = False, future: bool = False,
           expired: bool = False, strict: bool = False, jobs: int | None = None,
           cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, reindex: bool = True) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
     `drafts`, `future` and `expired` publish pages that are left out by default (`now`
     decides what is future or expired). `state` is the previous build's state (the dev
     server keeps it in memory); without it the cache in SITE_DIR/.ssg-cache is read, unless
-    `cache` is False.
+    `cache` is False. With `reindex` False an incremental build keeps the search index as it
+    was (the dev server: Pagefind reads every page, seconds per save on a large site).
     """
     visibility = Visibility(drafts=drafts, future=future, expired=expired,
                             now=now or datetime.now(UTC))
@@ -133,7 +134,8 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
                                         progress=progress)
             output_state, written = update_state(
                 old if incremental else None, rendered, removed, changed, fingerprints)
-            if engine is not None and (not incremental or touches_pages(written, removed)):
+            if engine is not None and (not incremental
+                                       or (reindex and touches_pages(written, removed))):
                 with timer.step("search index"):
                     page_dests = [task.dest_path for task in tasks if task.kind == "page"]
                     bundle = index_pages(engine.path, page_dests, stage.read)
@@ -143,7 +145,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
                     removed = [*removed, *index_removed]
             with timer.step("write"):
                 if incremental:
-                    stage.commit_patch(written, removed, files=len(output_state.outputs))
+                    stage.commit_patch(written, removed)
                 else:
                     stage.commit_full()
         except BaseException:

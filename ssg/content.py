@@ -213,8 +213,8 @@ def walk(root: Path, label: str, boundary: Path, skip: Callable[[str, str], bool
                     log.warning("%s: symlink to a folder it is in (a loop), skipped", shown)
                     continue
             else:
-                target = real / entry.name
                 is_dir, is_file = entry.is_dir(), entry.is_file()
+                target = real / entry.name if is_dir else real
             if is_dir:
                 children.append((rel, Path(entry.path), target, chain | {target}))
             elif is_file:
@@ -332,10 +332,9 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
             data = parse_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else None
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise ContentError(f"invalid YAML front matter: {problem}", path=display,
-                               line=line) from exc
+                               line=mark.line + 2 if mark is not None else None) from exc
         except RecursionError:
             raise too_deep from None
     if data is None:

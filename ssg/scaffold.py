@@ -35,7 +35,7 @@ language = "en"
 # Override any of its templates by putting a file of the same name in templates/.
 theme = "default"
 """,
-    ".gitignore": "output/\n.ssg-cache/\n",
+    ".gitignore": "output/\n.output.*/\n.ssg-cache/\n",
     f"{ARCHETYPES}/default.md": BUILTIN_ARCHETYPE,
     f"{ARCHETYPES}/posts.md": """\
 ---

@@ -42,6 +42,7 @@ from urllib.parse import unquote, urlsplit
 
 from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
+from tornado.ioloop import IOLoop
 
 from ssg.build import build
 from ssg.cache import BuildState
@@ -64,12 +65,29 @@ _UNSEEN = (".xml", ".txt", ".map")
 _SWAPPABLE = (".css", ".jpg", ".jpeg", ".png", ".gif")
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
+#: Header naming the version of a page (its bytes and the build error shown over it).
+VERSION_HEADER = "X-Ssg-Version"
 #: Loads LiveReload's client from this server, whatever host name and port the page has.
-SCRIPT = (
-    '<script id="ssg-livereload">(function(){var s=document.createElement("script");'
+#: Once connected, it asks whether the page changed while it loaded (a build that finished
+#: between the page's response and its WebSocket registration sent it no reload).
+_CLIENT = (
+    '<script id="ssg-livereload">(function(){var v="%s";'
+    'var s=document.createElement("script");'
     'var p=location.port||(location.protocol==="https:"?443:80);'
-    f's.src="{CLIENT_PATH}?port="+p;document.head.appendChild(s);}})();</script>'
-).encode()
+    f's.src="{CLIENT_PATH}?port="+p;document.head.appendChild(s);'
+    'var t=setInterval(function(){var l=window.LiveReload;'
+    'if(!l||!l.connector||!(l.connector.protocol>=7))return;clearInterval(t);'
+    'setTimeout(function(){fetch(location.href,{method:"HEAD",cache:"no-store"})'
+    f'.then(function(r){{if(r.headers.get("{VERSION_HEADER}")!==v)location.reload();}})'
+    '.catch(function(){});},100);},50);})();</script>'
+)
+
+
+def client_script(version: str) -> bytes:
+    """The script injected into a page whose version is `version`."""
+    return (_CLIENT % version).encode()
+
+
 _OVERLAY_STYLE = (
     "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;padding:2rem;"
     "background:rgba(24,4,4,.94);color:#fff;font:15px/1.5 ui-monospace,monospace;"
@@ -349,7 +367,9 @@ class _SiteHandler(web.RequestHandler):
             mimetypes.guess_type(path.name)[0] or "application/octet-stream")
         if kind == "text/html":
             error = server.error
-            data = inject(data, SCRIPT, overlay_html(error) if error else b"")
+            version = hashlib.blake2b(data + str(error).encode(), digest_size=8).hexdigest()
+            self.set_header(VERSION_HEADER, version)
+            data = inject(data, client_script(version), overlay_html(error) if error else b"")
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         self._send(status, data, kind, body=body)
@@ -399,12 +419,11 @@ class DevServer:
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
         self._config_failed = False
-        self._search_noted = False
         self._theme_dir: Path | None = None
         self._state = BuildState()
         self._hashes: dict[str, str] = {}
         self._tmp: Path | None = None
-        self._loop: Any = None
+        self._loop: IOLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
 
@@ -429,11 +448,11 @@ class DevServer:
         if not self.site_dir.is_dir():
             raise SsgError("site folder does not exist", path=self.site_dir)
         sockets, self.port = bind(self.host, self.port, explicit=self.port_explicit)
-        self._tmp = Path(tempfile.mkdtemp(prefix="ssg-serve-"))
         watcher = Watcher(self._relevant, poll=self.poll)
         http_thread: threading.Thread | None = None
         previous = _stop_on_sigterm()
         try:
+            self._tmp = Path(tempfile.mkdtemp(prefix="ssg-serve-"))
             started_ns = time.time_ns()
             if self._load_config():
                 self._build_and_reload(set())
@@ -469,7 +488,8 @@ class DevServer:
                 http_thread.join()
             for sock in sockets:
                 sock.close()
-            _remove_tree(self._tmp)
+            if self._tmp is not None:
+                _remove_tree(self._tmp)
             _restore_signals(previous)
         log.info("Stopped.")
 
@@ -500,12 +520,7 @@ class DevServer:
             self._fail(exc)
             return False
         base = f"http://{url_host(self.host)}:{self.port}{config.base_path}"
-        if config.search and not self._search_noted:
-            log.info("The search index is left out while serving (Pagefind reads every page, "
-                     "seconds per save on a large site); `ssg build` makes it")
-            self._search_noted = True
-        # Every link points at this server; the search index is not made on every save.
-        self.config = replace(config, base_url=base, search=False)
+        self.config = replace(config, base_url=base)  # every link points at this server
         self._theme_dir = config.theme_dir
         self._config_failed = False
         return True
@@ -534,10 +549,14 @@ class DevServer:
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.
 
-        `changed` are the sources changed since the last build (unused by the full build).
+        `changed` (the sources changed since the last build) is not needed by the build,
+        which finds them itself, but is there for a build that would start from it.
         """
         assert self.config is not None
-        result = build(self.config, drafts=self.drafts, cache=False, state=self._state)
+        # The search index is made by full builds only: Pagefind reads every page, which
+        # takes seconds per save on a large site. Search shows the site as it was then.
+        result = build(self.config, drafts=self.drafts, cache=False, state=self._state,
+                       reindex=False)
         if result.full:
             dests = self._rehash_all()
         else:
@@ -552,11 +571,11 @@ class DevServer:
 
     def _fail(self, exc: SsgError) -> None:
         """Show a build or config error in the terminal and over every open page."""
-        self._report(exc)
         changed = self.error is None or str(self.error) != str(exc)
         self.error = exc
         if changed:
             self._reload(ReloadPlan(everything=True))
+        self._report(exc)
 
     def _rehash_all(self) -> set[str]:
         """Hash every served file; the ones that changed or went away since the last time."""
@@ -660,8 +679,6 @@ class DevServer:
             self._ready.set()
 
     async def _serve_async(self, sockets: list[socket.socket]) -> None:
-        from tornado.ioloop import IOLoop
-
         self._stopping = asyncio.Event()
         app = web.Application(
             [(SOCKET_PATH, _ReloadSocket, {"server": self}),
@@ -684,9 +701,13 @@ class DevServer:
         await server.close_all_connections()
 
 
-def serve(site_dir: Path, **options: Any) -> None:
-    """Run the dev server for SITE_DIR until interrupted (options: see DevServer)."""
-    DevServer(site_dir, **options).run()
+def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
+          port_explicit: bool = False, drafts: bool = False, poll: bool = False,
+          open_browser: bool = False, report: Callable[[SsgError], None] | None = None
+          ) -> None:
+    """Serve SITE_DIR live until Ctrl-C (see DevServer); SsgError if it cannot start."""
+    DevServer(site_dir, host=host, port=port, port_explicit=port_explicit, drafts=drafts,
+              poll=poll, open_browser=open_browser, report=report).run()
 
 
 def _read(path: Path | None) -> bytes | None:

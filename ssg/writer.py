@@ -1,16 +1,16 @@
 """Write the finished site; only this module touches the output folder.
 
-A build that changes anything writes its files into a staging folder beside the output and
-then swaps the two in one step (Linux renameat2 RENAME_EXCHANGE; elsewhere two renames), so
-the output folder always holds one whole build. A full build renders every file into the
-stage; an incremental build renders the changed ones and fills in the rest with hard links
-to the live output's files, which costs one link per file, not a copy. A build killed at any
-moment leaves the previous output as it was, and its stage is deleted by the next build.
+Every build that changes anything writes a complete new output folder beside the live one and
+swaps the two in one step (Linux renameat2 RENAME_EXCHANGE; elsewhere two renames), so the
+output folder always holds one whole build, and a build killed at any moment leaves the
+previous one as it was (the next build deletes what the killed one left beside it).
 
-Only where linking would cost more than it is worth (outputs of more than `LINK_LIMIT`
-files) does an incremental build patch the live output instead: it moves each changed file in
-with an atomic rename and deletes the files of pages that are gone, with the marker saying
-"dirty" meanwhile, so that a build killed half-way is noticed and followed by a full one.
+A full build renders every file into the new folder. An incremental build renders only the
+files that changed, and needs the others in the new folder too. After each swap ssg keeps the
+folder that was just replaced as the *spare* (`.output.spare`), with a note of the files it
+lacks: the next incremental build catches the spare up with hard links to those live files,
+adds its own, and swaps it in, at a cost in proportion to what changed. Without a usable
+spare (after a full build), the unchanged files are hard-linked one by one instead.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -35,11 +36,9 @@ from ssg.utils import pid_alive
 #: Marks a folder as ssg's output and names the build that wrote it.
 MARKER = ".ssg-output"
 _MARKER_TEXT = b"Written by ssg and replaced by each build.\n"
-_DIRTY_TEXT = b"Being updated by ssg.\n"
 _RENAME_EXCHANGE = 2
-#: Up to this many output files, an incremental build stages a whole copy (hard links) and
-#: swaps it in; past it, it patches the live output in place (about 25 us a link: 0.12 s).
-LINK_LIMIT = 5_000
+#: The spare beside the output `out` is `.out.spare`; its marker file holds the journal.
+_SPARE = ".spare"
 #: Longest file or folder name most file systems allow, in bytes.
 _NAME_MAX = 255
 
@@ -116,7 +115,11 @@ def output_build_id(config: Config) -> str:
     The marker's content is the same for every build (the output stays byte-identical); its
     inode and mtime change with each commit, so they name the build that wrote it.
     """
-    marker = config.output_dir / MARKER
+    return _build_id(config.output_dir)
+
+
+def _build_id(folder: Path) -> str:
+    marker = folder / MARKER
     try:
         st = marker.stat()
         if marker.read_bytes() != _MARKER_TEXT:
@@ -142,6 +145,7 @@ class Stage:
                 f".{self.out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
             self.root.mkdir()
         self._made: set[Path] = {self.root}
+        self._taken: Path | None = None
 
     def write(self, dest: str, data: bytes) -> None:
         """Write one file of the new site into the stage."""
@@ -157,33 +161,48 @@ class Stage:
         """The stage holds the whole site: swap it in for the old output."""
         with _writing(self.out, "write the output folder"):
             _write_marker(self.root, _MARKER_TEXT)
-            _swap(self.root, self.out)
+            old = _swap(self.root, self.out)
+        if old is not None:
+            _remove_later(old)
+        _drop_spare(self.out)  # it is behind by an unknown difference now
 
-    def commit_patch(self, changed: Iterable[str], removed: Iterable[str], *,
-                     files: int | None = None) -> None:
-        """The stage holds the changed files: complete it with links to the unchanged ones
-        and swap it in; or, for an output of more than LINK_LIMIT `files`, move the changed
-        files into the live output one by one and delete the removed ones."""
-        if files is None or files <= LINK_LIMIT:
-            with _writing(self.out, "write the output folder"):
+    def commit_patch(self, changed: Iterable[str], removed: Iterable[str]) -> None:
+        """The stage holds the files this build changed: put them and the unchanged ones in
+        a complete tree (the caught-up spare, or else the stage filled with links), swap it
+        in, and keep the replaced tree as the next spare."""
+        changed, removed = sorted(changed), sorted(removed)
+        with _writing(self.out, "write the output folder"):
+            tree = self._take_spare()
+            if tree is None:
                 self._link_unchanged(set(changed), set(removed))
-            self.commit_full()
-            return
-        with _writing(self.out, "update the output folder"):
-            _write_marker(self.out, _DIRTY_TEXT)
-            made: set[Path] = set()
-            for dest in changed:
-                target = self.out / dest
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
-                os.replace(self.root / dest, target)
-            for dest in removed:
-                target = self.out / dest
-                target.unlink(missing_ok=True)
-                _prune_empty_dirs(target.parent, self.out)
-            _write_marker(self.out, _MARKER_TEXT)
+                tree = self.root
+            else:
+                _update(tree, removed, changed, self.root)
+            _write_marker(tree, _MARKER_TEXT)
+            old = _swap(tree, self.out)
+        if old is not None:
+            _keep_spare(old, self.out, changed, removed)
         self.discard()
+
+    def _take_spare(self) -> Path | None:
+        """The spare, moved beside the stage and caught up with the live output; None when
+        there is none, or it is not one build behind the live output."""
+        spare = self.out.parent / f".{self.out.name}{_SPARE}"
+        journal = _read_journal(spare)
+        if journal is None or journal[0] != _build_id(self.out):
+            return None
+        taken = self.root.with_name(self.root.name + "-spare")
+        try:
+            os.rename(spare, taken)
+        except OSError:
+            return None  # another build took it
+        self._taken = taken
+        try:
+            _update(taken, journal[2], journal[1], self.out)
+        except OSError:
+            _rmtree(taken)  # not what its journal said: do without
+            return None
+        return taken
 
     def _link_unchanged(self, changed: set[str], removed: set[str]) -> None:
         """Hard-link every live file that is neither changed nor removed into the stage
@@ -200,20 +219,18 @@ class Stage:
                     continue  # a file of the new site stands where this folder was
                 made.add(target.parent)
             try:
-                os.link(path, target)
+                _link(path, target)
             except FileExistsError:
                 if target.is_dir():
                     continue  # a folder of the new site stands where this file was
                 target.unlink()
-                os.link(path, target)
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
-                    raise
-                shutil.copy2(path, target)  # a file system without hard links
+                _link(path, target)
 
     def discard(self) -> None:
         """Drop the stage (after a failure, or once its files are live)."""
         _rmtree(self.root)
+        if self._taken is not None and self._taken.exists():
+            _rmtree(self._taken)
 
     def read(self, dest: str) -> bytes:
         """The bytes `dest` has once committed: staged by this build, else the live file."""
@@ -236,6 +253,71 @@ def _writing(out: Path, what: str) -> Iterator[None]:
         if exc.errno in (errno.EBUSY, errno.EXDEV):
             reason += " (is the output folder a mount point? use a folder inside it)"
         raise OutputError(f"cannot {what}: {reason}", path=out) from exc
+
+
+def _update(tree: Path, removed: Iterable[str], changed: Iterable[str], source: Path) -> None:
+    """Make `tree` lack the removed files and hold hard links to source's changed ones
+    (removed first: where a file was, a folder may now be, and the other way round)."""
+    for dest in removed:
+        target = tree / dest
+        target.unlink(missing_ok=True)
+        _prune_empty_dirs(target.parent, tree)
+    made: set[Path] = set()
+    for dest in changed:
+        target = tree / dest
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.unlink(missing_ok=True)
+        _link(source / dest, target)
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link a file; copy it where the file system has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(source, target)
+
+
+def _read_journal(spare: Path) -> tuple[str, list[str], list[str]] | None:
+    """(live build id, files changed since, files removed since) noted in a spare."""
+    try:
+        note = json.loads((spare / MARKER).read_text(encoding="utf-8"))
+        live, changed, removed = note["live"], note["changed"], note["removed"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    lists_ok = all(isinstance(d, str) for group in (changed, removed) for d in group)
+    if not isinstance(live, str) or not lists_ok:
+        return None
+    return live, changed, removed
+
+
+def _keep_spare(old: Path, out: Path, changed: list[str], removed: list[str]) -> None:
+    """Keep the tree just replaced as the spare, noting what it lacks of the live output.
+    The build has succeeded already: a spare that cannot be kept is simply not kept."""
+    spare = out.parent / f".{out.name}{_SPARE}"
+    note = {"live": _build_id(out), "changed": changed, "removed": removed}
+    try:
+        _write_marker(old, json.dumps(note).encode())
+        _drop_spare(out)
+        os.rename(old, spare)
+    except OSError:
+        _remove_later(old)
+
+
+def _drop_spare(out: Path) -> None:
+    """Delete the spare in the background (first moved aside, so a new one can be kept)."""
+    spare = out.parent / f".{out.name}{_SPARE}"
+    if spare.exists():
+        aside = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}-old"
+        try:
+            os.rename(spare, aside)
+        except OSError:
+            return
+        _remove_later(aside)
 
 
 def _files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -288,14 +370,14 @@ def _prune_empty_dirs(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _swap(new: Path, out: Path) -> None:
-    """Put `new` where `out` is in one step where the system allows, then drop the old tree."""
+def _swap(new: Path, out: Path) -> Path | None:
+    """Put `new` where `out` is, in one step where the system allows; returns where the old
+    tree is now (None when there was none)."""
     if not out.exists():
         os.rename(new, out)
-        return
+        return None
     if _exchange(new, out):
-        _remove_later(new)
-        return
+        return new
     old = new.with_name(new.name + "-old")
     os.rename(out, old)
     try:
@@ -303,7 +385,7 @@ def _swap(new: Path, out: Path) -> None:
     except OSError:
         os.rename(old, out)
         raise
-    _remove_later(old)
+    return old
 
 
 def _remove_later(tree: Path) -> None:

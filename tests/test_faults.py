@@ -38,7 +38,7 @@ from ssg.build import build
 from ssg.cache import cache_file, texts_file
 from ssg.config import load_config
 from ssg.errors import OutputError
-from ssg.writer import MARKER, output_build_id
+from ssg.writer import MARKER
 
 LONG = bool(os.environ.get("SSG_LONG_TESTS"))
 #: Kills of a running build in the SIGKILL test.
@@ -221,30 +221,71 @@ def test_kill_while_linking_the_stage_leaves_the_old_output(posts: Site, tmp_pat
                 and p.exists() and any(p.iterdir())]
 
 
-def test_kill_while_patching_a_large_output_is_repaired(posts: Site, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past LINK_LIMIT files the live output is patched: a build killed half-way leaves a
-    complete output (every old file still there) marked dirty, and the next one is full."""
-    monkeypatch.setattr(ssg.writer, "LINK_LIMIT", 0)
-    before = posts.tree()
-    posts.write({"content/posts/p1.md": page(1, 7), "templates/page.html": PAGE_TEMPLATE})
-    # The first os.replace marks the output dirty, the second moves one file in.
-    assert _killed_at(posts, ssg.writer.os, "replace", 3) == 9
-    now = posts.tree()
-    assert now != before and set(now) >= set(before) - {MARKER}
-    assert output_build_id(load_config(posts.root)) == ""
-    result = posts.build()
-    assert result.full
-    assert posts.tree() == clean_tree(posts.root, tmp_path)
+def _spare(site: Site) -> Path:
+    return site.root / ".output.spare"
 
 
-def test_large_outputs_are_patched_in_place(posts: Site, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ssg.writer, "LINK_LIMIT", 0)
+def _links(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the hard links the writer makes."""
+    made: list[str] = []
+    real = os.link
+
+    def counting(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(str(dst))
+        real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(ssg.writer.os, "link", counting)
+    return made
+
+
+def test_incremental_builds_cost_what_changed(posts: Site, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first incremental build links every unchanged file into its new tree; it keeps
+    the tree it replaced as the spare, which the next build catches up and reuses."""
+    files = len(posts.tree())
+    assert not _spare(posts).exists()  # a full build leaves none
+    links = _links(monkeypatch)
     posts.write({"content/posts/p1.md": page(1, 7)})
-    (posts.root / "content/docs/p2.md").unlink()
-    result = posts.build()
-    assert not result.full and "docs/p2/index.html" in result.removed
+    first = posts.build()
+    assert len(links) >= files - len(first.written) - 1
+    assert _spare(posts).is_dir()
+    links.clear()
+    posts.write({"content/docs/p2.md": page(2, 8)})
+    (posts.root / "content/docs/guide/p3.md").unlink()
+    second = posts.build()
+    assert "docs/guide/p3/index.html" in second.removed
+    assert len(links) == len(first.written) + len(second.written)
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+    assert not (posts.out / "docs/guide/p3").exists()
+
+
+def test_kill_while_catching_up_the_spare_leaves_the_old_output(posts: Site, tmp_path: Path
+                                                                ) -> None:
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    posts.build()
+    before = posts.tree()
+    posts.write({"content/docs/p2.md": page(2, 8)})
+    assert _killed_at(posts, ssg.writer.os, "link", 2) == 9
+    assert posts.tree() == before and not _spare(posts).exists()
+    posts.build()  # without a spare: links every file again
+    assert posts.tree() == clean_tree(posts.root, tmp_path)
+    assert _spare(posts).is_dir()
+
+
+@pytest.mark.parametrize("tamper", ["journal", "full build"])
+def test_a_spare_not_one_build_behind_is_not_used(posts: Site, tmp_path: Path, tamper: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    posts.build()
+    if tamper == "journal":
+        (_spare(posts) / MARKER).write_text('{"live": "1:2", "changed": [], "removed": []}')
+    else:
+        posts.write({"ssg.toml": 'title = "Full"\n'})
+        assert posts.build().full and not _spare(posts).exists()
+    links = _links(monkeypatch)
+    posts.write({"content/docs/p2.md": page(2, 8)})
+    posts.build()
+    assert len(links) > len(posts.tree()) // 2  # linked one by one, not from the spare
     assert posts.tree() == clean_tree(posts.root, tmp_path)
 
 
@@ -291,12 +332,13 @@ def test_kill_while_writing_the_cache_never_makes_a_later_build_wrong(
 def test_unchanged_files_keep_their_inode_and_mtime(posts: Site) -> None:
     untouched = posts.out / "docs/p2/index.html"
     before = untouched.stat()
-    time.sleep(0.01)
-    posts.write({"content/posts/p1.md": page(1, 7)})
-    result = posts.build()
-    assert not result.full and "posts/p1/index.html" in result.written
-    after = untouched.stat()
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    for version in (7, 8):  # without a spare, then with one
+        time.sleep(0.01)
+        posts.write({"content/posts/p1.md": page(1, version)})
+        result = posts.build()
+        assert not result.full and "posts/p1/index.html" in result.written
+        after = untouched.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_stages_of_dead_builds_are_removed_and_live_ones_kept(posts: Site) -> None:

@@ -26,7 +26,7 @@ import pytest
 
 from ssg.errors import BuildErrors, ContentError
 from ssg.server import (
-    SCRIPT,
+    VERSION_HEADER,
     ReloadPlan,
     dest_for_url,
     inject,
@@ -279,7 +279,9 @@ def test_serves_pages_with_the_client_that_built_files_never_hold(
     status, headers, body = served.get("/posts/first/")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "First body text." in body
-    assert SCRIPT.decode() in body
+    assert body.count('<script id="ssg-livereload">') == 1
+    assert body.index('id="ssg-livereload"') < body.index("</head>")
+    assert f'var v="{headers[VERSION_HEADER.lower()]}"' in body
     assert f'href="http://127.0.0.1:{served.port}/posts/first/"' in body  # canonical: local
     status, _, css = served.get("/css/style.css")
     assert status == 200 and "livereload" not in css
@@ -321,7 +323,7 @@ def test_missing_page_is_404_with_the_sites_404_page(serve: Callable[..., Served
     served = serve()
     status, _, body = served.get("/no/such/page/")
     assert status == 404
-    assert "Page not found" in body and SCRIPT.decode() in body
+    assert "Page not found" in body and 'id="ssg-livereload"' in body
 
 
 def test_base_url_path_is_kept(serve: Callable[..., Served]) -> None:

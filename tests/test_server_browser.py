@@ -92,7 +92,7 @@ def test_second_save_within_a_second_also_arrives(serve: Callable[..., Served],
     source = served.site / "content/posts/first.md"
     source.write_text(SITE["content/posts/first.md"].replace("First body text.", "Save A."))
     shows(page, "Save A.")
-    assert page.evaluate("window.__marker") is None  # the page did reload
+    page.wait_for_function("() => window.__marker === undefined")  # the page did reload
     wait_connected(page)
     source.write_text(SITE["content/posts/first.md"].replace("First body text.", "Save B."))
     shows(page, "Save B.")
@@ -175,3 +175,31 @@ def test_fifty_saves_in_a_second_end_on_the_last(serve: Callable[..., Served],
     assert "Version 49." in page.inner_text("body")
     builds = served.count(r"^Built ")
     assert builds < 25, f"{builds} builds for 50 saves:\n{served.output}"
+
+
+def test_change_while_the_page_loads_is_not_missed(serve: Callable[..., Served],
+                                                   page: Any) -> None:
+    served = serve()
+    # Hold the LiveReload client back for 3 s: the rebuild finishes before the page listens.
+    delayed = ("setTimeout(function(){var s=document.createElement('script');"
+               "s.src=location.origin+'/livereload.js?port='+location.port+'&late=1';"
+               "document.head.appendChild(s);},3000);")
+
+    def client(route: Any) -> None:
+        if "late=1" in route.request.url:
+            route.continue_()
+        else:
+            route.fulfill(content_type="application/javascript", body=delayed)
+
+    page.route("**/livereload.js*", client)
+    page.goto(served.url + "posts/first/")
+    builds = served.count(r"^Built ")
+    source = served.site / "content/posts/first.md"
+    source.write_text(SITE["content/posts/first.md"].replace("First body text.", "Late edit."))
+    served.wait_for_line(r"^Built ")
+    deadline = time.monotonic() + 2.5
+    while served.count(r"^Built ") == builds and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert served.count(r"^Built ") > builds, "the rebuild took too long for this test"
+    assert "Late edit." not in page.inner_text("body")
+    shows(page, "Late edit.")
