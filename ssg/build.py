@@ -7,9 +7,10 @@ the work its changes need, and writes exactly what a clean build would.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ssg.cache import (
@@ -30,6 +31,7 @@ from ssg.errors import SsgError, raise_all
 from ssg.incremental import Fingerprints, OutputState, stale_tasks, update_state
 from ssg.markup import Content
 from ssg.parallel import default_jobs, map_ranges
+from ssg.quick import Recent, quick_rebuild
 from ssg.render import (
     Progress,
     Renderer,
@@ -76,7 +78,8 @@ class BuildResult:
 def build(config: Config, *, drafts: bool = False, future: bool = False,
           expired: bool = False, strict: bool = False, jobs: int | None = None,
           cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
-          progress: Progress | None = None, reindex: bool = True) -> BuildResult:
+          progress: Progress | None = None, reindex: bool = True,
+          changed: Iterable[Path] | None = None) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
     `drafts`, `future` and `expired` publish pages that are left out by default (`now`
@@ -84,6 +87,8 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     server keeps it in memory); without it the cache in SITE_DIR/.ssg-cache is read, unless
     `cache` is False. With `reindex` False an incremental build keeps the search index as it
     was (the dev server: Pagefind reads every page, seconds per save on a large site).
+    `changed`, the files changed since the last build with this in-memory `state`, allows a
+    quick rebuild when only page bodies changed (see ssg.quick).
     """
     visibility = Visibility(drafts=drafts, future=future, expired=expired,
                             now=now or datetime.now(UTC))
@@ -95,6 +100,25 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     if state is None:
         with timer.step("load cache"):
             state = load_state(config.site_dir) if cache else BuildState()
+    quick_key = (str(config.output_dir), repr(config), drafts, future, expired,
+                 engine.identity if engine else "")
+    if (changed is not None and not cache and isinstance(state.recent, Recent)
+            and (engine is None or not reindex)):
+        with timer.step("quick rebuild"):
+            try:
+                quick = quick_rebuild(config, state, state.recent, quick_key, changed,
+                                      strict=strict)
+            except BaseException:
+                state.recent = None  # the next build looks at everything again
+                raise
+        if quick is not None:
+            recent = state.recent
+            return BuildResult(
+                pages=len(recent.site.pages), files=len(recent.tasks), rendered=quick.rendered,
+                written=tuple(quick.written), removed=(), full=False,
+                seconds=time.perf_counter() - start, timings=timer.steps,
+                origins={task.dest_path: task.origin for task in recent.tasks})
+    state.recent = None
     hashes = FileHashes(state)
     with timer.step("discover"):
         sources = discover(config)
@@ -121,9 +145,9 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
                        and old.build_id == output_build_id(config))
         if incremental:
             assert old is not None
-            todo, removed, changed = stale_tasks(tasks, old, fingerprints)
+            todo, removed, changed_keys = stale_tasks(tasks, old, fingerprints)
         else:
-            todo, removed, changed = tasks, [], set()
+            todo, removed, changed_keys = tasks, [], set()
     written: list[str] = []
     output_state = old if incremental and old is not None else OutputState()
     if todo or removed or not incremental:
@@ -133,7 +157,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
                 rendered = render_tasks(site, store, todo, stage, jobs=jobs,
                                         progress=progress)
             output_state, written = update_state(
-                old if incremental else None, rendered, removed, changed, fingerprints)
+                old if incremental else None, rendered, removed, changed_keys, fingerprints)
             if engine is not None and (not incremental
                                        or (reindex and touches_pages(written, removed))):
                 with timer.step("search index"):
@@ -156,6 +180,8 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     state.started_ns = started_ns
     state.files = hashes.now
     state.outputs[str(config.output_dir)] = output_state
+    if not cache:
+        state.recent = Recent(quick_key, site, tasks, dict(store.fresh))
     store.close()
     if cache:
         with timer.step("save cache"):

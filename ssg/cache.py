@@ -63,6 +63,11 @@ class BuildState:
     contents: dict[str, tuple[str, Content]] = field(default_factory=dict)
     #: Output folder -> what it holds.
     outputs: dict[str, OutputState] = field(default_factory=dict)
+    #: The last build's site model, for quick rebuilds in the same process (never saved).
+    recent: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "recent": None}
 
 
 class FileHashes:

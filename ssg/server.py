@@ -549,14 +549,14 @@ class DevServer:
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.
 
-        `changed` (the sources changed since the last build) is not needed by the build,
-        which finds them itself, but is there for a build that would start from it.
+        `changed` (the sources changed since the last build) lets the build take its quick
+        path when only page bodies changed; it checks everything else itself.
         """
         assert self.config is not None
         # The search index is made by full builds only: Pagefind reads every page, which
         # takes seconds per save on a large site. Search shows the site as it was then.
         result = build(self.config, drafts=self.drafts, cache=False, state=self._state,
-                       reindex=False)
+                       reindex=False, changed=changed)
         if result.full:
             dests = self._rehash_all()
         else:

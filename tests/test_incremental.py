@@ -17,8 +17,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from conftest import Site, write_files
 from ssg.build import build
-from ssg.cache import ContentStore, cache_file, texts_file
+from ssg.cache import BuildState, ContentStore, cache_file, texts_file
 from ssg.config import load_config
+from ssg.errors import SsgError
 from ssg.markup import Content
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,6 +28,10 @@ REPO = Path(__file__).resolve().parent.parent
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def without_search(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in files.items() if not name.startswith("pagefind/")}
 
 
 SECTIONS = ["", "posts", "docs", "docs/deep"]
@@ -68,13 +73,17 @@ page_fields = st.fixed_dictionaries({
 
 
 class IncrementalMatchesClean(RuleBasedStateMachine):
-    """Random edits to a small site; after each, incremental output == clean output."""
+    """Random edits to a small site; after each, incremental output == clean output, both for
+    `ssg build` (cache on disk) and for the dev server's builds (state in memory, told which
+    files changed, quick rebuilds of body-only edits)."""
 
     pages = Bundle("pages")
 
     def __init__(self) -> None:
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
+        self.memory = BuildState()
+        self.touched: set[Path] = set()
         write_files(self.root, {"ssg.toml": "paginate = 2\n", "content/_index.md": "Home\n"})
         shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
 
@@ -84,16 +93,29 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(target=pages, section=st.sampled_from(SECTIONS), name=names, fields=page_fields)
     def create(self, section: str, name: str, fields: dict[str, object]) -> str:
         rel = f"content/{section}/{name}.md".replace("//", "/")
-        write_files(self.root, {rel: page_text(**fields)})  # type: ignore[arg-type]
+        self._write(rel, page_text(**fields))  # type: ignore[arg-type]
         return rel
+
+    def _write(self, rel: str, text: str) -> None:
+        write_files(self.root, {rel: text})
+        self.touched.add(self.root / rel)
 
     @rule(rel=pages, fields=page_fields)
     def edit(self, rel: str, fields: dict[str, object]) -> None:
-        write_files(self.root, {rel: page_text(**fields)})  # type: ignore[arg-type]
+        self._write(rel, page_text(**fields))  # type: ignore[arg-type]
+
+    @rule(rel=pages, body=st.sampled_from(["Changed.", "Changed.\n\nMore.", "## X\n\n## Y",
+                                           "[l](gamma.md)", "Hello."]))
+    def edit_body(self, rel: str, body: str) -> None:
+        path = self.root / rel
+        if path.exists():
+            head, _sep, _old = path.read_text().rpartition("---\n")
+            self._write(rel, head + "---\n" + body + "\n")
 
     @rule(rel=consumes(pages))
     def delete(self, rel: str) -> None:
         (self.root / rel).unlink(missing_ok=True)
+        self.touched.add(self.root / rel)
 
     @rule(target=pages, rel=consumes(pages), section=st.sampled_from(SECTIONS), name=names)
     def rename(self, rel: str, section: str, name: str) -> str:
@@ -102,16 +124,17 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         if source.exists():
             (self.root / new).parent.mkdir(parents=True, exist_ok=True)
             source.replace(self.root / new)
+        self.touched |= {source, self.root / new}
         return new
 
     @rule(section=st.sampled_from(SECTIONS[1:]), title=st.sampled_from(["S1", "S2"]))
     def section_index(self, section: str, title: str) -> None:
-        write_files(self.root, {f"content/{section}/_index.md": f"---\ntitle: {title}\n---\n"
-                                f"About {title}.\n"})
+        self._write(f"content/{section}/_index.md", f"---\ntitle: {title}\n---\nAbout {title}.\n")
 
     @rule(template=st.sampled_from(TEMPLATES))
     def page_template(self, template: str | None) -> None:
         path = self.root / "templates/page.html"
+        self.touched.add(path)
         if template is None:
             path.unlink(missing_ok=True)
         else:
@@ -120,6 +143,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(css=st.sampled_from([None, "a{}", "b{}"]))
     def static_file(self, css: str | None) -> None:
         path = self.root / "static/site.css"
+        self.touched.add(path)
         if css is None:
             path.unlink(missing_ok=True)
         else:
@@ -127,27 +151,36 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
 
     @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]))
     def config(self, paginate: int, title: str) -> None:
-        write_files(self.root, {"ssg.toml": f"paginate = {paginate}\ntitle = {title!r}\n"})
+        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\n")
 
     @invariant()
     def incremental_equals_clean(self) -> None:
         config = load_config(self.root)
         clean = load_config(self.root, output_dir=self.root / "clean")
-        try:
-            build(config, jobs=1)
-        except Exception as exc:
-            # The random edits may make two pages claim one URL: then both builds must fail.
-            message = str(exc)
-            shutil.rmtree(clean.output_dir, ignore_errors=True)
-            try:
-                build(clean, jobs=1, cache=False)
-            except Exception as clean_exc:
-                assert str(clean_exc) == message
-                return
-            raise AssertionError(f"only the incremental build failed: {message}") from exc
+        served = load_config(self.root, output_dir=self.root / "served")
+        touched, self.touched = self.touched, set()
         shutil.rmtree(clean.output_dir, ignore_errors=True)
-        build(clean, jobs=1, cache=False)
-        assert tree(config.output_dir) == tree(clean.output_dir)
+        outcomes = [
+            _outcome(lambda: build(config, jobs=1)),
+            _outcome(lambda: build(served, jobs=1, cache=False, state=self.memory,
+                                   changed=touched, reindex=False)),
+            _outcome(lambda: build(clean, jobs=1, cache=False)),
+        ]
+        # Random edits may make two pages claim one URL: then every build fails alike.
+        assert outcomes[0] == outcomes[1] == outcomes[2]
+        if outcomes[0] is None:
+            expected = tree(clean.output_dir)
+            assert tree(config.output_dir) == expected
+            # The dev server keeps the search index of its first build (reindex=False).
+            assert without_search(tree(served.output_dir)) == without_search(expected)
+
+
+def _outcome(run: Callable[[], object]) -> str | None:
+    try:
+        run()
+    except SsgError as exc:
+        return str(exc)
+    return None
 
 
 #: SSG_LONG_TESTS=1 runs the long versions of the property and fault tests.
