@@ -45,7 +45,7 @@ from ssg.search import check_reserved, index_pages, prepare_search, stage_index,
 from ssg.site import Site, Visibility, assemble
 from ssg.templates import template_file
 from ssg.utils import Timer
-from ssg.writer import Stage, check_dests, output_build_id, static_files
+from ssg.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 
 #: Below this many items a stage runs in one process: forking costs more than it saves.
 _PARALLEL_MIN = 200
@@ -97,6 +97,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     jobs = jobs or default_jobs()
     timer = Timer()
     config, engine = prepare_search(config)
+    check_output_dir(config)  # fail before any work, not after it
     if state is None:
         with timer.step("load cache"):
             state = load_state(config.site_dir) if cache else BuildState()

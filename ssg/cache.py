@@ -7,14 +7,17 @@ discarded with one line saying so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import pickle
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import markdown
@@ -31,6 +34,7 @@ log = logging.getLogger("ssg")
 
 CACHE_DIR = ".ssg-cache"
 _FILE = "state.pickle"
+_KEY_BYTES = 32
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
 #: Bumped whenever the layout of BuildState changes.
@@ -238,14 +242,65 @@ def texts_file(site_dir: Path) -> Path:
     return site_dir / CACHE_DIR / "texts.sqlite"
 
 
+def _signing_key() -> bytes | None:
+    """This user's secret for signing caches, made on first use (None if it cannot be kept).
+
+    A cache is a pickle, and unpickling runs code: a `.ssg-cache/` that came with a cloned
+    repository must never be loaded. Only caches signed with this key are.
+    """
+    root = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "ssg"
+    path = root / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == _KEY_BYTES:
+            return key
+    except OSError:
+        pass
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = root / f"cache-key.tmp-{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(secrets.token_bytes(_KEY_BYTES))
+        os.link(tmp, path)  # the first of two racing builds wins; both then read its key
+        tmp.unlink()
+        return path.read_bytes()
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _sign(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def _write_state(stream: BinaryIO, key: bytes, data: bytes) -> None:
+    """The signature, then the pickled state."""
+    stream.write(_sign(key, data))
+    stream.write(data)
+
+
 def load_state(site_dir: Path) -> BuildState:
     """The saved state, or an empty one (saying why when a cache was there but unusable)."""
     path = cache_file(site_dir)
+    key = _signing_key()
     try:
-        with path.open("rb") as stream:
-            state = pickle.load(stream)
+        raw = path.read_bytes()
     except FileNotFoundError:
         return BuildState()
+    except OSError as exc:
+        log.warning("cache %s could not be read (%s); discarded, doing a full build",
+                    path, exc.strerror)
+        return BuildState()
+    signature, data = raw[: hashlib.sha256().digest_size], raw[hashlib.sha256().digest_size :]
+    if key is None or not hmac.compare_digest(signature, _sign(key, data)):
+        log.warning("cache %s was not written by ssg for this user; discarded, doing a full "
+                    "build", path)
+        return BuildState()
+    try:
+        state = pickle.loads(data)  # noqa: S301 - signed by this user's ssg, see _signing_key
     except Exception as exc:  # a truncated or corrupted file can fail in many ways
         log.warning("cache %s could not be read (%s); discarded, doing a full build",
                     path, type(exc).__name__)
@@ -266,8 +321,13 @@ def save_state(site_dir: Path, state: BuildState) -> None:
             pid = stale.name.rsplit("-", 1)[-1]
             if not (pid.isdigit() and pid_alive(int(pid))):
                 stale.unlink(missing_ok=True)  # left by a build killed while saving
+        key = _signing_key()
+        if key is None:
+            log.warning("cache not written: no place for ssg's key in %s", Path.home())
+            return
+        data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         with tmp.open("wb") as stream:
-            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_state(stream, key, data)
         os.replace(tmp, path)
     except (OSError, RecursionError) as exc:
         log.warning("cache could not be written (%s); the next build will be a full one",

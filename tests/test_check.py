@@ -101,6 +101,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(1.5)
             elif self.path.startswith("/busy"):
                 time.sleep(0.2)
+        finally:
+            # Counted as active only while it waits: once the answer is on its way the client
+            # may already send its next request.
+            with cls.lock:
+                cls.active -= 1
+        try:
             status = 200
             if self.path == "/gone":
                 status = 404
@@ -113,9 +119,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"ok")
         except (BrokenPipeError, ConnectionResetError):
             pass
-        finally:
-            with cls.lock:
-                cls.active -= 1
 
     def do_HEAD(self) -> None:  # noqa: N802 - the stdlib's naming
         self._answer(body=False)

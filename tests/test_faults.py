@@ -306,7 +306,7 @@ def _dying_connect(path: Any, **kwargs: Any) -> sqlite3.Connection:
 
 
 @pytest.mark.parametrize(("target", "name"), [
-    (pickle, "dump"),  # while writing the state
+    (pickle, "dumps"),  # while writing the state
     (ssg.build, "save_state"),  # after the output went live, before the state
     (ssg.cache.sqlite3, "connect"),  # while storing rendered Markdown
 ])
@@ -473,11 +473,11 @@ def test_disk_full_while_writing_the_cache_leaves_no_partial_file(
     tmp_path: Path
 ) -> None:
     def full(*args: Any, **kwargs: Any) -> None:
-        args[1].write(b"partial")
+        args[0].write(b"partial")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(pickle, "dump", full)
+    monkeypatch.setattr(ssg.cache, "_write_state", full)
     posts.build()
     monkeypatch.undo()
     assert "cache could not be written (No space left on device)" in ssg_log.text

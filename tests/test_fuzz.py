@@ -205,9 +205,12 @@ def test_checking_any_values_gives_front_matter_or_errors(data: dict[str, Any]) 
 
 # --- URLs and output paths -------------------------------------------------------------------
 
+_CONFIG_DIR = tempfile.TemporaryDirectory(prefix="ssg-fuzz-config-")  # removed at exit
+
+
 @functools.cache
 def _config() -> Config:
-    root = Path(tempfile.mkdtemp(prefix="ssg-fuzz-config-"))
+    root = Path(_CONFIG_DIR.name)
     (root / "content").mkdir()
     return load_config(root)
 

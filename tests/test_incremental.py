@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import sqlite3
 import tempfile
@@ -240,9 +241,26 @@ def test_corrupt_or_foreign_cache_is_discarded(make_site: Callable[..., Site],
     site.write({"content/a.md": "changed\n"})
     result = site.build()
     assert result.full and "changed" in site.read("a/index.html")
-    assert "could not be read" in ssg_log.text  # type: ignore[attr-defined]
+    assert "discarded" in ssg_log.text  # type: ignore[attr-defined]
     path.write_bytes(b"\x80\x04\x95garbage")
     assert site.build().full
+
+
+class _Exploit:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.write_text, (self.marker, "pwned"))
+
+
+def test_a_cache_from_elsewhere_is_never_unpickled(make_site: Callable[..., Site]) -> None:
+    """A .ssg-cache that came with a cloned repository must not run code."""
+    site = make_site({"content/a.md": "a\n"})
+    marker = site.root / "pwned"
+    cache_file(site.root).write_bytes(b"\0" * 32 + pickle.dumps(_Exploit(marker)))
+    result = site.build()
+    assert result.full and not marker.exists()
 
 
 def test_output_changed_behind_the_cache_gets_a_full_build(
