@@ -139,6 +139,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
         if engine is not None:
             check_reserved((task.dest_path, task.origin) for task in tasks)
         fingerprints = Fingerprints(site, contents, hashes.hash)
+        fingerprints.warm(tasks)
         config_fp = digest(repr(config), drafts, future, expired,
                            engine.identity if engine else "")
         old = state.outputs.get(str(config.output_dir))

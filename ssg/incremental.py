@@ -9,7 +9,7 @@ from ssg.deps import Key, digest
 from ssg.markup import Content
 from ssg.render import Task
 from ssg.site import Site
-from ssg.templates import template_file
+from ssg.templates import template_dirs, template_file
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]
@@ -98,6 +98,23 @@ class Fingerprints:
         if kind == "file":
             return self.file_hash(key[1])
         raise ValueError(f"unknown dependency key {key!r}")
+
+    def warm(self, tasks: list[Task]) -> None:
+        """Fingerprint every template and copied file now, before rendering reads them.
+
+        A file saved while the build runs must not be recorded with its new fingerprint for an
+        output made from its old bytes (the output would never be rendered again); taken
+        first, the fingerprint can only be older than what was read, which costs at most a
+        second rendering.
+        """
+        for root in template_dirs(self.site.config):
+            if root.is_dir():
+                for path in sorted(root.rglob("*")):
+                    if path.is_file():
+                        self(("tpl", path.relative_to(root).as_posix()))
+        for task in tasks:
+            if task.src_path is not None:
+                self(("file", str(task.src_path)))
 
     def intern(self, deps: frozenset[Key]) -> tuple[Key, ...]:
         """The keys as shared objects: records (and so the cache) get much smaller."""

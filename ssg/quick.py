@@ -111,6 +111,7 @@ def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: tuple[
     report_missing_links(new_docs, contents, strict=strict)
 
     fingerprints = Fingerprints(site, contents, hashes.hash)
+    fingerprints.warm(recent.tasks)
     todo = [task for task in recent.tasks
             if (record := output.outputs.get(task.dest_path)) is None
             or not changed_keys.isdisjoint(record[1])]
