@@ -1,13 +1,12 @@
 """`ssg serve` in a real headless Chromium: what an author sees while editing.
 
 Each test opens a page, waits for LiveReload to connect, edits the site's files and waits for
-the page to change by itself (the test never navigates). Outside CI the module skips when
-Chromium is missing; in CI (CI set) it fails instead.
+the page to change by itself (the test never navigates). The browser is conftest's: outside CI
+it skips when Chromium is missing; in CI (CI set) it fails instead.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,26 +15,8 @@ from typing import Any
 import pytest
 from test_server import SITE, TIMEOUT, Served, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 #: Milliseconds the browser waits for a change before the test fails.
 WAIT_MS = int(TIMEOUT * 1000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing (required in CI)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
