@@ -340,6 +340,15 @@ class _SiteHandler(web.RequestHandler):
     def compute_etag(self) -> None:
         return None
 
+    def prepare(self) -> None:
+        # A page elsewhere can point its own name at 127.0.0.1 (DNS rebinding) and read the
+        # site, drafts included: a server on loopback answers loopback names only.
+        name = self.request.host_name.strip("[]")
+        if is_loopback(self.server.host) and not (
+                is_loopback(name) or name.endswith(".localhost")):
+            self._send(403, b"Forbidden: unknown Host\n", "text/plain; charset=utf-8",
+                       body=self.request.method != "HEAD")
+
     def get(self) -> None:
         self._respond(body=True)
 

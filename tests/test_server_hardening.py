@@ -123,6 +123,19 @@ def test_no_spelling_of_a_path_leaves_the_served_build(serve: Callable[..., Serv
     assert alive(served)
 
 
+def test_only_loopback_host_names_are_answered(serve: Callable[..., Served]) -> None:
+    """A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) reads nothing."""
+    served = serve(pages_site(3))
+    for host in (b"evil.example", b"evil.example:%d" % served.port, b"192.168.1.7"):
+        answer = raw(served.port, b"GET /p1/ HTTP/1.1\r\nHost: " + host
+                     + b"\r\nConnection: close\r\n\r\n")
+        assert status_of(answer) == 403 and b"Page 1" not in answer, host
+    for host in (b"localhost:%d" % served.port, b"127.0.0.1", b"[::1]:%d" % served.port):
+        answer = raw(served.port, b"GET /p1/ HTTP/1.1\r\nHost: " + host
+                     + b"\r\nConnection: close\r\n\r\n")
+        assert status_of(answer) == 200 and b"Page 1" in answer, host
+
+
 def test_oversized_requests_get_a_4xx_or_a_closed_connection(
         serve: Callable[..., Served]) -> None:
     served = serve(pages_site(3))
