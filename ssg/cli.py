@@ -57,8 +57,10 @@ class TerminalProgress:
             click.echo("\r\033[K", nl=False, err=True)
 
 
-def report_error(exc: SsgError, *, verbose: bool) -> None:
-    """Print an error: one line per problem, the traceback only with --verbose."""
+def report_error(exc: SsgError, *, verbose: bool,
+                 after: str = "The previous output is unchanged.") -> None:
+    """Print an error: one line per problem, the traceback only with --verbose, then what
+    became of the output."""
     errors = exc.errors if isinstance(exc, BuildErrors) else [exc]
     for error in errors:
         click.echo(f"error: {error}", err=True)
@@ -67,9 +69,9 @@ def report_error(exc: SsgError, *, verbose: bool) -> None:
 
         traceback.print_exception(exc)
     if len(errors) > 1:
-        click.echo(f"{len(errors)} errors; the previous output is unchanged.", err=True)
+        click.echo(f"{len(errors)} errors. {after}", err=True)
     else:
-        click.echo("The previous output is unchanged.", err=True)
+        click.echo(after, err=True)
 
 
 site_argument = click.argument(
@@ -212,7 +214,10 @@ def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
         serve(site_dir, host=host, port=8000 if port is None else port,
               port_explicit=port is not None, drafts=drafts, poll=poll,
               open_browser=open_browser,
-              report=lambda exc: report_error(exc, verbose=verbose))
+              report=lambda exc: report_error(
+                  exc, verbose=verbose,
+                  after="The server goes on with the last good build (if any); fix the file "
+                        "and save."))
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
