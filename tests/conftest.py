@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 from ssg.build import BuildResult, build
 from ssg.config import load_config
+from ssg.errors import SsgError
 
 
 @dataclass
@@ -61,6 +63,20 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_bytes(text)
         else:
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def error_after_good_build(make_site: Callable[..., Site], good: dict[str, str | bytes],
+                           files: dict[str, str | bytes]) -> str:
+    """Build `good`, add `files`, build again: the error it must raise, with the first
+    build's output left exactly as it was and no stage left behind."""
+    site = make_site(good)
+    before = site.tree()
+    site.write(files)
+    with pytest.raises(SsgError) as info:
+        site.build()
+    assert site.tree() == before, "a failed build changed the output"
+    assert not list(site.root.glob(".output.tmp-*")), "a failed build left its stage"
+    return str(info.value)
 
 
 @pytest.fixture
@@ -122,17 +138,26 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serve_http(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """An HTTP server for `handler` on a free 127.0.0.1 port; yields its origin."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
 @pytest.fixture(scope="session")
 def docs_server(docs_site: Path) -> Iterator[str]:
     """The built docs site on a free loopback port; yields the origin."""
-    handler = functools.partial(_QuietHandler, directory=str(docs_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serve_http(functools.partial(_QuietHandler, directory=str(docs_site))) as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")

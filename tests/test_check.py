@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import Site
+from conftest import Site, serve_http
 from ssg.check import check_external, check_site
 from ssg.cli import main
 from ssg.config import load_config
@@ -135,14 +135,8 @@ def loopback() -> Iterator[str]:
     """A small HTTP server on a free 127.0.0.1 port; yields its origin."""
     _Handler.active = _Handler.peak = 0
     _Handler.methods = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve_http(_Handler) as origin:
+        yield origin
 
 
 def test_external_links_head_then_get_with_time_out(make_site: Callable[..., Site],

@@ -6,21 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import Site
-from ssg.errors import SsgError
+from conftest import Site, error_after_good_build
 
 GOOD = {"content/ok.md": "---\ntitle: OK\n---\nfine\n"}
 
 
 def _error_after_good_build(make_site: Callable[..., Site],
                             files: dict[str, str | bytes]) -> str:
-    site = make_site(GOOD)
-    before = site.tree()
-    site.write(files)
-    with pytest.raises(SsgError) as info:
-        site.build()
-    assert site.tree() == before, "a failed build changed the output"
-    return str(info.value)
+    return error_after_good_build(make_site, GOOD, files)
 
 
 @pytest.mark.parametrize(("files", "expected"), [

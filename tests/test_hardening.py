@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import Site
+from conftest import Site, error_after_good_build
 from ssg.cli import main
 from ssg.errors import BuildErrors, SsgError
 
@@ -30,16 +30,9 @@ GOOD: dict[str, str | bytes] = {"content/ok.md": "---\ntitle: OK\n---\nfine\n",
                                 "ssg.toml": "search = false\n"}
 
 
-def _error_after_good_build(make_site: Callable[..., Site], files: dict[str, str | bytes]
-                            ) -> str:
-    site = make_site(GOOD)
-    before = site.tree()
-    site.write(files)
-    with pytest.raises(SsgError) as info:
-        site.build()
-    assert site.tree() == before, "a failed build changed the output"
-    assert not list(site.root.glob(".output.tmp-*")), "a failed build left its stage"
-    return str(info.value)
+def _error_after_good_build(make_site: Callable[..., Site],
+                            files: dict[str, str | bytes]) -> str:
+    return error_after_good_build(make_site, GOOD, files)
 
 
 DEEP_LIST = "".join("    " * i + "- item\n" for i in range(300))
