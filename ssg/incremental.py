@@ -97,6 +97,10 @@ class Fingerprints:
             return self.file_hash(str(path)) if path else "missing"
         if kind == "file":
             return self.file_hash(key[1])
+        if kind == "static":
+            config = site.config
+            return digest([(root / "static" / key[1]).is_file()
+                           for root in (config.site_dir, config.theme_dir)])
         raise ValueError(f"unknown dependency key {key!r}")
 
     def warm(self, tasks: list[Task]) -> None:

@@ -35,6 +35,8 @@ log = logging.getLogger("ssg")
 #: Called as work advances: (what, done, total).
 Progress = Callable[[str, int, int], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Task kinds ssg makes on its own, which a static file of the same name replaces.
+GENERATED_KINDS = frozenset({"feed", "sitemap", "template", "css"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,16 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
     tasks.append(Task("sitemap.xml", "sitemap", "sitemap", "/sitemap.xml", "sitemap.xml"))
     tasks.append(Task("robots.txt", "robots.txt", "template", "/robots.txt", "robots.txt"))
     tasks.append(Task("highlight.css", "code highlighting styles", "css"))
+    # A static file of the site (or theme) replaces a file ssg would generate under its name:
+    # a site's own highlight.css, robots.txt or 404.html is what the user asked for.
+    replaced = {dest for dest, _origin, _src in static}
+    kept = []
+    for task in tasks:
+        if task.kind in GENERATED_KINDS and task.dest_path in replaced:
+            log.debug("%s replaces the %s", task.dest_path, task.origin)
+        else:
+            kept.append(task)
+    tasks = kept
     for asset, path in site.assets:
         tasks.append(Task(dest_for_path(path), asset.display, "copy", src_path=asset.src_path))
     for dest, origin, src_path in static:
@@ -172,6 +184,8 @@ class Renderer:
         return data, frozenset(deps)
 
     def _render(self, task: Task) -> bytes:
+        if task.kind in GENERATED_KINDS:
+            record("static", task.dest_path)  # a static file of that name would replace it
         if task.kind == "css":
             markdown = self.site.config.markdown
             return highlight_css(markdown.highlight_style, markdown.highlight_style_dark)

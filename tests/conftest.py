@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html.parser
 import http.server
 import logging
 import os
@@ -173,3 +174,33 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+class _Text(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def html_text(markup: str) -> str:
+    """The text a reader sees in `markup`, entities decoded: assertions on it do not depend on
+    how a library chose to escape (`&quot;`, `&#34;` or a plain `"`)."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def html_tags(markup: str, tag: str) -> list[dict[str, str | None]]:
+    """The attributes of every `tag` element in `markup`, values decoded."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return [attrs for name, attrs in parser.tags if name == tag]

@@ -150,6 +150,17 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         else:
             write_files(self.root, {"static/site.css": css})
 
+    @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml"]),
+          text=st.sampled_from([None, "mine 1", "mine 2"]))
+    def replace_generated(self, name: str, text: str | None) -> None:
+        """A static file of the site takes the place of one ssg generates, and goes away."""
+        path = self.root / "static" / name
+        self.touched.add(path)
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_files(self.root, {f"static/{name}": text})
+
     @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]))
     def config(self, paginate: int, title: str) -> None:
         self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from xml.etree import ElementTree
@@ -10,6 +11,8 @@ import feedparser
 import pytest
 
 from conftest import Site
+from ssg.build import build
+from ssg.config import load_config
 from ssg.errors import SsgError
 
 
@@ -175,3 +178,26 @@ def test_titles_are_escaped(make_site: Callable[..., Site]) -> None:
     html = site.read("x/index.html")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_site_static_file_replaces_a_generated_one(make_site: Callable[..., Site],
+                                                   ssg_log: pytest.LogCaptureFixture) -> None:
+    """static/highlight.css (or robots.txt, 404.html, feed.xml) is the site's own choice: it
+    wins over what ssg generates, in full and incremental builds, and the generated file comes
+    back when the static one goes."""
+    ssg_log.set_level(logging.DEBUG, logger="ssg")
+    site = make_site({"content/a.md": "```python\nx = 1\n```\n",
+                      "static/highlight.css": "/* mine */", "static/robots.txt": "User-agent: x"})
+    assert site.read("highlight.css") == "/* mine */"
+    assert site.read("robots.txt") == "User-agent: x"
+    assert "highlight.css replaces the code highlighting styles" in ssg_log.text
+    site.write({"static/404.html": "<p>lost</p>"})
+    site.build()
+    assert site.read("404.html") == "<p>lost</p>"
+    (site.root / "static/highlight.css").unlink()
+    site.build()
+    assert ".highlight" in site.read("highlight.css")
+    clean = load_config(site.root, output_dir=site.root / "clean")
+    build(clean, cache=False)
+    assert site.tree() == {p.relative_to(clean.output_dir).as_posix(): p.read_bytes()
+                           for p in sorted(clean.output_dir.rglob("*")) if p.is_file()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -25,19 +24,22 @@ def test_wheel_ships_theme_and_builds_a_site_outside_the_repo(tmp_path: Path) ->
     assert "ssg/builtin/atom.xml" in names
     assert any(n.startswith("ssg/themes/default/static/") for n in names)
 
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
-    python = env_dir / "bin" / "python"
-    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+    # Install the wheel into a folder of its own and put it first on the path: the test then
+    # runs the same way on the system Python (CI, as root) and inside a user's virtual
+    # environment, where a nested venv would see the base interpreter instead of this one.
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
     site = tmp_path / "elsewhere"
     (site / "content").mkdir(parents=True)
     (site / "content" / "hello.md").write_text("# Hello from outside\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([env_dir / "bin" / "ssg", "build", str(site)], cwd=tmp_path,
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run([target / "bin" / "ssg", "build", str(site)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Hello from outside" in (site / "output/hello/index.html").read_text()
-    location = subprocess.run([python, "-c", "import ssg; print(ssg.__file__)"], cwd=tmp_path,
-                              capture_output=True, text=True, env=env, check=True).stdout
-    assert str(REPO) not in location  # the installed copy, not the checkout, was used
+    location = subprocess.run([sys.executable, "-c", "import ssg; print(ssg.__file__)"],
+                              cwd=tmp_path, capture_output=True, text=True, env=env,
+                              check=True).stdout
+    assert location.startswith(str(target))  # the installed copy, not the checkout, was used

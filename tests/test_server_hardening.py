@@ -338,4 +338,4 @@ def test_template_saved_during_a_quick_rebuild_is_applied(serve: Callable[..., S
             time.sleep(0.07)  # past the watcher's quiet time: each edit is a quick rebuild
         (served.site / "templates/base.html").write_text(marked(r + 1))
         wait_until(lambda r=r: f'content="{r + 1}"' in served.get("/p5/")[2],
-                   f"template {r + 1}", timeout=5)
+                   f"template {r + 1}", timeout=30)
