@@ -431,6 +431,8 @@ class DevServer:
         self._theme_dir: Path | None = None
         self._state = BuildState()
         self._hashes: dict[str, str] = {}
+        #: What made each served file at the last build (dest -> origin).
+        self._origins: dict[str, str] = {}
         self._tmp: Path | None = None
         self._loop: IOLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -566,6 +568,7 @@ class DevServer:
         # takes seconds per save on a large site. Search shows the site as it was then.
         result = build(self.config, drafts=self.drafts, cache=False, state=self._state,
                        reindex=False, changed=changed)
+        self._origins = result.origins
         if result.full:
             dests = self._rehash_all()
         else:
@@ -608,10 +611,12 @@ class DevServer:
             if root is None or path.is_symlink() or not path.is_file():
                 return None
             dest = path.relative_to(root).as_posix()
-            if dest not in self._hashes:
-                return None  # a new file: the build checks it clashes with nothing
-            if root == theme_static and (site_static / dest).exists():
+            label = "static" if root == site_static else "theme static"
+            origin = self._origins.get(dest)
+            if origin == f"static/{dest}" and label == "theme static":
                 continue  # the site's own file of that name is served instead
+            if origin != f"{label}/{dest}":
+                return None  # a new file, or one that replaces another: the build decides
             found[dest] = path
         return found
 

@@ -512,3 +512,19 @@ def test_poll_watches_without_native_events(serve: Callable[..., Served]) -> Non
     page = served.site / "content/posts/first.md"
     page.write_text(SITE["content/posts/first.md"].replace("First body", "Polled body"))
     wait_until(lambda: "Polled body" in served.get("/posts/first/")[2], "the polled edit")
+
+
+def test_static_file_replacing_a_generated_one(serve: Callable[..., Served]) -> None:
+    """The dev server shows what a clean build makes: the site's own highlight.css wins over
+    the generated one, and the generated one is back when it is deleted."""
+    served = serve()
+    assert ".highlight" in served.get("/highlight.css")[2]
+    mine = served.site / "static/highlight.css"
+    mine.write_text("/* my own palette */\n")
+    wait_until(lambda: "my own palette" in served.get("/highlight.css")[2], "the site's file")
+    (served.site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
+    wait_until(lambda: "Edited." in served.get("/about/")[2], "the edit")
+    assert "my own palette" in served.get("/highlight.css")[2]
+    mine.unlink()
+    wait_until(lambda: ".highlight" in served.get("/highlight.css")[2], "the generated file")
+    assert "would both write" not in served.output
