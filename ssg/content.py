@@ -194,12 +194,15 @@ def discover(config: Config) -> Sources:
     folders = list(walk(root, "content", config.site_dir, skip))
     raise_all(errors)
     fronts = {rel_dir: _front_file(filenames) for rel_dir, _here, filenames in folders}
-    # Folders holding Markdown other than their front file, themselves or below.
+    # Folders holding Markdown other than their own front file, in them or at any depth below.
     with_pages: set[str] = set()
     for rel_dir, _here, filenames in folders:
-        if any(is_markdown(name) and name != fronts[rel_dir] for name in filenames):
-            parts = rel_dir.split("/") if rel_dir else []
-            with_pages.update("/".join(parts[:n]) for n in range(len(parts) + 1))
+        markdown = [name for name in filenames if is_markdown(name)]
+        parts = rel_dir.split("/") if rel_dir else []
+        if markdown:
+            with_pages.update("/".join(parts[:n]) for n in range(len(parts)))
+        if any(name != fronts[rel_dir] for name in markdown):
+            with_pages.add(rel_dir)
     pages: list[SourceFile] = []
     section_files: list[SourceFile] = []
     section_dirs: list[str] = []
