@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -66,7 +66,7 @@ class SourceFile:
     rel: PurePosixPath
     #: What the file is to its folder: "page", "bundle" (a page bundle's index file: the page
     #: takes the folder's name and its files), "section" (the folder's front file) or "asset".
-    role: str = "page"
+    role: Literal["page", "bundle", "section", "asset"] = "page"
 
     @cached_property
     def src(self) -> str:
@@ -207,15 +207,15 @@ def discover(config: Config) -> Sources:
     section_files: list[SourceFile] = []
     section_dirs: list[str] = []
     assets: list[SourceFile] = []
-    bundle_dirs: list[str] = []
-    for rel_dir, here, filenames in folders:
-        in_bundle = any(rel_dir.startswith(b + "/") for b in bundle_dirs)
+    bundled: set[str] = set()  # bundle folders and every folder inside one
+    for rel_dir, here, filenames in folders:  # parents come before their subfolders
+        in_bundle = bool(rel_dir) and (rel_dir.rpartition("/")[0] in bundled)
         front = None if in_bundle else fronts[rel_dir]
         bundle = (front is not None and rel_dir != "" and rel_dir not in with_pages
                   and not markdown_stem(front).startswith("_"))
-        if bundle:
-            bundle_dirs.append(rel_dir)
-        elif not in_bundle:
+        if bundle or in_bundle:
+            bundled.add(rel_dir)
+        else:
             section_dirs.append(rel_dir)
         for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
