@@ -128,16 +128,17 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
+    with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
+        tasks = plan(site, static_files(config))
+        check_dests((task.dest_path, task.origin) for task in tasks)
+        if engine is not None:
+            check_reserved((task.dest_path, task.origin) for task in tasks)
     store = ContentStore(texts_file(config.site_dir) if cache else None)
     with timer.step("markdown"):
         contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
                                    progress=progress)
         report_missing_links(markdown_docs(site), contents, strict=strict)
-    with timer.step("plan"):
-        tasks = plan(site, static_files(config))
-        check_dests((task.dest_path, task.origin) for task in tasks)
-        if engine is not None:
-            check_reserved((task.dest_path, task.origin) for task in tasks)
+    with timer.step("fingerprints"):
         fingerprints = Fingerprints(site, contents, hashes.hash)
         fingerprints.warm(tasks)
         config_fp = digest(repr(config), drafts, future, expired,

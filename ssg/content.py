@@ -8,11 +8,11 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -42,11 +42,18 @@ _YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 #: Front matter and data nested deeper than this are refused (and would overflow the stack).
 MAX_NESTING = 100
 
+#: File name endings of Markdown pages, compared without regard to case.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
+#: The section front file, `_index.md` (any Markdown ending); the links to it use this name.
 SECTION_FILE = "_index.md"
-BUNDLE_FILE = "index.md"
+#: Stems of a folder's index page, in order of preference after `_index`: `index.md` (a page
+#: bundle when the folder holds no other Markdown) and `README.md` (any case, as on GitHub).
+_FRONT_STEMS = ("_index", "index", "readme")
 MORE_MARKER = "<!-- more -->"
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _IGNORED_NAME = re.compile(r"(^\.|~$|\.sw[a-p]$|^4913$|^#.*#$)")
+#: A date at the start of a file name, Jekyll's and Zola's `2021-03-04-title.md`.
+_NAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_](?=.)")
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class SourceFile:
     src_path: Path
     #: Path relative to content/, POSIX style: `posts/hello.md`.
     rel: PurePosixPath
+    #: What the file is to its folder: "page", "bundle" (a page bundle's index file: the page
+    #: takes the folder's name and its files), "section" (the folder's front file) or "asset".
+    role: Literal["page", "bundle", "section", "asset"] = "page"
 
     @cached_property
     def src(self) -> str:
@@ -75,7 +85,8 @@ class Sources:
 
     #: Markdown pages (including page bundles' index.md).
     pages: tuple[SourceFile, ...]
-    #: Section front files (`_index.md`), the home page's among them.
+    #: Section front files (`_index.md`, else `index.md` or `README.md` of a folder that holds
+    #: other Markdown files), the home page's among them.
     section_files: tuple[SourceFile, ...]
     #: Every section folder, relative to content/ ("" is the home page).
     section_dirs: tuple[str, ...]
@@ -122,16 +133,53 @@ def _ignored(name: str) -> bool:
     return bool(_IGNORED_NAME.search(name))
 
 
+def is_markdown(name: str) -> bool:
+    """True for a Markdown file name: `a.md`, `a.markdown`, `A.MD`, ... (see MARKDOWN_SUFFIXES)."""
+    lower = name.lower()
+    return lower.endswith(MARKDOWN_SUFFIXES) and lower not in MARKDOWN_SUFFIXES
+
+
+def markdown_stem(name: str) -> str:
+    """The name without its Markdown ending: `c++.md` -> `c++`, `notes.markdown` -> `notes`."""
+    lower = name.lower()
+    for suffix in MARKDOWN_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _front_file(filenames: list[str]) -> str | None:
+    """The folder's front file: `_index.md`, else `index.md`, else `README.md`."""
+    for stem in _FRONT_STEMS:
+        for name in filenames:
+            found = markdown_stem(name)
+            if is_markdown(name) and (found.lower() if stem == "readme" else found) == stem:
+                return name
+    return None
+
+
+def split_name_date(stem: str) -> tuple[datetime | None, str]:
+    """A name's leading date and the rest: `2021-03-04-dated` -> (2021-03-04, `dated`)."""
+    match = _NAME_DATE.match(stem)
+    if match is None:
+        return None, stem
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:  # 2021-02-30: not a date, so part of the name
+        return None, stem
+    return to_datetime(day), stem[match.end():]
+
+
 def discover(config: Config) -> Sources:
-    """Walk content/ and sort its files into pages, section files and assets."""
+    """Walk content/ and sort its files into pages, section files and assets.
+
+    Every Markdown file is a page or a section's front file. A folder whose front file is
+    `index.md` (or `README.md`) and that holds no other Markdown, at any depth, is a page
+    bundle: one page, with the folder's other files beside it. Any other folder is a section.
+    """
     root = config.content_dir
     if not root.is_dir():
         raise ContentError("no content/ folder in the site", path=config.site_dir)
-    pages: list[SourceFile] = []
-    section_files: list[SourceFile] = []
-    section_dirs: list[str] = []
-    assets: list[SourceFile] = []
-    bundle_dirs: list[str] = []
     errors: list[SsgError] = []
 
     def skip(name: str, rel: str) -> bool:
@@ -143,25 +191,41 @@ def discover(config: Config) -> Sources:
             return True
         return False
 
-    for rel_dir, here, filenames in walk(root, "content", config.site_dir, skip):
-        in_bundle = any(rel_dir == b or rel_dir.startswith(b + "/") for b in bundle_dirs)
-        if BUNDLE_FILE in filenames and not in_bundle:
-            bundle_dirs.append(rel_dir)
-            in_bundle = True
-        elif not in_bundle:
+    folders = list(walk(root, "content", config.site_dir, skip))
+    raise_all(errors)
+    fronts = {rel_dir: _front_file(filenames) for rel_dir, _here, filenames in folders}
+    # Folders holding Markdown other than their own front file, in them or at any depth below.
+    with_pages: set[str] = set()
+    for rel_dir, _here, filenames in folders:
+        markdown = [name for name in filenames if is_markdown(name)]
+        parts = rel_dir.split("/") if rel_dir else []
+        if markdown:
+            with_pages.update("/".join(parts[:n]) for n in range(len(parts)))
+        if any(name != fronts[rel_dir] for name in markdown):
+            with_pages.add(rel_dir)
+    pages: list[SourceFile] = []
+    section_files: list[SourceFile] = []
+    section_dirs: list[str] = []
+    assets: list[SourceFile] = []
+    bundled: set[str] = set()  # bundle folders and every folder inside one
+    for rel_dir, here, filenames in folders:  # parents come before their subfolders
+        in_bundle = bool(rel_dir) and (rel_dir.rpartition("/")[0] in bundled)
+        front = None if in_bundle else fronts[rel_dir]
+        bundle = (front is not None and rel_dir != "" and rel_dir not in with_pages
+                  and not markdown_stem(front).startswith("_"))
+        if bundle or in_bundle:
+            bundled.add(rel_dir)
+        else:
             section_dirs.append(rel_dir)
         for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
-            source = SourceFile(here / name, rel)
-            if name == SECTION_FILE and not in_bundle:
-                section_files.append(source)
-            elif name == BUNDLE_FILE and in_bundle and rel_dir in bundle_dirs:
-                pages.append(source)
-            elif name.endswith(".md") and not in_bundle:
-                pages.append(source)
+            if name == front:
+                source = SourceFile(here / name, rel, "bundle" if bundle else "section")
+                (pages if bundle else section_files).append(source)
+            elif is_markdown(name) and not in_bundle:
+                pages.append(SourceFile(here / name, rel))
             else:
-                assets.append(source)
-    raise_all(errors)
+                assets.append(SourceFile(here / name, rel, "asset"))
     return Sources(
         pages=tuple(sorted(pages, key=lambda s: s.rel)),
         section_files=tuple(sorted(section_files, key=lambda s: s.rel)),
@@ -453,6 +517,43 @@ def parse(source: SourceFile, taxonomies: tuple[str, ...], data: bytes) -> Docum
     kind, front_text, body, body_line = split_front_matter(text, source.display)
     front_data = parse_front_matter(kind, front_text, source.display)
     front = check_front_matter(front_data, taxonomies, source.display, front_text)
+    if front.date is None:
+        named = split_name_date(page_stem(source))[0]
+        if named is not None:
+            front = replace(front, date=named)
+    return Document(source=source, front=front, body=body, body_line=body_line,
+                    heading=first_heading(body))
+
+
+def page_stem(source: SourceFile) -> str:
+    """The name a page is known by: its file's stem, or its bundle's folder name."""
+    if source.role == "bundle":
+        return source.rel.parent.name
+    return markdown_stem(source.rel.name)
+
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+
+
+def first_heading(body: str) -> str | None:
+    """The text of the body's first `# heading`, not counting lines inside code fences."""
     match = _HEADING.search(body)
-    heading = match.group(1).strip() if match else None
-    return Document(source=source, front=front, body=body, body_line=body_line, heading=heading)
+    if match is None:
+        return None
+    before = body[: match.start()]
+    if "```" not in before and "~~~" not in before:
+        return match.group(1).strip()
+    fence = ""
+    for line in body.split("\n"):
+        if fence:
+            if line.lstrip().startswith(fence):
+                fence = ""
+            continue
+        opened = _FENCE.match(line)
+        if opened:
+            fence = opened.group(1)
+            continue
+        match = _HEADING.match(line)
+        if match:
+            return match.group(1).strip()
+    return None

@@ -70,7 +70,7 @@ class Fingerprints:
             if kind == "sec":
                 return digest(section.title, section.path, section.parent,
                               section.doc.front if section.doc else None)
-            text = self.contents.get(f"{key[1]}/_index.md".lstrip("/"))
+            text = self.contents.get(section.doc.source.src) if section.doc else None
             return digest(text.body_fp, text.summary_fp) if text else "none"
         if kind == "order":
             return digest(site.order)

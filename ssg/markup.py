@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -16,7 +17,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from ssg.config import MarkdownConfig
-from ssg.content import MORE_MARKER, Document
+from ssg.content import MORE_MARKER, Document, is_markdown
 from ssg.deps import digest
 from ssg.errors import ContentError, SsgError
 from ssg.shortcodes import Call, ShortcodePreprocessor
@@ -72,7 +73,7 @@ def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], ba
         url = links(target)
         if url is not None:
             return url + rest, False
-    if path.endswith(".md"):
+    if is_markdown(posixpath.basename(unquote(path))):
         return href, True
     if path.startswith("/") and base_path != "/" and not path.startswith(base_path):
         return base_path + href.lstrip("/"), False
@@ -108,15 +109,56 @@ class _LinkResolver(Treeprocessor):
             element.set(attr, url)
 
 
+class _TitleHeading(Treeprocessor):
+    """Takes out the `<h1>` that the theme shows as the page title, so a page has one.
+
+    `title` is the page's title when it came from front matter (then only a first element
+    that is an `<h1>` with the same text goes), `any` when it came from the body's first
+    `# heading` (then the first top-level `<h1>` goes). A heading with an id leaves an empty
+    `<span id>` in its place, so links to `#id` still land at the top of the body.
+    """
+
+    def __init__(self, md: markdown.Markdown):
+        super().__init__(md)
+        self.title: str | None = None
+        self.any = False
+
+    def run(self, root: etree.Element) -> None:
+        if self.any:
+            found = next((e for e in root if e.tag == "h1"), None)
+        elif self.title is not None and len(root) and root[0].tag == "h1":
+            found = root[0] if _same_text("".join(root[0].itertext()), self.title) else None
+        else:
+            return
+        if found is None:
+            return
+        anchor = found.get("id")
+        if anchor is None:
+            root.remove(found)
+            return
+        tail = found.tail
+        found.clear()
+        found.tag, found.tail = "span", tail
+        found.set("id", anchor)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 class _LinkExtension(Extension):
     def __init__(self, resolver_args: tuple[Mapping[str, str], str]):
         super().__init__()
         self.resolver_args = resolver_args
         self.resolver: _LinkResolver | None = None
+        self.title: _TitleHeading | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
         self.resolver = _LinkResolver(md, *self.resolver_args)
         md.treeprocessors.register(self.resolver, "ssg_links", 1)
+        # After the table of contents (5) has given the heading its id.
+        self.title = _TitleHeading(md)
+        md.treeprocessors.register(self.title, "ssg_title", 4)
 
 
 def _extension_configs(config: MarkdownConfig) -> dict[str, dict[str, Any]]:
@@ -197,6 +239,11 @@ class MarkdownRenderer:
         resolver.missing = []
         resolver.lookups = {}
         src_dir = posixpath.dirname(doc.source.src)
+        title = self._links.title
+        assert title is not None
+        title.any, title.title = shows_title(doc), None
+        if title.any and doc.front.title is not None:
+            title.any, title.title = False, doc.front.title
         host = self._shortcodes
         if host is not None and self._calls is not None:
             host.used = set()
@@ -205,6 +252,7 @@ class MarkdownRenderer:
             self._calls.render = lambda call, body: host(call, body, doc)
             self._calls.inner = lambda text: self._inner_html(text, src_dir)
         html = self._convert(doc.body, src_dir)
+        title.any, title.title = False, None  # not for the summary
         toc = self._toc() if self._has_toc else ""
         if MORE_MARKER in html:
             summary = html.split(MORE_MARKER, 1)[0].strip()
@@ -233,6 +281,15 @@ class MarkdownRenderer:
         toc: str = getattr(self._md, "toc", "")
         start, end = toc.find("<ul>"), toc.rfind("</ul>")
         return toc[start : end + len("</ul>")] if start >= 0 else ""
+
+
+def shows_title(doc: Document) -> bool:
+    """True when the theme shows the document's title above its body: every page and section
+    but the home page (which shows the site's title, so its body keeps its own heading)."""
+    source = doc.source
+    if source.role == "section" and source.rel.parent == PurePosixPath("."):
+        return False
+    return doc.front.title is not None or doc.heading is not None
 
 
 def _count_headings(tokens: list[dict[str, Any]]) -> int:

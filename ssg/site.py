@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ssg.config import Config
-from ssg.content import BUNDLE_FILE, SECTION_FILE, Document, SourceFile, Sources
+from ssg.content import SECTION_FILE, Document, SourceFile, Sources, page_stem, split_name_date
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
@@ -177,10 +177,9 @@ def _permalink_pattern(config: Config, section: str) -> str | None:
 
 def _make_page(doc: Document, config: Config) -> Page:
     rel = doc.source.rel
-    bundle = rel.name == BUNDLE_FILE
-    folder = rel.parent.parent if bundle else rel.parent
+    folder = rel.parent.parent if doc.source.role == "bundle" else rel.parent
     section = "" if str(folder) == "." else folder.as_posix()
-    stem = rel.parent.name if bundle else rel.stem
+    stem = split_name_date(page_stem(doc.source))[1]
     where = doc.source.display
     if doc.front.slug is not None:
         slug = doc.front.slug.strip()
@@ -289,8 +288,10 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
     links = {src: _url(config, p.path) for src, p in by_src.items()}
     for key, section in sections.items():
         links[f"{key}/{SECTION_FILE}".lstrip("/")] = _url(config, section.path)
+        if section.doc is not None:
+            links[section.doc.source.src] = _url(config, section.path)
     bundles = {_folder(d.source.rel): d.source.src
-               for d in pages if d.source.rel.name == BUNDLE_FILE}
+               for d in pages if d.source.role == "bundle"}
     assets = []
     for asset in sources.assets:
         path = _asset_path(asset, bundles, by_src)

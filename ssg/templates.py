@@ -309,7 +309,8 @@ class SectionView:
 
     def _content(self) -> Content | None:
         record("secbody", self._key)
-        return self._views.contents.get(f"{self._key}/_index.md".lstrip("/"))
+        doc = self._section.doc
+        return self._views.contents.get(doc.source.src) if doc is not None else None
 
     title = property(lambda self: self._meta().title, doc="The section title.")
     path = property(lambda self: self._key, doc="The folder under content/ ('' for home).")
@@ -320,7 +321,7 @@ class SectionView:
                         doc="Its Atom feed's URL.")
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
     extra = property(lambda self: self._meta().doc.front.extra if self._section.doc else {},
-                     doc="Front matter `extra` of _index.md.")
+                     doc="Front matter `extra` of the front file (_index.md).")
     content = property(lambda self: Markup(c.html if (c := self._content()) else ""),
                        doc="The text of _index.md as HTML.")
     summary = property(lambda self: Markup(c.summary if (c := self._content()) else ""),

@@ -11,16 +11,42 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from posixpath import normpath
 
-_NON_WORD = re.compile(r"[^\w]+")
+#: Punctuation a slug keeps: what a URL path carries as is and file systems accept (Hugo keeps
+#: the same, less `#`, which would start a fragment).
+_SLUG_PUNCTUATION = frozenset(".-_~+@")
 #: ASCII characters a URL path cannot carry as they are: controls, space, and those that would
 #: start a query or fragment or an escape (`?`, `#`, `%`), or that RFC 3986 leaves out.
 _URL_UNSAFE = re.compile(r'[\x00-\x20\x7f"#%<>?\[\\\]^`{|}]')
 
 
 def slugify(text: str) -> str:
-    """Lower-case a name into a URL segment, keeping Unicode letters as Hugo and Zola do."""
+    """Lower-case a name into a URL segment: `C++ Notes` -> `c++-notes`, `中文` -> `中文`.
+
+    Unicode letters, digits and marks are kept, and `. - _ ~ +  @`; every run of other
+    characters (spaces, `?`, `#`, `/`, `'`, ...) becomes one `-`; `-`, `_` and `.` are trimmed
+    from the ends. A name with nothing left (`[`, `%`, `((`) keeps its own characters, NFKC
+    normalised and lower-cased (the URL percent-encodes what it must: `/%5B/`); only one
+    that is still unusable as a path segment (with `/` or a backslash, or `..`) gives "".
+    """
     text = unicodedata.normalize("NFKC", text).lower()
-    return _NON_WORD.sub("-", text).strip("-_")
+    parts: list[str] = []
+    gap = False
+    for char in text:
+        if char == "-" or not (char in _SLUG_PUNCTUATION
+                               or unicodedata.category(char)[0] in "LNM"):
+            gap = True
+            continue
+        if gap and parts:
+            parts.append("-")
+        gap = False
+        parts.append(char)
+    slug = "".join(parts).strip("-_.")
+    if slug:
+        return slug
+    whole = "-".join(text.split())
+    if not whole or "/" in whole or is_unsafe_segment(whole):
+        return ""
+    return whole
 
 
 def is_unsafe_segment(text: str) -> bool:
@@ -31,13 +57,18 @@ def is_unsafe_segment(text: str) -> bool:
 
 
 def normalize_url_path(path: str) -> str:
-    """Give a site path one spelling: leading slash, no `//`, trailing slash unless a file."""
+    """Give a site path one spelling: leading slash, no `//`, trailing slash unless a file.
+
+    A path written with a trailing slash is a folder even when its last name has a dot
+    (`/notes/mqtt_check.py/`); without one, a dot in the last name makes it a file.
+    """
+    folder = path.endswith("/")
     path = "/" + path.strip("/")
     path = normpath(path) if path != "/" else "/"
     if path == "/":
         return "/"
     last = path.rsplit("/", 1)[-1]
-    return path if "." in last else path + "/"
+    return path if "." in last and not folder else path + "/"
 
 
 def quote_url_path(path: str) -> str:

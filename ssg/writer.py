@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ssg.config import Config
 from ssg.content import walk
-from ssg.errors import OutputError
+from ssg.errors import OutputError, SsgError, raise_all
 from ssg.utils import pid_alive
 
 #: Marks a folder as ssg's output and names the build that wrote it.
@@ -60,30 +60,39 @@ def static_files(config: Config) -> list[tuple[str, str, Path]]:
 
 def check_dests(dests: Iterable[tuple[str, str]]) -> None:
     """Every (dest, origin) stays inside the output folder, no two share a dest, and no dest
-    is a file where another needs a folder."""
-    origins: dict[str, str] = {}
+    is a file where another needs a folder. All problems are reported at once, each clash
+    naming every source that would write the file."""
+    errors: list[SsgError] = []
+    groups: dict[str, list[str]] = {}
     for dest, origin in dests:
         parts = dest.split("/")
         if (not dest or dest.startswith("/") or "\\" in dest or "\x00" in dest
                 or any(p in ("..", ".", "") for p in parts) or parts[0] == MARKER):
-            raise OutputError(f"{origin}: output path {dest!r} would leave the output folder")
-        if any(len(os.fsencode(p)) > _NAME_MAX for p in parts):
-            raise OutputError(f"{origin}: output path {dest!r} has a name longer than "
-                              f"{_NAME_MAX} bytes, more than file systems allow")
-        clash = origins.get(dest)
-        if clash is not None:
-            raise OutputError(f"{clash} and {origin} would both write {dest}")
-        origins[dest] = origin
+            errors.append(OutputError(f"{origin}: output path {dest!r} would leave the output "
+                                      "folder"))
+        elif any(len(os.fsencode(p)) > _NAME_MAX for p in parts):
+            errors.append(OutputError(f"{origin}: output path {dest!r} has a name longer than "
+                                      f"{_NAME_MAX} bytes, more than file systems allow"))
+        else:
+            groups.setdefault(dest, []).append(origin)
+    for dest, origins in groups.items():
+        if len(origins) > 1:
+            names = ", ".join(origins[:-1]) + " and " + origins[-1]
+            both = "both" if len(origins) == 2 else "all"
+            hint = ("; set another 'slug' or 'url' in all but one of them"
+                    if all(o.startswith("content/") for o in origins) else "")
+            errors.append(OutputError(f"{names} would {both} write {dest}{hint}"))
     folders: dict[str, str] = {}  # folder -> a dest inside it
-    for dest in origins:
+    for dest in groups:
         cut = dest.rfind("/")
         while cut > 0 and dest[:cut] not in folders:
             folders[dest[:cut]] = dest
             cut = dest.rfind("/", 0, cut)
     for folder, inside in folders.items():
-        if folder in origins:
-            raise OutputError(f"{origins[folder]} would write the file {folder}, where "
-                              f"{origins[inside]} needs a folder (for {inside})")
+        if folder in groups:
+            errors.append(OutputError(f"{groups[folder][0]} would write the file {folder}, "
+                                      f"where {groups[inside][0]} needs a folder (for {inside})"))
+    raise_all(errors)
 
 
 def check_output_dir(config: Config) -> None:

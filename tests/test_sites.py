@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,10 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
+from ssg.build import build
 from ssg.cli import main
+from ssg.config import load_config
+from ssg.content import is_markdown
 
 SITES = Path(__file__).resolve().parent / "sites"
 INVALID = sorted(p.name for p in SITES.glob("invalid_*"))
@@ -31,6 +35,44 @@ def test_blog_sample_site(tmp_path: Path) -> None:
     feed = feedparser.parse((out / "feed.xml").read_text())
     assert not feed.bozo and len(feed.entries) == 3
     assert feed.entries[0].link == "https://blog.example.org/2025/03/post-3/"
+
+
+#: Markdown files of tests/sites/real_world that are section front files, not pages.
+REAL_WORLD_FRONT_FILES = {"index.md", "guide/README.md", "manual/index.md"}
+
+
+def test_real_world_sample_site(tmp_path: Path) -> None:
+    # Names and layouts as people write them (tldr pages, GitHub READMEs, Jekyll dates): every
+    # Markdown file builds, unedited, into a page of its own, with links between them resolved.
+    site = tmp_path / "real_world"
+    shutil.copytree(SITES / "real_world", site)
+    result = build(load_config(site), strict=True)
+    content = site / "content"
+    markdown = sorted(p.relative_to(content).as_posix() for p in content.rglob("*")
+                      if p.is_file() and is_markdown(p.name))
+    assert len(markdown) == 31
+    assert result.pages == len(markdown) - len(REAL_WORLD_FRONT_FILES)
+    made_html = {origin for dest, origin in result.origins.items() if dest.endswith(".html")}
+    assert {f"content/{rel}" for rel in markdown} <= made_html
+    assert not [p for p in (site / "output").rglob("*") if is_markdown(p.name)]
+    out = site / "output"
+    for page in ("common/[", "common/%", "common/$", "common/!", "common/((", "common/,",
+                 "common/^", "common/{", "common/}", "common/~", "common/c++", "common/clang++",
+                 "common/clang", "common/mqtt_check.py", "common/c", "common/中文",
+                 "common/git-commit", "common/tar", "guide", "guide/install", "tool",
+                 "manual", "manual/usage", "manual/reference", "posts/dated", "posts/trip",
+                 "notes/old", "notes/list", "notes/x", "notes/shout"):
+        assert (out / page / "index.html").is_file(), page
+    assert "Files named the way people name them." in (out / "index.html").read_text()
+    install = (out / "guide/install/index.html").read_text()
+    for url in ("/guide/", "/common/c++/", "/common/clang++/", "/common/中文/", "/common/%5B/"):
+        assert f'href="{url}"' in install
+    assert 'src="/tool/screenshot.png"' in (out / "tool/index.html").read_text()
+    assert (out / "posts/trip/harbour.png").is_file()
+    assert 'datetime="2021-03-04' in (out / "posts/dated/index.html").read_text()
+    assert '<strong>HTML</strong>' in (out / "manual/reference/index.html").read_text()
+    tar = (out / "common/tar/index.html").read_text()
+    assert "{{path/to/target.tar}}" in tar and len(re.findall(r"<h1[\s>]", tar)) == 1
 
 
 @pytest.mark.parametrize("name", INVALID)
