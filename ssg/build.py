@@ -39,11 +39,18 @@ from ssg.render import (
     markdown_docs,
     plan,
     render_documents,
-    report_missing_links,
+    report_links,
 )
-from ssg.search import check_reserved, index_pages, prepare_search, stage_index, touches_pages
+from ssg.search import (
+    BUNDLE_DIR,
+    check_reserved,
+    index_pages,
+    prepare_search,
+    stage_index,
+    touches_pages,
+)
 from ssg.site import Site, Visibility, assemble
-from ssg.templates import template_file
+from ssg.templates import template_file, template_ids
 from ssg.utils import Timer
 from ssg.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 
@@ -132,9 +139,10 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     with timer.step("markdown"):
         contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
                                    progress=progress)
-        report_missing_links(markdown_docs(site), contents, strict=strict)
     with timer.step("plan"):
         tasks = plan(site, static_files(config))
+        report_links(site, contents, tasks, strict=strict, ids=template_ids(config),
+                     elsewhere=(BUNDLE_DIR + "/",))
         check_dests((task.dest_path, task.origin) for task in tasks)
         if engine is not None:
             check_reserved((task.dest_path, task.origin) for task in tasks)

@@ -23,9 +23,10 @@ from ssg.deps import Key, digest_bytes
 from ssg.errors import SsgError
 from ssg.incremental import Fingerprints, update_state
 from ssg.markup import Content
-from ssg.render import Renderer, Task, render_documents, report_missing_links
+from ssg.render import Renderer, Task, render_documents, report_links
+from ssg.search import BUNDLE_DIR
 from ssg.site import Site
-from ssg.templates import template_file
+from ssg.templates import template_file, template_ids
 from ssg.writer import Stage, output_build_id
 
 
@@ -108,7 +109,8 @@ def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: tuple[
             if before.summary_fp != content.summary_fp:
                 changed_keys.add(("summary", src))
         contents[src] = content
-    report_missing_links(new_docs, contents, strict=strict)
+    report_links(site, contents, recent.tasks, strict=strict, ids=template_ids(config),
+                 elsewhere=(BUNDLE_DIR + "/",))
 
     fingerprints = Fingerprints(site, contents, hashes.hash)
     fingerprints.warm(recent.tasks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -52,6 +53,22 @@ def template_file(config: Config, name: str) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+_LITERAL_ID = re.compile(r"""\sid\s*=\s*["']([^"'{}]+)["']""")
+
+
+def template_ids(config: Config) -> frozenset[str]:
+    """The ids written as they are in template files (`<main id="main">`): on every page."""
+    ids: set[str] = set()
+    for root in template_dirs(config):
+        if root.is_dir():
+            for path in sorted(root.rglob("*.htm*")):
+                try:
+                    ids.update(_LITERAL_ID.findall(path.read_text(encoding="utf-8")))
+                except (OSError, UnicodeDecodeError):
+                    continue  # rendering reports it
+    return frozenset(ids)
 
 
 class _Loader(jinja2.FileSystemLoader):
