@@ -7,6 +7,7 @@ when asked, a few at a time, each with a time-out.
 
 from __future__ import annotations
 
+import http.client
 import tempfile
 import urllib.error
 import urllib.request
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from posixpath import normpath
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ssg import __version__
 from ssg.build import build
@@ -156,12 +157,22 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
             target = ref
             if ref.startswith(own):
                 target = base + ref[len(own):]
-            parts = urlsplit(target)
+            try:
+                parts = urlsplit(target)
+            except ValueError as exc:  # `http://[::1`
+                found.setdefault((ref, "malformed"), []).append(
+                    (is_page, Problem(source, ref, f"malformed URL: {exc}")))
+                continue
             if parts.scheme in _SKIPPED_SCHEMES or ref in ("", "#"):
                 continue
             if parts.scheme in ("http", "https") or target.startswith("//"):
-                outside.setdefault(urljoin("https:", target).split("#")[0], []).append(
-                    (is_page, source, ref))
+                absolute = urljoin("https:", target).split("#")[0]
+                reason = malformed_url(absolute)
+                if reason is not None:
+                    found.setdefault((absolute, reason), []).append(
+                        (is_page, Problem(source, ref, reason)))
+                else:
+                    outside.setdefault(absolute, []).append((is_page, source, ref))
                 continue
             if parts.scheme:
                 continue  # some other protocol: nothing a build makes
@@ -237,6 +248,20 @@ def _source(dest: str, origins: dict[str, str]) -> str:
     return dest if origin.startswith("content/") else f"{dest} ({origin})"
 
 
+def malformed_url(url: str) -> str | None:
+    """Why an http(s) URL cannot be requested at all (no host, a bad port, ...), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or too big
+    except ValueError as exc:
+        return f"malformed URL: {exc}"
+    if not parts.hostname:
+        return "malformed URL: no host name"
+    if any(c.isspace() or not c.isprintable() for c in parts.netloc):
+        return "malformed URL: a space or control character in the host name"
+    return None
+
+
 def check_external(urls: Iterable[str], *, timeout: float = EXTERNAL_TIMEOUT,
                    workers: int = EXTERNAL_WORKERS,
                    fetch: Callable[[str, float], str | None] | None = None
@@ -251,6 +276,9 @@ def check_external(urls: Iterable[str], *, timeout: float = EXTERNAL_TIMEOUT,
 
 def probe_url(url: str, timeout: float) -> str | None:
     """Why a URL is broken (None if it answers): HEAD first, GET when HEAD is refused."""
+    reason = malformed_url(url)
+    if reason is not None:
+        return reason
     reason = _request(url, "HEAD", timeout)
     if reason is not None and not reason.startswith("timed out"):
         reason = _request(url, "GET", timeout)
@@ -258,6 +286,8 @@ def probe_url(url: str, timeout: float) -> str | None:
 
 
 def _request(url: str, method: str, timeout: float) -> str | None:
+    # As a browser does, send a space or other unsafe character of the path percent-encoded.
+    url = quote(url, safe="!#$%&'()*+,/:;=?@[]~")
     request = urllib.request.Request(url, method=method,
                                      headers={"User-Agent": f"ssg-check/{__version__}"})
     try:
@@ -274,5 +304,6 @@ def _request(url: str, method: str, timeout: float) -> str | None:
         return f"cannot connect: {exc.reason}"
     except TimeoutError:
         return f"timed out after {timeout:g} s"
-    except (OSError, ValueError) as exc:
-        return f"cannot connect: {exc}"
+    except (OSError, ValueError, OverflowError, http.client.HTTPException) as exc:
+        # InvalidURL (a space in the path), a port the socket refuses, a garbled answer
+        return f"cannot connect: {exc or type(exc).__name__}"
