@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from ssg import __version__
 from ssg.build import build
 from ssg.config import Config
+from ssg.utils import plural
 
 #: (tag, attribute) pairs that refer to another file or page.
 _LINK_ATTRS = {
@@ -66,12 +67,12 @@ class Report:
 
     def summary(self) -> str:
         """One line: what was checked and how many problems were found."""
-        checked = (f"{self.pages:,} HTML files: {self.links:,} links, "
-                   f"{self.fragments:,} fragments, {self.assets:,} images and assets")
+        checked = (f"{plural(self.pages, 'HTML file')}: {plural(self.links, 'link')}, "
+                   f"{plural(self.fragments, 'fragment')}, "
+                   f"{plural(self.assets, 'image or asset', 'images and assets')}")
         if self.external:
-            checked += f", {self.external:,} external links"
-        found = (f"{len(self.problems):,} problem{'s' if len(self.problems) != 1 else ''}"
-                 if self.problems else "no problems")
+            checked += f", {plural(self.external, 'external link')}"
+        found = plural(len(self.problems), "problem") if self.problems else "no problems"
         return f"Checked {checked}: {found}."
 
 
