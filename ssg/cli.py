@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -157,6 +158,9 @@ def new_site_command(folder: Path) -> None:
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     click.echo(f"Created a site in {folder} ({len(files)} files). Preview it with:\n"
                f"  cd {folder} && ssg serve")
 
@@ -172,6 +176,9 @@ def new_page_command(path: str, site_dir: Path) -> None:
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     click.echo(f"Created {written} (archetype: {archetype})")
 
 
@@ -236,3 +243,6 @@ def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
