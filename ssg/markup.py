@@ -70,12 +70,6 @@ class Content:
     #: The ids that `#fragment` links can name: headings, `{#id}`, raw HTML `id="..."`.
     ids: frozenset[str] = frozenset()
 
-    @property
-    def missing_links(self) -> tuple[Ref, ...]:
-        """Links to `.md` files that match no page."""
-        return tuple(ref for ref in self.refs if ref.target is None and _path(ref.href)
-                     .endswith(".md"))
-
 
 def is_external(href: str) -> bool:
     """True for what a link resolver leaves alone: other sites, `mailto:`, `#fragment` only."""
