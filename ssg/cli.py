@@ -105,7 +105,8 @@ def main() -> None:
 @click.option("--expired", is_flag=True, help="Include pages past their expires date.")
 @click.option("--env", "env", metavar="ENV", help="Overlay ssg.ENV.toml on ssg.toml.")
 @click.option("--base-url", help="Override base_url from ssg.toml.")
-@click.option("--strict", is_flag=True, help="Treat links to missing pages as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat broken links (pages, images, files, #fragments) as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes for rendering (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write SITE_DIR/.ssg-cache.")
