@@ -87,12 +87,13 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
     docs = {doc.source.src: (doc, path) for doc, path in _documents(site)}
     by_dest = {dest_for_path(path): src for src, (_doc, path) in docs.items()}
     dests = {task.dest_path for task in tasks}
+    files: dict[tuple[str, str], tuple[str | None, str] | None] = {}
     errors: list[SsgError] = []
     for src, (doc, path) in sorted(docs.items()):
         here = site.url(path)
         for ref in contents[src].refs:
             message = _broken(ref, src, here, docs, by_dest, dests, contents,
-                              (base, elsewhere, ids))
+                              (base, elsewhere, ids), files)
             if message is None:
                 continue
             if strict:
@@ -110,10 +111,28 @@ def _documents(site: Site) -> list[tuple[Document, str]]:
     return docs
 
 
+def _find(url: str, base: str, elsewhere: tuple[str, ...], dests: set[str]
+          ) -> tuple[str | None, str] | None:
+    """The output file a URL names, or None for it, and the URL's path under the base path;
+    None for a URL outside what the build makes (`ssg check` reports those)."""
+    parts = urlsplit(url)
+    rel = unquote(parts.path)
+    if parts.scheme or parts.netloc or not rel.startswith(base):
+        return None
+    rel = rel[len(base):]
+    if rel.startswith(elsewhere):
+        return None
+    candidates = [rel + "index.html"] if rel.endswith("/") or not rel else [
+        rel, rel + "/index.html"]  # servers redirect /a to /a/
+    return next((d for d in candidates if d in dests), None), rel
+
+
 def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, str]],
             by_dest: Mapping[str, str], dests: set[str], contents: Mapping[str, Content],
-            site_wide: tuple[str, tuple[str, ...], frozenset[str]]) -> str | None:
-    """Why one link of the document `src` (shown at URL `here`) is broken, or None."""
+            site_wide: tuple[str, tuple[str, ...], frozenset[str]],
+            files: dict[tuple[str, str], tuple[str | None, str] | None]) -> str | None:
+    """Why one link of the document `src` (shown at URL `here`) is broken, or None;
+    `files` caches what URLs name."""
     base, elsewhere, ids = site_wide
     target = ref.target
     if target is None and ref.href.startswith("#"):
@@ -122,15 +141,13 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
         path = ref.href.partition("#")[0].partition("?")[0]
         if path.endswith(".md"):
             return f"link to missing page '{ref.href}'"
-        url = urlsplit(urljoin(here, path))
-        rel = unquote(url.path)
-        if url.scheme or url.netloc or not rel.startswith(base):
-            return None  # outside the site: `ssg check` reports those
-        rel = rel[len(base):]
-        if rel.startswith(elsewhere):
+        key = (here if not path.startswith("/") else "", path)
+        if key not in files:  # many pages link to the same few files
+            files[key] = _find(urljoin(here, path), base, elsewhere, dests)
+        hit = files[key]
+        if hit is None:
             return None
-        found = next((d for d in ([rel + "index.html"] if rel.endswith("/") or not rel
-                                  else [rel, rel + "/index.html"]) if d in dests), None)
+        found, rel = hit
         if found is None:
             what = ("image" if ref.tag == "img"
                     else "file" if "." in rel.rsplit("/", 1)[-1] else "page")
