@@ -39,11 +39,18 @@ from ssg.render import (
     markdown_docs,
     plan,
     render_documents,
-    report_missing_links,
+    report_links,
 )
-from ssg.search import check_reserved, index_pages, prepare_search, stage_index, touches_pages
+from ssg.search import (
+    BUNDLE_DIR,
+    check_reserved,
+    index_pages,
+    prepare_search,
+    stage_index,
+    touches_pages,
+)
 from ssg.site import Site, Visibility, assemble
-from ssg.templates import template_file
+from ssg.templates import template_file, template_ids
 from ssg.utils import Timer
 from ssg.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 
@@ -79,7 +86,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
           expired: bool = False, strict: bool = False, jobs: int | None = None,
           cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
           progress: Progress | None = None, reindex: bool = True,
-          changed: Iterable[Path] | None = None) -> BuildResult:
+          changed: Iterable[Path] | None = None, check_links: bool = True) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
     `drafts`, `future` and `expired` publish pages that are left out by default (`now`
@@ -88,7 +95,8 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     `cache` is False. With `reindex` False an incremental build keeps the search index as it
     was (the dev server: Pagefind reads every page, seconds per save on a large site).
     `changed`, the files changed since the last build with this in-memory `state`, allows a
-    quick rebuild when only page bodies changed (see ssg.quick).
+    quick rebuild when only page bodies changed (see ssg.quick). With `check_links` False
+    the links of the Markdown are not looked at (`ssg check` reports them from the HTML).
     """
     visibility = Visibility(drafts=drafts, future=future, expired=expired,
                             now=now or datetime.now(UTC))
@@ -108,7 +116,7 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
         with timer.step("quick rebuild"):
             try:
                 quick = quick_rebuild(config, state, state.recent, quick_key, changed,
-                                      strict=strict)
+                                      strict=strict, check_links=check_links)
             except BaseException:
                 state.recent = None  # the next build looks at everything again
                 raise
@@ -137,7 +145,9 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     with timer.step("markdown"):
         contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
                                    progress=progress)
-        report_missing_links(markdown_docs(site), contents, strict=strict)
+        if check_links:
+            report_links(site, contents, tasks, strict=strict, ids=template_ids(config),
+                         elsewhere=(BUNDLE_DIR + "/",))
     with timer.step("fingerprints"):
         fingerprints = Fingerprints(site, contents, hashes.hash)
         fingerprints.warm(tasks)

@@ -7,6 +7,7 @@ when asked, a few at a time, each with a time-out.
 
 from __future__ import annotations
 
+import http.client
 import tempfile
 import urllib.error
 import urllib.request
@@ -16,11 +17,13 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from posixpath import normpath
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ssg import __version__
 from ssg.build import build
 from ssg.config import Config
+from ssg.content import is_markdown
+from ssg.utils import plural
 
 #: (tag, attribute) pairs that refer to another file or page.
 _LINK_ATTRS = {
@@ -65,12 +68,12 @@ class Report:
 
     def summary(self) -> str:
         """One line: what was checked and how many problems were found."""
-        checked = (f"{self.pages:,} HTML files: {self.links:,} links, "
-                   f"{self.fragments:,} fragments, {self.assets:,} images and assets")
+        checked = (f"{plural(self.pages, 'HTML file')}: {plural(self.links, 'link')}, "
+                   f"{plural(self.fragments, 'fragment')}, "
+                   f"{plural(self.assets, 'image or asset', 'images and assets')}")
         if self.external:
-            checked += f", {self.external:,} external links"
-        found = (f"{len(self.problems):,} problem{'s' if len(self.problems) != 1 else ''}"
-                 if self.problems else "no problems")
+            checked += f", {plural(self.external, 'external link')}"
+        found = plural(len(self.problems), "problem") if self.problems else "no problems"
         return f"Checked {checked}: {found}."
 
 
@@ -128,7 +131,8 @@ def check_site(config: Config, *, external: bool = False, drafts: bool = False,
     """Build the site into a temporary folder and check every reference of every HTML file."""
     with tempfile.TemporaryDirectory(prefix="ssg-check-") as tmp:
         out = Path(tmp, "site")
-        result = build(replace(config, output_dir=out), drafts=drafts, cache=False)
+        result = build(replace(config, output_dir=out), drafts=drafts, cache=False,
+                       check_links=False)  # reported below, from the HTML
         return check_output(out, config, result.origins, external=external, timeout=timeout,
                             workers=workers)
 
@@ -155,12 +159,22 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
             target = ref
             if ref.startswith(own):
                 target = base + ref[len(own):]
-            parts = urlsplit(target)
+            try:
+                parts = urlsplit(target)
+            except ValueError as exc:  # `http://[::1`
+                found.setdefault((ref, "malformed"), []).append(
+                    (is_page, Problem(source, ref, f"malformed URL: {exc}")))
+                continue
             if parts.scheme in _SKIPPED_SCHEMES or ref in ("", "#"):
                 continue
             if parts.scheme in ("http", "https") or target.startswith("//"):
-                outside.setdefault(urljoin("https:", target).split("#")[0], []).append(
-                    (is_page, source, ref))
+                absolute = urljoin("https:", target).split("#")[0]
+                reason = malformed_url(absolute)
+                if reason is not None:
+                    found.setdefault((absolute, reason), []).append(
+                        (is_page, Problem(source, ref, reason)))
+                else:
+                    outside.setdefault(absolute, []).append((is_page, source, ref))
                 continue
             if parts.scheme:
                 continue  # some other protocol: nothing a build makes
@@ -218,7 +232,7 @@ def _internal(url: str, pages: dict[str, _Page], files: set[str], base: str, kin
 
 def _is_page(origin: str) -> bool:
     """True for an output made from one page's file (not a list made from `_index.md`)."""
-    return origin.endswith(".md") and not origin.endswith("_index.md")
+    return is_markdown(origin) and not origin.endswith("_index.md")
 
 
 def _looks_like_file(rel: str) -> bool:
@@ -231,9 +245,23 @@ def _source(dest: str, origins: dict[str, str]) -> str:
     origin = origins.get(dest)
     if origin is None:
         return dest
-    if origin.endswith(".md"):
+    if is_markdown(origin):
         return origin
     return dest if origin.startswith("content/") else f"{dest} ({origin})"
+
+
+def malformed_url(url: str) -> str | None:
+    """Why an http(s) URL cannot be requested at all (no host, a bad port, ...), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or too big
+    except ValueError as exc:
+        return f"malformed URL: {exc}"
+    if not parts.hostname:
+        return "malformed URL: no host name"
+    if any(c.isspace() or not c.isprintable() for c in parts.netloc):
+        return "malformed URL: a space or control character in the host name"
+    return None
 
 
 def check_external(urls: Iterable[str], *, timeout: float = EXTERNAL_TIMEOUT,
@@ -250,6 +278,9 @@ def check_external(urls: Iterable[str], *, timeout: float = EXTERNAL_TIMEOUT,
 
 def probe_url(url: str, timeout: float) -> str | None:
     """Why a URL is broken (None if it answers): HEAD first, GET when HEAD is refused."""
+    reason = malformed_url(url)
+    if reason is not None:
+        return reason
     reason = _request(url, "HEAD", timeout)
     if reason is not None and not reason.startswith("timed out"):
         reason = _request(url, "GET", timeout)
@@ -257,6 +288,8 @@ def probe_url(url: str, timeout: float) -> str | None:
 
 
 def _request(url: str, method: str, timeout: float) -> str | None:
+    # As a browser does, send a space or other unsafe character of the path percent-encoded.
+    url = quote(url, safe="!#$%&'()*+,/:;=?@[]~")
     request = urllib.request.Request(url, method=method,
                                      headers={"User-Agent": f"ssg-check/{__version__}"})
     try:
@@ -273,5 +306,6 @@ def _request(url: str, method: str, timeout: float) -> str | None:
         return f"cannot connect: {exc.reason}"
     except TimeoutError:
         return f"timed out after {timeout:g} s"
-    except (OSError, ValueError) as exc:
-        return f"cannot connect: {exc}"
+    except (OSError, ValueError, OverflowError, http.client.HTTPException) as exc:
+        # InvalidURL (a space in the path), a port the socket refuses, a garbled answer
+        return f"cannot connect: {exc or type(exc).__name__}"

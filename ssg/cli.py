@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -10,11 +11,12 @@ from pathlib import Path
 import click
 
 from ssg import __version__
-from ssg.build import build
+from ssg.build import BuildResult, build
 from ssg.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
 from ssg.config import load_config
 from ssg.errors import BuildErrors, SsgError
 from ssg.scaffold import new_page, new_site
+from ssg.utils import plural
 
 log = logging.getLogger("ssg")
 
@@ -58,9 +60,9 @@ class TerminalProgress:
 
 
 def report_error(exc: SsgError, *, verbose: bool,
-                 after: str = "The previous output is unchanged.") -> None:
+                 after: str | None = "The previous output is unchanged.") -> None:
     """Print an error: one line per problem, the traceback only with --verbose, then what
-    became of the output."""
+    became of the output (when there is something to say)."""
     errors = exc.errors if isinstance(exc, BuildErrors) else [exc]
     for error in errors:
         click.echo(f"error: {error}", err=True)
@@ -69,9 +71,18 @@ def report_error(exc: SsgError, *, verbose: bool,
 
         traceback.print_exception(exc)
     if len(errors) > 1:
-        click.echo(f"{len(errors)} errors. {after}", err=True)
-    else:
+        click.echo(f"{len(errors)} errors." + (f" {after}" if after else ""), err=True)
+    elif after:
         click.echo(after, err=True)
+
+
+def _after_failed_build(site_dir: Path, output: Path | None) -> str | None:
+    """What a failed build left: the previous output, nothing, or (no site) nothing to say."""
+    if not site_dir.is_dir():
+        return None
+    if (output or site_dir / "output").is_dir():
+        return "The previous output is unchanged."
+    return "Nothing was written."
 
 
 site_argument = click.argument(
@@ -94,7 +105,8 @@ def main() -> None:
 @click.option("--expired", is_flag=True, help="Include pages past their expires date.")
 @click.option("--env", "env", metavar="ENV", help="Overlay ssg.ENV.toml on ssg.toml.")
 @click.option("--base-url", help="Override base_url from ssg.toml.")
-@click.option("--strict", is_flag=True, help="Treat links to missing pages as errors.")
+@click.option("--strict", is_flag=True,
+              help="Treat broken links (pages, images, files, #fragments) as errors.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1),
               help="Processes for rendering (default: the number of CPUs).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write SITE_DIR/.ssg-cache.")
@@ -114,18 +126,23 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, future: boo
                        jobs=jobs, cache=not no_cache, progress=progress)
     except SsgError as exc:
         progress.finish()
-        report_error(exc, verbose=verbose)
+        report_error(exc, verbose=verbose, after=_after_failed_build(site_dir, output))
         sys.exit(1)
     progress.finish()
     for step, seconds in result.timings.items():
         log.debug("  %-14s %7.3f s", step, seconds)
-    if not result.full:
-        log.info("Built %s pages in %.2f s (%s of %s files rendered, %s changed, %s removed)",
-                 f"{result.pages:,}", result.seconds, f"{result.rendered:,}",
-                 f"{result.files:,}", f"{len(result.written):,}", f"{len(result.removed):,}")
-    else:
-        log.info("Built %s pages (%s files) in %.2f s", f"{result.pages:,}",
-                 f"{result.files:,}", result.seconds)
+    if not quiet:  # the result, on stdout; warnings and errors go to stderr
+        click.echo(built_line(result))
+
+
+def built_line(result: BuildResult) -> str:
+    """The closing line of a build: what it made and how long it took."""
+    if result.full:
+        return (f"Built {plural(result.pages, 'page')} ({plural(result.files, 'file')}) "
+                f"in {result.seconds:.2f} s")
+    return (f"Built {plural(result.pages, 'page')} in {result.seconds:.2f} s "
+            f"({result.rendered:,} of {plural(result.files, 'file')} rendered, "
+            f"{len(result.written):,} changed, {len(result.removed):,} removed)")
 
 
 @main.group("new")
@@ -142,6 +159,9 @@ def new_site_command(folder: Path) -> None:
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     click.echo(f"Created a site in {folder} ({len(files)} files). Preview it with:\n"
                f"  cd {folder} && ssg serve")
 
@@ -157,6 +177,9 @@ def new_page_command(path: str, site_dir: Path) -> None:
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     click.echo(f"Created {written} (archetype: {archetype})")
 
 
@@ -221,3 +244,6 @@ def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
     except SsgError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    # Stopped and cleaned up: a late Ctrl-C or SIGTERM must not turn the exit into a failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -174,9 +174,10 @@ def load_config(
 ) -> Config:
     """Read SITE_DIR/ssg.toml (optional) and, with `env`, the overlay ssg.ENV.toml; check
     every value and report all problems at once."""
-    site_dir = site_dir.resolve()
+    given, site_dir = site_dir, site_dir.resolve()
     if not site_dir.is_dir():
-        raise ConfigError("site folder does not exist", path=site_dir)
+        what = "that is a file, not a folder" if site_dir.exists() else "the folder does not exist"
+        raise ConfigError(f"no site at {given}: {what}")
     path = site_dir / CONFIG_FILE
     raw = read_toml(path) if path.is_file() else {}
     origin = dict.fromkeys(raw, CONFIG_FILE)

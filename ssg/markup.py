@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
 
 import markdown
@@ -26,6 +27,23 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
 _WORD = re.compile(r"\w+")
 WORDS_PER_MINUTE = 200
+#: An `id` (or `<a name>`) in raw HTML, which Python-Markdown keeps out of its element tree.
+_RAW_ID = re.compile(r"""<[a-zA-Z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+class Ref(NamedTuple):
+    """A link or image of a page's Markdown to something of the site (not to other sites)."""
+
+    #: Line in the source file, when the target can be found in the Markdown as written.
+    line: int | None
+    #: `a` for a link, `img` for an image.
+    tag: str
+    #: The target as written: `b.md#install`, `x.png`, `#top`.
+    href: str
+    #: The content file it names (`posts/b.md`), or None when it names none.
+    target: str | None
+    #: The `#fragment` of the target, "" without one.
+    fragment: str
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,8 @@ class Content:
     toc: str
     #: Words in the Markdown body.
     word_count: int
-    #: Links to `.md` files that match no page: (line-less) targets as written.
-    missing_links: tuple[str, ...]
+    #: Links and images to the site's own pages and files, checked after every build.
+    refs: tuple[Ref, ...]
     #: Every link target looked up and the URL it had then (None: no such file).
     link_deps: tuple[tuple[str, str | None], ...] = ()
     #: Fingerprint of what a page shows of its body (html, toc, word count).
@@ -50,13 +68,18 @@ class Content:
     summary_fp: str = ""
     #: Templates the page's shortcodes used, with their fingerprints (set by the build).
     template_deps: tuple[tuple[str, str], ...] = ()
+    #: The ids that `#fragment` links can name: headings, `{#id}`, raw HTML `id="..."`.
+    ids: frozenset[str] = frozenset()
 
 
-def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], base_path: str
-                 ) -> tuple[str, bool]:
-    """Map a link written in src_dir to its final URL; the flag says it names a missing page."""
-    if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
-        return href, False
+def is_external(href: str) -> bool:
+    """True for what a link resolver leaves alone: other sites, `mailto:`, `#fragment` only."""
+    return not href or href.startswith(("#", "//")) or bool(_SCHEME.match(href))
+
+
+def match_link(href: str, src_dir: str, links: Callable[[str], str | None]
+               ) -> tuple[str, str, str] | None:
+    """The content file a link written in src_dir names: (file, its URL, `?query#fragment`)."""
     path, hash_mark, fragment = href.partition("#")
     path, query_mark, query = path.partition("?")
     tail = f"{query_mark}{query}{hash_mark}{fragment}"
@@ -72,12 +95,37 @@ def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], ba
             target = posixpath.normpath(posixpath.join(src_dir, spelling))
         url = links(target)
         if url is not None:
-            return url + rest, False
-    if is_markdown(posixpath.basename(unquote(path))):
-        return href, True
-    if path.startswith("/") and base_path != "/" and not path.startswith(base_path):
-        return base_path + href.lstrip("/"), False
-    return href, False
+            return target, url, rest
+    return None
+
+
+def resolve_link(href: str, src_dir: str, links: Callable[[str], str | None], base_path: str
+                 ) -> tuple[str, bool]:
+    """Map a link written in src_dir to its final URL; the flag says it names a missing page."""
+    if is_external(href):
+        return href, False
+    found = match_link(href, src_dir, links)
+    if found is not None:
+        return found[1] + found[2], False
+    return _unmatched_url(href, base_path), _names_markdown(href)
+
+
+def _path(href: str) -> str:
+    return href.partition("#")[0].partition("?")[0]
+
+
+def _names_markdown(href: str) -> bool:
+    """True when a link names a Markdown file (`a.md`, `b.markdown`), as written."""
+    return is_markdown(posixpath.basename(unquote(_path(href))))
+
+
+def _unmatched_url(href: str, base_path: str) -> str:
+    """A link that names no content file, as written, but under the site's base path."""
+    path = _path(href)
+    if (path.startswith("/") and base_path != "/" and not path.startswith(base_path)
+            and not _names_markdown(href)):
+        return base_path + href.lstrip("/")
+    return href
 
 
 class _LinkResolver(Treeprocessor):
@@ -88,7 +136,9 @@ class _LinkResolver(Treeprocessor):
         self.links = links
         self.base_path = base_path
         self.src_dir = ""
-        self.missing: list[str] = []
+        #: (tag, href, content file or None, fragment) of every link to the site itself.
+        self.refs: list[tuple[str, str, str | None, str]] = []
+        self.ids: set[str] = set()
         self.lookups: dict[str, str | None] = {}
 
     def lookup(self, target: str) -> str | None:
@@ -99,14 +149,26 @@ class _LinkResolver(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
+            # Runs after toc (5) and attr_list (8): headings have their ids by now.
+            if "id" in element.attrib:
+                self.ids.add(element.attrib["id"])
             attr = "href" if element.tag == "a" else "src" if element.tag == "img" else None
             if attr is None or attr not in element.attrib:
                 continue
-            url, missing = resolve_link(element.attrib[attr], self.src_dir, self.lookup,
-                                        self.base_path)
-            if missing:
-                self.missing.append(element.attrib[attr])
-            element.set(attr, url)
+            href = element.attrib[attr]
+            if href.startswith("#"):
+                self.refs.append((element.tag, href, None, href[1:]))
+                continue
+            if is_external(href):
+                continue
+            found = match_link(href, self.src_dir, self.lookup)
+            if found is not None:
+                target, url, rest = found
+                self.refs.append((element.tag, href, target, rest.partition("#")[2]))
+                element.set(attr, url + rest)
+                continue
+            self.refs.append((element.tag, href, None, href.partition("#")[2]))
+            element.set(attr, _unmatched_url(href, self.base_path))
 
 
 class _TitleHeading(Treeprocessor):
@@ -205,7 +267,11 @@ class MarkdownRenderer:
         assert resolver is not None
         resolver.src_dir = src_dir
         self._md.reset()
-        return self._md.convert(text)
+        html = self._md.convert(text)
+        for block in self._md.htmlStash.rawHtmlBlocks:
+            if isinstance(block, str) and ("id" in block or "name" in block):
+                resolver.ids.update(a or b for a, b in _RAW_ID.findall(block))
+        return html
 
     def _inner_html(self, text: str, src_dir: str) -> str:
         """Markdown inside a paired shortcode, with its links resolved like the page's."""
@@ -215,9 +281,10 @@ class MarkdownRenderer:
         html = inner._convert(text, src_dir)
         outer, nested = self._links.resolver, inner._links.resolver
         assert outer is not None and nested is not None
-        outer.missing.extend(nested.missing)
+        outer.refs.extend(nested.refs)
+        outer.ids.update(nested.ids)
         outer.lookups.update(nested.lookups)
-        nested.missing, nested.lookups = [], {}
+        nested.refs, nested.ids, nested.lookups = [], set(), {}
         return html
 
     def render(self, doc: Document) -> Content:
@@ -236,7 +303,8 @@ class MarkdownRenderer:
     def _render(self, doc: Document) -> Content:
         resolver = self._links.resolver
         assert resolver is not None and doc.body is not None
-        resolver.missing = []
+        resolver.refs = []
+        resolver.ids = set()
         resolver.lookups = {}
         src_dir = posixpath.dirname(doc.source.src)
         title = self._links.title
@@ -253,6 +321,7 @@ class MarkdownRenderer:
             self._calls.inner = lambda text: self._inner_html(text, src_dir)
         html = self._convert(doc.body, src_dir)
         title.any, title.title = False, None  # not for the summary
+        ids = frozenset(resolver.ids)
         toc = self._toc() if self._has_toc else ""
         if MORE_MARKER in html:
             summary = html.split(MORE_MARKER, 1)[0].strip()
@@ -267,11 +336,12 @@ class MarkdownRenderer:
             summary=summary,
             toc=toc,
             word_count=word_count,
-            missing_links=tuple(resolver.missing),
+            refs=_locate(resolver.refs, doc.body, doc.body_line),
             link_deps=tuple(sorted(resolver.lookups.items())),
             body_fp=digest(html, toc, word_count),
             summary_fp=digest(summary),
             template_deps=tuple((name, "") for name in sorted(host.used)) if host else (),
+            ids=ids,
         )
 
     def _toc(self) -> str:
@@ -290,6 +360,24 @@ def shows_title(doc: Document) -> bool:
     if source.role == "section" and source.rel.parent == PurePosixPath("."):
         return False
     return doc.front.title is not None or doc.heading is not None
+
+
+def _locate(refs: list[tuple[str, str, str | None, str]], body: str, first_line: int
+            ) -> tuple[Ref, ...]:
+    """The refs with the line each is written on: the next place its target appears."""
+    starts = [0] + [m.end() for m in re.finditer("\n", body)]
+    after: dict[str, int] = {}
+    located = []
+    for tag, href, target, fragment in refs:
+        pos = body.find(href, after.get(href, 0))
+        if pos < 0 and href in after:
+            pos = body.find(href)  # written once, shown twice (a reference definition)
+        line = None
+        if pos >= 0:
+            after[href] = pos + len(href)
+            line = first_line + bisect.bisect_right(starts, pos) - 1
+        located.append(Ref(line, tag, href, target, fragment))
+    return tuple(located)
 
 
 def _count_headings(tokens: list[dict[str, Any]]) -> int:

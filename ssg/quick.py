@@ -23,9 +23,10 @@ from ssg.deps import Key, digest_bytes
 from ssg.errors import SsgError
 from ssg.incremental import Fingerprints, update_state
 from ssg.markup import Content
-from ssg.render import Renderer, Task, render_documents, report_missing_links
+from ssg.render import Renderer, Task, render_documents, report_links
+from ssg.search import BUNDLE_DIR
 from ssg.site import Site
-from ssg.templates import template_file
+from ssg.templates import template_file, template_ids
 from ssg.writer import Stage, output_build_id
 
 
@@ -50,7 +51,8 @@ class QuickResult:
 
 
 def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: tuple[object, ...],
-                  changed: Iterable[Path], *, strict: bool) -> QuickResult | None:
+                  changed: Iterable[Path], *, strict: bool, check_links: bool = True
+                  ) -> QuickResult | None:
     """Rebuild after edits to page bodies only; None when the change needs a full look."""
     output = state.outputs.get(str(config.output_dir))
     if recent.key != key or output is None or output.build_id != output_build_id(config):
@@ -108,7 +110,9 @@ def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: tuple[
             if before.summary_fp != content.summary_fp:
                 changed_keys.add(("summary", src))
         contents[src] = content
-    report_missing_links(new_docs, contents, strict=strict)
+    if check_links:
+        report_links(site, contents, recent.tasks, strict=strict, ids=template_ids(config),
+                     elsewhere=(BUNDLE_DIR + "/",))
 
     fingerprints = Fingerprints(site, contents, hashes.hash)
     fingerprints.warm(recent.tasks)

@@ -8,18 +8,20 @@ incremental build can skip tasks whose inputs did not change.
 from __future__ import annotations
 
 import logging
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from pygments.formatters import HtmlFormatter
 
-from ssg.content import Document
+from ssg.content import Document, is_markdown
 from ssg.deps import Key, record, tracking
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.markup import Content, MarkdownRenderer
+from ssg.markup import Content, MarkdownRenderer, Ref
 from ssg.site import Site
 from ssg.templates import (
     PageView,
@@ -74,18 +76,96 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     return [renderer.render(doc) for doc in docs]
 
 
-def report_missing_links(docs: list[Document], contents: Mapping[str, Content], *,
-                         strict: bool) -> None:
-    """Warn about (or with strict, fail on) links to pages that do not exist."""
+def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task], *,
+                 strict: bool, ids: frozenset[str] = frozenset(),
+                 elsewhere: tuple[str, ...] = ()) -> None:
+    """Warn about (or with strict, fail on) links of the Markdown to pages, files and
+    #fragments the site does not have; `ids` are those every page has (from templates),
+    `elsewhere` the folders of the output that others fill (`pagefind/`).
+
+    Derived afresh on every build from the contents (cached or not), so a change to one page's
+    headings shows in the warnings about the pages linking to it.
+    """
+    base = site.config.base_path
+    docs = {doc.source.src: (doc, path) for doc, path in _documents(site)}
+    by_dest = {dest_for_path(path): src for src, (_doc, path) in docs.items()}
+    dests = {task.dest_path for task in tasks}
+    files: dict[tuple[str, str], tuple[str | None, str] | None] = {}
     errors: list[SsgError] = []
-    for doc in docs:
-        for target in contents[doc.source.src].missing_links:
-            message = f"link to missing page '{target}'"
+    for src, (doc, path) in sorted(docs.items()):
+        here = site.url(path)
+        for ref in contents[src].refs:
+            message = _broken(ref, src, here, docs, by_dest, dests, contents,
+                              (base, elsewhere, ids), files)
+            if message is None:
+                continue
             if strict:
-                errors.append(ContentError(message, path=doc.source.display))
+                errors.append(ContentError(message, path=doc.source.display, line=ref.line))
             else:
-                log.warning("%s: %s", doc.source.display, message)
+                where = doc.source.display + (f":{ref.line}" if ref.line is not None else "")
+                log.warning("%s: %s", where, message)
     raise_all(errors)
+
+
+def _documents(site: Site) -> list[tuple[Document, str]]:
+    """Every rendered document with the site path it is shown at."""
+    docs = [(p.doc, p.path) for p in site.pages.values()]
+    docs += [(s.doc, s.path) for s in site.sections.values() if s.doc is not None]
+    return docs
+
+
+def _find(url: str, base: str, elsewhere: tuple[str, ...], dests: set[str]
+          ) -> tuple[str | None, str] | None:
+    """The output file a URL names, or None for it, and the URL's path under the base path;
+    None for a URL outside what the build makes (`ssg check` reports those)."""
+    parts = urlsplit(url)
+    rel = unquote(parts.path)
+    if parts.scheme or parts.netloc or not rel.startswith(base):
+        return None
+    rel = rel[len(base):]
+    if rel.startswith(elsewhere):
+        return None
+    candidates = [rel + "index.html"] if rel.endswith("/") or not rel else [
+        rel, rel + "/index.html"]  # servers redirect /a to /a/
+    return next((d for d in candidates if d in dests), None), rel
+
+
+def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, str]],
+            by_dest: Mapping[str, str], dests: set[str], contents: Mapping[str, Content],
+            site_wide: tuple[str, tuple[str, ...], frozenset[str]],
+            files: dict[tuple[str, str], tuple[str | None, str] | None]) -> str | None:
+    """Why one link of the document `src` (shown at URL `here`) is broken, or None;
+    `files` caches what URLs name."""
+    base, elsewhere, ids = site_wide
+    target = ref.target
+    if target is None and ref.href.startswith("#"):
+        target = src
+    elif target is None:
+        path = ref.href.partition("#")[0].partition("?")[0]
+        if is_markdown(posixpath.basename(unquote(path))):
+            return f"link to missing page '{ref.href}'"
+        key = (here if not path.startswith("/") else "", path)
+        if key not in files:  # many pages link to the same few files
+            files[key] = _find(urljoin(here, path), base, elsewhere, dests)
+        hit = files[key]
+        if hit is None:
+            return None
+        found, rel = hit
+        if found is None:
+            what = ("image" if ref.tag == "img"
+                    else "file" if "." in rel.rsplit("/", 1)[-1] else "page")
+            looked = "" if ref.href == base + rel else f" (no {base}{rel} in the site)"
+            return f"link to missing {what} '{ref.href}'{looked}"
+        target = by_dest.get(found)
+    if not ref.fragment or target is None or target not in docs:
+        return None
+    fragment = ref.fragment
+    known = contents[target].ids
+    if (fragment in known or unquote(fragment) in known or fragment in ids
+            or fragment.lower() == "top"):
+        return None
+    where = "this page" if target == src else docs[target][0].source.display
+    return f"link to '{ref.href}': no heading or id '{fragment}' on {where}"
 
 
 # --- planning --------------------------------------------------------------------------------

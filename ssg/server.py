@@ -492,6 +492,7 @@ class DevServer:
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still clean
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
             watcher.stop()
             if http_thread is not None:
                 if self._loop is not None and self._stopping is not None:
@@ -762,15 +763,19 @@ def _files(root: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _stop_on_sigterm() -> Any:
-    """Make SIGTERM stop the server like Ctrl-C; returns what to restore."""
+    """Make SIGTERM (`docker stop`, systemd, IDEs) stop the server like Ctrl-C; returns what
+    to restore."""
     if threading.current_thread() is not threading.main_thread():
         return None
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        # The first one stops the server; more (an impatient Ctrl-C, systemd's SIGTERM after
+        # docker's) must not cut the clean-up short, wherever they arrive.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    return (signal.signal(signal.SIGINT, signal.default_int_handler),
-            signal.signal(signal.SIGTERM, interrupt))
+    return (signal.signal(signal.SIGINT, interrupt), signal.signal(signal.SIGTERM, interrupt))
 
 
 def _restore_signals(previous: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -54,6 +56,22 @@ def template_file(config: Config, name: str) -> Path | None:
     return None
 
 
+_LITERAL_ID = re.compile(r"""\sid\s*=\s*["']([^"'{}]+)["']""")
+
+
+def template_ids(config: Config) -> frozenset[str]:
+    """The ids written as they are in template files (`<main id="main">`): on every page."""
+    ids: set[str] = set()
+    for root in template_dirs(config):
+        if root.is_dir():
+            for path in sorted(root.rglob("*.htm*")):
+                try:
+                    ids.update(_LITERAL_ID.findall(path.read_text(encoding="utf-8")))
+                except (OSError, UnicodeDecodeError):
+                    continue  # rendering reports it
+    return frozenset(ids)
+
+
 class _Loader(jinja2.FileSystemLoader):
     """Loads templates from template_dirs; one that is not UTF-8 is an error naming it."""
 
@@ -71,13 +89,38 @@ class _Loader(jinja2.FileSystemLoader):
                                 path=_display(str(path or template), self.config)) from exc
 
 
+class _Undefined(jinja2.StrictUndefined):
+    """Strict, with a message in templates' words: `page has no attribute 'titel'; did you
+    mean 'title'?` rather than `'ssg.templates.PageView object' has no attribute 'titel'`."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        obj, name = self._undefined_obj, self._undefined_name
+        if self._undefined_hint is not None or obj is jinja2.utils.missing or not isinstance(
+                name, str):
+            return super()._undefined_message
+        kind = type(obj)
+        if kind.__module__.startswith("ssg."):  # PageView -> page, Paginator -> paginator
+            label = kind.__name__.removesuffix("View").lower()
+        else:
+            label = f"'{jinja2.utils.object_type_repr(obj)}'"
+        names = {n for n in dir(obj) if not n.startswith("_")}
+        if isinstance(obj, Mapping):
+            names |= {key for key in obj if isinstance(key, str)}
+        message = f"{label} has no attribute '{name}'"
+        close = difflib.get_close_matches(name, sorted(names), n=1)
+        return f"{message}; did you mean '{close[0]}'?" if close else message
+
+
 def make_environment(config: Config) -> jinja2.Environment:
     """A Jinja2 environment with HTML autoescaping, strict undefined and ssg's filters."""
     env = _TrackingEnvironment(
         auto_reload=False,
         loader=_Loader(config),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
-        undefined=jinja2.StrictUndefined,
+        undefined=_Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -114,6 +157,8 @@ def describe_template_error(exc: BaseException, config: Config, *, rendering: st
     if isinstance(exc, RecursionError):
         message = ("templates call each other without end or too deeply (a recursive include, "
                    "extends or macro)")
+    elif isinstance(exc, jinja2.UndefinedError):
+        message = str(exc)
     else:
         message = f"{type(exc).__name__}: {exc}"
     where, line = _template_frame(exc, config)

@@ -127,3 +127,8 @@ class Timer:
             yield
         finally:
             self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - start
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 page`, `2 pages`, `1,200 pages`; `nouns` for irregular plurals."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"

@@ -103,7 +103,7 @@ def test_shortcode_template_change_rerenders_pages_using_it(
 
 @pytest.mark.parametrize(("body", "expected"), [
     ("line one\n\n{{< nope x=1 >}}\n", "content/p.md:7: unknown shortcode 'nope'"),
-    ("{{< video >}}\n", "templates/shortcodes/video.html:1: UndefinedError"),
+    ("{{< video >}}\n", "templates/shortcodes/video.html:1: list object has no element 0"),
     ('ok\n{{< figure src="x" alt= >}}\n', "content/p.md:6: cannot read shortcode arguments"),
 ])
 def test_shortcode_errors_name_page_and_line(make_site: Callable[..., Site], body: str,

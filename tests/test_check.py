@@ -166,3 +166,29 @@ def test_external_checks_are_bounded_in_concurrency(loopback: str) -> None:
     urls = [f"{loopback}/busy/{i}" for i in range(24)]
     assert check_external(urls, workers=4, timeout=5) == []
     assert 1 < _Handler.peak <= 4
+
+
+def test_malformed_urls_are_problems_never_crashes(make_site: Callable[..., Site],
+                                                   loopback: str) -> None:
+    bad = ["http://localhost:port", "http://[::1", "http://exa mple.com", "https://",
+           "http://a:99999/"]
+    site = make_site({
+        "content/a.md": "".join(f'<a href="{url}">x</a>\n' for url in bad)
+                        + f"[ok]({loopback}/ok) [space]({loopback}/a b/)\n",
+        "content/b.md": "<http://localhost:port>\n",
+    }, build=False)
+    for args in ([], ["--external", "--timeout", "2"]):
+        result = CliRunner().invoke(main, ["check", str(site.root), *args])
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit), result.exception  # no crash
+        problems = result.stdout.splitlines()[:-1]
+        assert [p.split(": ", 1)[0] for p in problems] == [
+            "content/a.md -> http://[::1",
+            "content/a.md -> http://a:99999/",
+            "content/a.md -> http://exa mple.com",
+            "content/a.md -> http://localhost:port",
+            "content/a.md -> https://",
+            "content/b.md -> http://localhost:port",
+        ], result.output
+        assert all("malformed URL" in p for p in problems)
+    assert ("HEAD", "/a%20b/") in _Handler.methods, "a space in a path is sent encoded"

@@ -37,7 +37,7 @@ def test_build_options(make_site: Callable[..., Site]) -> None:
     assert "https://e.org/sub/d/" in (site.out / "sitemap.xml").read_text()
     strict = runner.invoke(main, ["build", str(site.root), "--drafts", "--strict"])
     assert strict.exit_code == 1
-    assert "content/d.md: link to missing page 'gone.md'" in strict.output
+    assert "content/d.md:4: link to missing page 'gone.md'" in strict.output
 
 
 def test_build_error_exit_1_one_line_and_traceback_only_verbose(

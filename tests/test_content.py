@@ -139,8 +139,9 @@ def test_links_between_pages_resolve(make_site: Callable[..., Site], ssg_log: ob
 
 
 def test_strict_makes_missing_links_errors(make_site: Callable[..., Site]) -> None:
-    site = make_site({"content/a.md": "[x](gone.md)\n"}, build=False)
-    with pytest.raises(SsgError, match=r"content/a.md: link to missing page 'gone.md'"):
+    site = make_site({"content/a.md": "---\ntitle: A\n---\nText.\n\n[x](gone.md)\n"},
+                     build=False)
+    with pytest.raises(SsgError, match=r"content/a.md:6: link to missing page 'gone.md'"):
         site.build(strict=True)
 
 

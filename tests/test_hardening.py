@@ -112,7 +112,7 @@ BAD_INPUT = {
                         "templates/page.html:1: templates call each other without end"),
     "error in an include": ({"templates/page.html": '{% include "part.html" %}',
                              "templates/part.html": "a\n{{ page.title.nope() }}\n"},
-                            "templates/part.html:2: UndefinedError"),
+                            "templates/part.html:2: 'str object' has no attribute 'nope'"),
     # configuration
     "taxonomy not a URL": ({"ssg.toml": 'taxonomies = [".."]\n'},
                            "ssg.toml: taxonomies: name '..' cannot be a URL segment"),

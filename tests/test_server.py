@@ -501,6 +501,27 @@ def test_ctrl_c_stops_cleanly(serve: Callable[..., Served]) -> None:
     assert not list(served.tmp.glob("ssg-serve-*")), "the served build is removed"
 
 
+@pytest.mark.parametrize("signals", [
+    [signal.SIGTERM],  # docker stop, systemd, IDEs
+    [signal.SIGTERM] * 5 + [signal.SIGINT] * 5,  # impatient: more while it shuts down
+    [signal.SIGINT] * 10,
+], ids=["sigterm", "sigterm-repeated", "ctrl-c-repeated"])
+def test_sigterm_and_repeated_signals_stop_cleanly(serve: Callable[..., Served],
+                                                   signals: list[signal.Signals]) -> None:
+    served = serve()
+    assert served.get("/posts/first/")[0] == 200
+    assert list(served.tmp.glob("ssg-serve-*"))
+    for signum in signals:
+        if served.proc.poll() is None:
+            served.proc.send_signal(signum)
+            time.sleep(0.01)
+    assert served.proc.wait(timeout=5) == 0
+    served.stop()
+    assert "Traceback" not in served.output and "Aborted" not in served.output
+    assert served.output.rstrip().endswith("Stopped.")
+    assert not list(served.tmp.glob("ssg-serve-*")), "the served build is removed"
+
+
 def test_other_hosts_get_a_warning(serve: Callable[..., Served]) -> None:
     served = serve(None, "--host", "0.0.0.0")
     served.wait_for_line(r"^warning: listening on 0\.0\.0\.0: .*drafts included")
