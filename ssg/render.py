@@ -289,7 +289,7 @@ class Renderer:
             "feed_description": config.description or title,
             "feed_self": self.site.permalink(task.path),
             "feed_alternate": self.site.permalink(alternate),
-            "feed_updated": updated or NO_DATE,
+            "feed_updated": rfc3339(updated or NO_DATE),
             "generator": {"name": "ssg", "version": __version__},
         }
 

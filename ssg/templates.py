@@ -101,8 +101,11 @@ def format_date(value: datetime | None, fmt: str = "%B %d, %Y") -> str:
     return value.strftime(fmt) if value is not None else ""
 
 
-def rfc822(value: datetime) -> str:
-    """Format a datetime the way RSS wants it: `Mon, 02 Mar 2026 10:30:00 +0000`."""
+def rfc822(value: datetime | str) -> str:
+    """Format a datetime (or an RFC 3339 string) the way RSS wants it:
+    `Mon, 02 Mar 2026 10:30:00 +0000`."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return format_datetime(to_datetime(value))
 
 
