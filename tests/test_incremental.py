@@ -153,7 +153,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
             write_files(self.root, {"static/site.css": css})
 
     @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml",
-                                     "rss.xml"]),
+                                "rss.xml"]),
           text=st.sampled_from([None, "mine 1", "mine 2"]))
     def replace_generated(self, name: str, text: str | None) -> None:
         """A static file of the site takes the place of one ssg generates, and goes away."""
