@@ -59,9 +59,10 @@ class Task:
     kind: str
     #: Site path of the file (`/posts/hello/`), for `current_url`.
     path: str = ""
-    #: Template to render (none for css and copy).
+    #: Template to render (none for css, copy and the JSON feed).
     template: str = ""
-    #: Kind-specific: the page's src, the list's ("section", key, n), ...
+    #: Kind-specific: the page's src, the list's ("section", key, n), the feed's
+    #: (format, "section", key), ...
     args: tuple[str, ...] = ()
     #: The file copied by a copy task.
     src_path: Path | None = None
