@@ -32,6 +32,26 @@ OPTIONAL_EXTENSIONS: tuple[str, ...] = (
 )
 PERMALINK_TOKENS = (":year", ":month", ":day", ":slug", ":section")
 
+
+@dataclass(frozen=True)
+class FeedFormat:
+    """A kind of feed ssg can write for the site and for each section."""
+
+    #: The file name, in the site's root and in each section's folder.
+    filename: str
+    #: The media type for `<link rel="alternate" type=...>`.
+    media_type: str
+    #: Its name for people, as in "Atom feed".
+    label: str
+
+
+#: The feed formats `feeds` can name, in their default order.
+FEED_FORMATS: Mapping[str, FeedFormat] = MappingProxyType({
+    "atom": FeedFormat("feed.xml", "application/atom+xml", "Atom"),
+    "rss": FeedFormat("rss.xml", "application/rss+xml", "RSS"),
+    "json": FeedFormat("feed.json", "application/feed+json", "JSON"),
+})
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -79,7 +99,9 @@ class Config:
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     #: Glob patterns (relative to content/) of files to leave out.
     exclude: tuple[str, ...] = ()
-    #: Number of entries in each Atom feed.
+    #: Feed formats written for the site and each section (names from FEED_FORMATS).
+    feeds: tuple[str, ...] = tuple(FEED_FORMATS)
+    #: Number of entries in each feed.
     feed_limit: int = 20
     #: Free-form values for themes and templates.
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
@@ -109,7 +131,7 @@ class Config:
 _SCHEMA: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "author": str,
     "theme": str, "paginate": int, "taxonomies": list, "permalinks": dict, "markdown": dict,
-    "exclude": list, "feed_limit": int, "extra": dict, "search": bool,
+    "exclude": list, "feeds": list, "feed_limit": int, "extra": dict, "search": bool,
 }
 _MARKDOWN_KEYS = ("extensions", "highlight_style", "highlight_style_dark")
 
@@ -234,6 +256,8 @@ def load_config(
         for name in values["taxonomies"]:
             if is_unsafe_segment(name) or "/" in name or not slugify(name):
                 bad(f"taxonomies: name {name!r} cannot be a URL segment")
+    if "feeds" in values:
+        values["feeds"] = _check_feeds(values["feeds"], bad)
     if "permalinks" in values:
         values["permalinks"] = _check_permalinks(values["permalinks"], bad)
     if "markdown" in values:
@@ -257,6 +281,19 @@ def load_config(
 
 _TYPE_WORDS = {"str": "string", "int": "whole number", "list": "list", "dict": "table",
                "bool": "boolean (true or false)"}
+
+
+def _check_feeds(names: list[Any], bad: Any) -> tuple[str, ...]:
+    known = ", ".join(FEED_FORMATS)
+    if not all(isinstance(name, str) for name in names):
+        bad(f"feeds must be a list of feed format names (known: {known})")
+        return ()
+    for name in names:
+        if name not in FEED_FORMATS:
+            hint = difflib.get_close_matches(name, list(FEED_FORMATS), n=1)
+            bad(f"feeds: unknown feed format {name!r} (known: {known})"
+                + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    return tuple(dict.fromkeys(name for name in names if name in FEED_FORMATS))
 
 
 def _check_permalinks(table: dict[str, Any], bad: Any) -> Mapping[str, str]:

@@ -7,6 +7,7 @@ incremental build can skip tasks whose inputs did not change.
 
 from __future__ import annotations
 
+import json
 import logging
 import posixpath
 from collections.abc import Callable, Mapping
@@ -18,6 +19,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from pygments.formatters import HtmlFormatter
 
+from ssg import __version__
+from ssg.config import FEED_FORMATS
 from ssg.content import Document, is_markdown
 from ssg.deps import Key, record, tracking
 from ssg.errors import ContentError, SsgError, raise_all
@@ -29,14 +32,19 @@ from ssg.templates import (
     Views,
     describe_template_error,
     make_environment,
+    strip_non_xml,
 )
-from ssg.utils import dest_for_path
+from ssg.utils import dest_for_path, rfc3339
 
 log = logging.getLogger("ssg")
 
 #: Called as work advances: (what, done, total).
 Progress = Callable[[str, int, int], None]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The `updated` time of feeds when no page of the whole site has a date: a fixed value, as
+#: the output must not depend on when or from which checkout it was built.
+NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+#: The template of each feed format; the JSON feed is written by `json_feed`, not a template.
+FEED_TEMPLATES = {"atom": "atom.xml", "rss": "rss.xml", "json": ""}
 #: Task kinds ssg makes on its own, which a static file of the same name replaces.
 GENERATED_KINDS = frozenset({"feed", "sitemap", "template", "css"})
 
@@ -53,9 +61,10 @@ class Task:
     kind: str
     #: Site path of the file (`/posts/hello/`), for `current_url`.
     path: str = ""
-    #: Template to render (none for css and copy).
+    #: Template to render (none for css, copy and the JSON feed).
     template: str = ""
-    #: Kind-specific: the page's src, the list's ("section", key, n), ...
+    #: Kind-specific: the page's src, the list's ("section", key, n), the feed's
+    #: (format, "section", key), ...
     args: tuple[str, ...] = ()
     #: The file copied by a copy task.
     src_path: Path | None = None
@@ -182,6 +191,12 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
             tasks.append(Task(dest_for_path(pager), origin, "list", pager, template,
                               (*args, str(number))))
 
+    def feeds(path: str, origin: str, *args: str) -> None:
+        for name in site.config.feeds:
+            feed = path + FEED_FORMATS[name].filename
+            tasks.append(Task(dest_for_path(feed), origin, "feed", feed, FEED_TEMPLATES[name],
+                              (name, *args)))
+
     for src, page in sorted(site.pages.items()):
         origin = page.doc.source.display
         tasks.append(Task(dest_for_path(page.path), origin, "page", page.path,
@@ -197,9 +212,7 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
         else:
             paged(template or "section.html", section.path, origin, len(section.pages),
                   "section", key)
-            feed = section.path + "feed.xml"
-            tasks.append(Task(dest_for_path(feed), origin, "feed", feed, "atom.xml",
-                              ("section", key)))
+            feeds(section.path, origin, "section", key)
     for name, taxonomy in sorted(site.taxonomies.items()):
         origin = f"taxonomy '{name}'"
         tasks.append(Task(dest_for_path(taxonomy.path), origin, "taxonomy", taxonomy.path,
@@ -207,7 +220,7 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
         for term in taxonomy.terms:
             paged("term.html", term.path, f"{origin} term '{term.name}'", len(term.pages),
                   "term", name, term.slug)
-    tasks.append(Task("feed.xml", "site feed", "feed", "/feed.xml", "atom.xml", ("home", "")))
+    feeds("/", "site feed", "home", "")
     tasks.append(Task("404.html", "404 page", "template", "/404.html", "404.html"))
     tasks.append(Task("sitemap.xml", "sitemap", "sitemap", "/sitemap.xml", "sitemap.xml"))
     tasks.append(Task("robots.txt", "robots.txt", "template", "/robots.txt", "robots.txt"))
@@ -277,6 +290,8 @@ class Renderer:
             except OSError as exc:  # gone or unreadable since it was found
                 raise ContentError(f"cannot read: {exc.strerror}", path=task.origin) from exc
         context = getattr(self, "_context_" + task.kind)(task)
+        if not task.template:  # the JSON feed
+            return json_feed({**self.globals, **context})
         try:
             text = self.env.get_template(task.template).render(
                 {**self.globals, "current_url": self.site.url(task.path), **context}
@@ -337,22 +352,36 @@ class Renderer:
         return context
 
     def _context_feed(self, task: Task) -> dict[str, Any]:
-        srcs, context = self._list_items(task.args)
-        title = self.site.config.title
+        srcs, context = self._list_items(task.args[1:])
+        config = self.site.config
+        title = config.title
         alternate = "/"
-        if task.args[0] == "section":
-            section = self.site.sections[task.args[1]]
+        if task.args[1] == "section":
+            section = self.site.sections[task.args[2]]
             title, alternate = section.title, section.path
-            record("sec", task.args[1])
-        entries = [v for v in self.views.pages(srcs) if v.date is not None]
-        entries = entries[: self.site.config.feed_limit]
-        updated = max(((e.updated or e.date) for e in entries), default=_EPOCH)
+            record("sec", task.args[2])
+        entries, updated = self._newest(srcs)
+        if updated is None and task.args[1] != "home":
+            # A feed without dated pages is as new as the site's feed.
+            record("order")
+            updated = self._newest(self.site.order)[1]
         return {
             **context, "entries": entries, "feed_title": title,
+            "feed_description": config.description or title,
             "feed_self": self.site.permalink(task.path),
             "feed_alternate": self.site.permalink(alternate),
-            "feed_updated": updated.isoformat(),
+            "feed_updated": rfc3339(updated or NO_DATE),
+            "generator": {"name": "ssg", "version": __version__},
         }
+
+    def _newest(self, srcs: tuple[str, ...]) -> tuple[list[PageView], datetime | None]:
+        """The first `feed_limit` dated pages of srcs, and the latest time one changed."""
+        entries = []
+        for view in self.views.pages(srcs[: self.site.config.feed_limit]):
+            if view.date is None:
+                break  # lists put undated pages last
+            entries.append(view)
+        return entries, max((e.updated or e.date for e in entries), default=None)
 
     def _context_sitemap(self, task: Task) -> dict[str, Any]:
         site = self.site
@@ -375,6 +404,38 @@ class Renderer:
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
         return {"entries": entries}
+
+
+def json_feed(context: Mapping[str, Any]) -> bytes:
+    """A JSON Feed 1.1 (https://jsonfeed.org/version/1.1) from a feed's template context."""
+    site = context["site"]
+    feed: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": strip_non_xml(context["feed_title"]),
+        "home_page_url": context["feed_alternate"],
+        "feed_url": context["feed_self"],
+    }
+    if site.description:
+        feed["description"] = strip_non_xml(site.description)
+    feed["language"] = site.language
+    feed["authors"] = [{"name": strip_non_xml(site.author or site.title)}]
+    items = []
+    for entry in context["entries"]:
+        item: dict[str, Any] = {
+            "id": entry.permalink,
+            "url": entry.permalink,
+            "title": strip_non_xml(entry.title),
+            "content_html": strip_non_xml(str(entry.content)),
+            "date_published": rfc3339(entry.date),
+        }
+        if entry.updated is not None:
+            item["date_modified"] = rfc3339(entry.updated)
+        tags = [strip_non_xml(term.name) for term in entry.taxonomies.get("tags", [])]
+        if tags:
+            item["tags"] = tags
+        items.append(item)
+    feed["items"] = items
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def highlight_css(light: str, dark: str) -> bytes:

@@ -60,7 +60,7 @@ SOCKET_PATH = "/livereload"
 #: Ports tried after the default one when it is taken.
 PORT_TRIES = 20
 #: Files no page embeds: a change to them alone reloads nothing.
-_UNSEEN = (".xml", ".txt", ".map")
+_UNSEEN = (".xml", ".txt", ".map", "feed.json")  # files no page shows: feeds, sitemaps
 #: Files LiveReload's client swaps in place (liveCSS, liveImg) without reloading the page.
 _SWAPPABLE = (".css", ".jpg", ".jpeg", ".png", ".gif")
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")

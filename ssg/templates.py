@@ -6,21 +6,23 @@ import difflib
 import re
 import traceback
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from ssg.config import Config
+from ssg.config import FEED_FORMATS, Config
 from ssg.content import Document
 from ssg.deps import record, tracking
 from ssg.errors import ContentError, TemplateError
 from ssg.markup import Content, reading_time
 from ssg.shortcodes import Call
 from ssg.site import Page, Section, Site, Taxonomy, Term
-from ssg.utils import rfc3339, slugify
+from ssg.utils import rfc3339, slugify, to_datetime
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "builtin"
 
@@ -129,6 +131,8 @@ def make_environment(config: Config) -> jinja2.Environment:
     origin = config.origin
     env.filters["date"] = format_date
     env.filters["isodate"] = rfc3339
+    env.filters["rfc822"] = rfc822
+    env.filters["xml_text"] = xml_text
     env.filters["relative_url"] = lambda path: base_path + str(path).lstrip("/")
     env.filters["absolute_url"] = lambda path: origin + base_path + str(path).lstrip("/")
     return env
@@ -137,6 +141,29 @@ def make_environment(config: Config) -> jinja2.Environment:
 def format_date(value: datetime | None, fmt: str = "%B %d, %Y") -> str:
     """Format a date for people (strftime format)."""
     return value.strftime(fmt) if value is not None else ""
+
+
+def rfc822(value: datetime | str) -> str:
+    """Format a datetime (or an RFC 3339 string) the way RSS wants it:
+    `Mon, 02 Mar 2026 10:30:00 +0000`."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_datetime(to_datetime(value))
+
+
+#: Characters XML 1.0 cannot carry, not even as character references.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_non_xml(text: str) -> str:
+    """The text without the control characters (and non-characters) XML 1.0 forbids."""
+    return _NOT_XML.sub("", text)
+
+
+def xml_text(value: object) -> Markup:
+    """Any value as XML character data: markup escaped too (so HTML survives as the text of
+    `<content type="html">`), forbidden control characters dropped."""
+    return escape(strip_non_xml(str(value)))
 
 
 def describe_template_error(exc: BaseException, config: Config, *, rendering: str) -> TemplateError:
@@ -219,6 +246,29 @@ class ShortcodeRenderer:
                     exc, self.config, rendering=f"{where}:{call.line}") from exc
         self.used.update(key[1] for key in deps if key[0] == "tpl")
         return html.strip()
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """One feed of the site or of a section: the items of `site.feeds` and `section.feeds`."""
+
+    #: The format's name in the `feeds` setting: atom, rss or json.
+    name: str
+    #: The feed's URL, with the base path.
+    url: str
+    #: Its media type, for `<link rel="alternate" type=...>`.
+    type: str
+    #: The format's name for people: Atom, RSS, JSON Feed.
+    label: str
+
+
+def feed_links(site: Site, path: str) -> list[FeedLink]:
+    """The feeds written for the list at site path `path` (`/` or a section's path)."""
+    links = []
+    for name in site.config.feeds:
+        fmt = FEED_FORMATS[name]
+        links.append(FeedLink(name, site.url(path + fmt.filename), fmt.media_type, fmt.label))
+    return links
 
 
 class Views:
@@ -362,8 +412,10 @@ class SectionView:
     url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
-    feed_url = property(lambda self: self._views.site.url(self._meta().path + "feed.xml"),
-                        doc="Its Atom feed's URL.")
+    feeds = property(lambda self: feed_links(self._views.site, self._meta().path),
+                     doc="Its feeds, in the order of the `feeds` setting.")
+    feed_url = property(lambda self: next((f.url for f in self.feeds), None),
+                        doc="The URL of its first feed (Atom by default), or None.")
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
     extra = property(lambda self: self._meta().doc.front.extra if self._section.doc else {},
                      doc="Front matter `extra` of the front file (_index.md).")
@@ -477,7 +529,8 @@ class SiteView:
         self.base_url = config.origin + config.base_path
         self.base_path = config.base_path
         self.extra = config.extra
-        self.feed_url = views.site.url("/feed.xml")
+        self.feeds = feed_links(views.site, "/")
+        self.feed_url = self.feeds[0].url if self.feeds else None
 
     @property
     def pages(self) -> list[PageView]:

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -69,7 +70,8 @@ page_fields = st.fixed_dictionaries({
     "draft": st.booleans(),
     "slug": st.one_of(st.none(), st.sampled_from(["s1", "s2"])),
     "body": st.sampled_from(["Hello.", "Hello.\n\n<!-- more -->\n\nMore.", "## A\n\n## B\n",
-                             "[link](alpha.md) and [up](../beta.md)", ""]),
+                             "[link](alpha.md) and [up](../beta.md)", "",
+                             '![pic](p.png) a<br>b\n\n<div class="raw"><hr></div>\n']),
 })
 
 
@@ -150,7 +152,8 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         else:
             write_files(self.root, {"static/site.css": css})
 
-    @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml"]),
+    @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml",
+                                "rss.xml"]),
           text=st.sampled_from([None, "mine 1", "mine 2"]))
     def replace_generated(self, name: str, text: str | None) -> None:
         """A static file of the site takes the place of one ssg generates, and goes away."""
@@ -161,9 +164,10 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         else:
             write_files(self.root, {f"static/{name}": text})
 
-    @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]))
-    def config(self, paginate: int, title: str) -> None:
-        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\n")
+    @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]),
+          feeds=st.sampled_from(['["atom", "rss", "json"]', '["rss"]', "[]"]))
+    def config(self, paginate: int, title: str, feeds: str) -> None:
+        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n")
 
     @invariant()
     def incremental_equals_clean(self) -> None:
@@ -182,6 +186,9 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         assert outcomes[0] == outcomes[1] == outcomes[2]
         if outcomes[0] is None:
             expected = tree(clean.output_dir)
+            for name, data in expected.items():
+                if name.endswith(".xml") and data.startswith(b"<?xml"):  # not a static file
+                    ElementTree.fromstring(data)  # strict: raises on malformed XML
             assert tree(config.output_dir) == expected
             # The dev server keeps the search index of its first build (reindex=False).
             assert without_search(tree(served.output_dir)) == without_search(expected)
@@ -218,7 +225,8 @@ def test_body_edit_rewrites_the_page_and_feeds_only(make_site: Callable[..., Sit
     # Lists show only the unchanged summary; feeds carry the whole body (and the search index
     # is made again, as the page's HTML changed).
     pages = sorted(d for d in result.written if not d.startswith("pagefind/"))
-    assert pages == ["feed.xml", "posts/feed.xml", "posts/p3/index.html"]
+    assert pages == ["feed.json", "feed.xml", "posts/feed.json", "posts/feed.xml",
+                     "posts/p3/index.html", "posts/rss.xml", "rss.xml"]
     assert untouched.stat().st_mtime_ns == mtime
     assert "New detail." in site.read("posts/p3/index.html")
 
@@ -231,7 +239,8 @@ def test_title_change_rerenders_lists_and_neighbours(make_site: Callable[..., Si
                 "Body 1\n"})
     result = site.build()
     for dest in ("posts/p1/index.html", "posts/p0/index.html", "posts/p2/index.html",
-                 "posts/index.html", "tags/x/index.html", "feed.xml", "posts/feed.xml"):
+                 "posts/index.html", "tags/x/index.html", "feed.xml", "posts/feed.xml",
+                 "rss.xml", "posts/rss.xml", "feed.json", "posts/feed.json"):
         assert dest in result.written
         assert "Renamed" in site.read(dest)
 
