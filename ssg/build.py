@@ -13,7 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ssg.cache import (
+from ssg.config import Config
+from ssg.errors import SsgError, raise_all
+from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
+from ssg.incremental.quick import Recent, quick_rebuild
+from ssg.incremental.state import (
     BuildState,
     ContentStore,
     FileHashes,
@@ -23,16 +27,14 @@ from ssg.cache import (
     text_fp,
     texts_file,
 )
-from ssg.config import Config
-from ssg.content import Document, FrontMatter, Sources, discover, parse, read_bytes
-from ssg.data import load_data
-from ssg.deps import Key, digest, digest_bytes
-from ssg.errors import SsgError, raise_all
-from ssg.incremental import Fingerprints, OutputState, stale_tasks, update_state
-from ssg.markup import Content
+from ssg.output.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 from ssg.parallel import default_jobs, map_ranges
-from ssg.quick import Recent, quick_rebuild
-from ssg.render import (
+from ssg.stages.assemble import Site, Visibility, assemble
+from ssg.stages.content import Document, FrontMatter, Sources, discover, parse, read_bytes
+from ssg.stages.data import load_data
+from ssg.stages.keys import Key, digest, digest_bytes
+from ssg.stages.markdown import Content
+from ssg.stages.render import (
     Progress,
     Renderer,
     Task,
@@ -41,7 +43,7 @@ from ssg.render import (
     render_documents,
     report_links,
 )
-from ssg.search import (
+from ssg.stages.search import (
     BUNDLE_DIR,
     check_reserved,
     index_pages,
@@ -49,10 +51,8 @@ from ssg.search import (
     stage_index,
     touches_pages,
 )
-from ssg.site import Site, Visibility, assemble
-from ssg.templates import template_file, template_ids
+from ssg.stages.templates import template_file, template_ids
 from ssg.utils import Timer
-from ssg.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 
 #: Below this many items a stage runs in one process: forking costs more than it saves.
 _PARALLEL_MIN = 200
@@ -95,8 +95,9 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     `cache` is False. With `reindex` False an incremental build keeps the search index as it
     was (the dev server: Pagefind reads every page, seconds per save on a large site).
     `changed`, the files changed since the last build with this in-memory `state`, allows a
-    quick rebuild when only page bodies changed (see ssg.quick). With `check_links` False
-    the links of the Markdown are not looked at (`ssg check` reports them from the HTML).
+    quick rebuild when only page bodies changed (see ssg.incremental.quick). With
+    `check_links` False the links of the Markdown are not looked at (`ssg check` reports
+    them from the HTML).
     """
     visibility = Visibility(drafts=drafts, future=future, expired=expired,
                             now=now or datetime.now(UTC))

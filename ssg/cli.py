@@ -12,10 +12,10 @@ import click
 
 from ssg import __version__
 from ssg.build import BuildResult, build
-from ssg.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
 from ssg.config import load_config
 from ssg.errors import BuildErrors, SsgError
-from ssg.scaffold import new_page, new_site
+from ssg.tools.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
+from ssg.tools.scaffold import new_page, new_site
 from ssg.utils import plural
 
 log = logging.getLogger("ssg")
@@ -230,7 +230,7 @@ def check_command(site_dir: Path, external: bool, timeout: float, drafts: bool,
 def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
                   open_browser: bool, poll: bool, verbose: bool) -> None:
     """Build the site in SITE_DIR, serve it, and rebuild and reload it on every save."""
-    from ssg.server import serve
+    from ssg.serve.server import serve
 
     setup_logging(quiet=False, verbose=verbose)
     try:

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import Site, serve_http
-from ssg.check import check_external, check_site
 from ssg.cli import main
 from ssg.config import load_config
+from ssg.tools.check import check_external, check_site
 
 CLEAN = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',

@@ -87,7 +87,7 @@ def test_counts_are_singular_for_one(make_site: Callable[..., Site]) -> None:
 
 
 def test_check_summary_counts() -> None:
-    from ssg.check import Problem, Report
+    from ssg.tools.check import Problem, Report
 
     one = Report(pages=1, links=1, fragments=1, assets=1, external=1,
                  problems=[Problem("a", "b", "c")])

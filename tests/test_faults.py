@@ -31,14 +31,14 @@ from typing import Any
 import pytest
 
 import ssg.build
-import ssg.cache
-import ssg.writer
+import ssg.incremental.state
+import ssg.output.writer
 from conftest import Site, write_files
 from ssg.build import build
-from ssg.cache import cache_file, texts_file
 from ssg.config import load_config
 from ssg.errors import OutputError
-from ssg.writer import MARKER
+from ssg.incremental.state import cache_file, texts_file
+from ssg.output.writer import MARKER
 
 LONG = bool(os.environ.get("SSG_LONG_TESTS"))
 #: Kills of a running build in the SIGKILL test.
@@ -234,7 +234,7 @@ def _links(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         made.append(str(dst))
         real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(ssg.writer.os, "link", counting)
+    monkeypatch.setattr(ssg.output.writer.os, "link", counting)
     return made
 
 
@@ -265,7 +265,7 @@ def test_kill_while_catching_up_the_spare_leaves_the_old_output(posts: Site, tmp
     posts.build()
     before = posts.tree()
     posts.write({"content/docs/p2.md": page(2, 8)})
-    assert _killed_at(posts, ssg.writer.os, "link", 2) == 9
+    assert _killed_at(posts, ssg.output.writer.os, "link", 2) == 9
     assert posts.tree() == before and not _spare(posts).exists()
     posts.build()  # without a spare: links every file again
     assert posts.tree() == clean_tree(posts.root, tmp_path)
@@ -308,7 +308,7 @@ def _dying_connect(path: Any, **kwargs: Any) -> sqlite3.Connection:
 @pytest.mark.parametrize(("target", "name"), [
     (pickle, "dumps"),  # while writing the state
     (ssg.build, "save_state"),  # after the output went live, before the state
-    (ssg.cache.sqlite3, "connect"),  # while storing rendered Markdown
+    (ssg.incremental.state.sqlite3, "connect"),  # while storing rendered Markdown
 ])
 def test_kill_while_writing_the_cache_never_makes_a_later_build_wrong(
     posts: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: Any, name: str
@@ -397,7 +397,7 @@ def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
 ) -> None:
     before = posts.tree()
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)  # exercise os.rename
+    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)  # exercise os.rename
     _fail(monkeypatch, target, name, code, when)
     with pytest.raises(OutputError) as info:
         posts.build()
@@ -412,7 +412,7 @@ def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
 def test_output_on_a_mount_point_says_so(posts: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     before = posts.tree()
     posts.write({"ssg.toml": 'title = "Changed"\n'})
-    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)
     _fail(monkeypatch, os, "rename", errno.EBUSY, lambda src, dst: Path(src) == posts.out)
     with pytest.raises(OutputError, match="mount point"):
         posts.build()
@@ -423,7 +423,7 @@ def test_a_failed_second_rename_puts_the_old_output_back(posts: Site,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     before = posts.tree()
     posts.write({"ssg.toml": 'title = "Changed"\n'})
-    monkeypatch.setattr(ssg.writer, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)
     failed: list[str] = []
 
     def once(src: str, dst: str) -> bool:
@@ -477,7 +477,7 @@ def test_disk_full_while_writing_the_cache_leaves_no_partial_file(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(ssg.cache, "_write_state", full)
+    monkeypatch.setattr(ssg.incremental.state, "_write_state", full)
     posts.build()
     monkeypatch.undo()
     assert "cache could not be written (No space left on device)" in ssg_log.text
@@ -497,7 +497,7 @@ def test_markdown_cache_that_cannot_be_written_or_read_only_warns(
     tmp_path: Path
 ) -> None:
     real_connect = sqlite3.connect
-    monkeypatch.setattr(ssg.cache.sqlite3, "connect",
+    monkeypatch.setattr(ssg.incremental.state.sqlite3, "connect",
                         lambda path, **kw: real_connect(path, factory=_FullConnection, **kw))
     posts.write({"content/posts/p1.md": page(1, 7)})
     posts.build()

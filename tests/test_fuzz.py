@@ -25,7 +25,10 @@ from hypothesis import strategies as st
 from conftest import write_files
 from ssg.build import build
 from ssg.config import Config, load_config
-from ssg.content import (
+from ssg.errors import BuildErrors, ContentError, OutputError, SsgError
+from ssg.output.writer import check_dests
+from ssg.stages.assemble import assemble
+from ssg.stages.content import (
     Document,
     FrontMatter,
     SourceFile,
@@ -34,12 +37,9 @@ from ssg.content import (
     parse,
     split_front_matter,
 )
-from ssg.errors import BuildErrors, ContentError, OutputError, SsgError
-from ssg.markup import resolve_link
-from ssg.render import plan
-from ssg.site import assemble
+from ssg.stages.markdown import resolve_link
+from ssg.stages.render import plan
 from ssg.utils import dest_for_path, normalize_url_path, quote_url_path, slugify
-from ssg.writer import check_dests
 
 LONG = bool(os.environ.get("SSG_LONG_TESTS"))
 PROPERTY_EXAMPLES = 2000 if LONG else 150

@@ -19,10 +19,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from conftest import Site, write_files
 from ssg.build import build
-from ssg.cache import BuildState, ContentStore, cache_file, texts_file
 from ssg.config import load_config
 from ssg.errors import SsgError
-from ssg.markup import Content
+from ssg.incremental.state import BuildState, ContentStore, cache_file, texts_file
+from ssg.stages.markdown import Content
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,9 @@ import pytest
 
 from conftest import Site
 from ssg.build import build
-from ssg.cache import BuildState
 from ssg.config import load_config
 from ssg.errors import SsgError
+from ssg.incremental.state import BuildState
 
 GOOD = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',

@@ -21,7 +21,7 @@ def test_wheel_ships_theme_and_builds_a_site_outside_the_repo(tmp_path: Path) ->
     wheel = next(dist.glob("ssg-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ssg/themes/default/templates/base.html" in names
-    assert "ssg/builtin/atom.xml" in names
+    assert "ssg/stages/builtin/atom.xml" in names
     assert any(n.startswith("ssg/themes/default/static/") for n in names)
 
     # Install the wheel into a folder of its own and put it first on the path: the test then

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from conftest import html_text, write_files
 from ssg.build import build
-from ssg.check import check_site
 from ssg.cli import main
 from ssg.config import load_config
+from ssg.tools.check import check_site
 
 
 def new(*args: str) -> tuple[int, str]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import Site
-from ssg import search
 from ssg.build import build
 from ssg.config import load_config
 from ssg.errors import ConfigError, OutputError, SsgError
+from ssg.stages import search
 
 pytestmark = pytest.mark.skipif(search.find_engine() is None,
                                 reason="pagefind[bin] is not installed")

@@ -2,7 +2,7 @@
 
 Covers what a request may read, the injected LiveReload client, the WebSocket's Origin check,
 rebuilds after edits (and none after editor noise), build and config errors, ports in use and
-Ctrl-C. The pure helpers of ssg.server and ssg.watch are tested directly first.
+Ctrl-C. The pure helpers of ssg.serve.server and ssg.serve.watch are tested directly first.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from ssg.errors import BuildErrors, ContentError
-from ssg.server import (
+from ssg.serve.server import (
     VERSION_HEADER,
     ReloadPlan,
     dest_for_url,
@@ -35,7 +35,7 @@ from ssg.server import (
     plan_reload,
     resolve,
 )
-from ssg.watch import is_noise
+from ssg.serve.watch import is_noise
 
 REPO = Path(__file__).resolve().parent.parent
 #: Longest wait for anything the server does (a rebuild takes well under a second here).

@@ -16,12 +16,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ssg.config import FEED_FORMATS, Config
-from ssg.content import Document
-from ssg.deps import record, tracking
 from ssg.errors import ContentError, TemplateError
-from ssg.markup import Content, reading_time
-from ssg.shortcodes import Call
-from ssg.site import Page, Section, Site, Taxonomy, Term
+from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
+from ssg.stages.content import Document
+from ssg.stages.keys import record, tracking
+from ssg.stages.markdown import Content, reading_time
+from ssg.stages.shortcodes import Call
 from ssg.utils import rfc3339, slugify, to_datetime
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "builtin"
@@ -93,7 +93,7 @@ class _Loader(jinja2.FileSystemLoader):
 
 class _Undefined(jinja2.StrictUndefined):
     """Strict, with a message in templates' words: `page has no attribute 'titel'; did you
-    mean 'title'?` rather than `'ssg.templates.PageView object' has no attribute 'titel'`."""
+    mean 'title'?` rather than `'ssg.stages.templates.PageView object' has no attribute 'titel'`."""
 
     __slots__ = ()
 

@@ -11,8 +11,15 @@ from types import MappingProxyType
 from typing import Any
 
 from ssg.config import Config
-from ssg.content import SECTION_FILE, Document, SourceFile, Sources, page_stem, split_name_date
 from ssg.errors import ContentError, SsgError, raise_all
+from ssg.stages.content import (
+    SECTION_FILE,
+    Document,
+    SourceFile,
+    Sources,
+    page_stem,
+    split_name_date,
+)
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
 

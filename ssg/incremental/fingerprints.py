@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ssg.deps import Key, digest
-from ssg.markup import Content
-from ssg.render import Task
-from ssg.site import Site
-from ssg.templates import template_dirs, template_file
+from ssg.stages.assemble import Site
+from ssg.stages.keys import Key, digest
+from ssg.stages.markdown import Content
+from ssg.stages.render import Task
+from ssg.stages.templates import template_dirs, template_file
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]

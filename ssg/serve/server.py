@@ -3,7 +3,7 @@
 Three threads share the work:
 
 - the main thread builds: the first build, then one rebuild per batch of changes that the
-  watcher (ssg.watch) hands over, so Ctrl-C (KeyboardInterrupt) stops a build where it is;
+  watcher (ssg.serve.watch) hands over, so Ctrl-C (KeyboardInterrupt) stops a build where it is;
 - watchdog's observer thread collects changed paths;
 - tornado's IOLoop thread serves the site, injecting the LiveReload client into every HTML
   page, and speaks the LiveReload protocol (python-livereload's handler and client script).
@@ -45,12 +45,12 @@ from tornado import httpserver, netutil, web
 from tornado.ioloop import IOLoop
 
 from ssg.build import build
-from ssg.cache import BuildState
 from ssg.config import CONFIG_FILE, Config, load_config
-from ssg.data import DATA_DIR
 from ssg.errors import BuildErrors, SsgError
-from ssg.watch import Watcher
-from ssg.writer import MARKER
+from ssg.incremental.state import BuildState
+from ssg.output.writer import MARKER
+from ssg.serve.watch import Watcher
+from ssg.stages.data import DATA_DIR
 
 log = logging.getLogger("ssg")
 

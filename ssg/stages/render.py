@@ -21,12 +21,12 @@ from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
 from ssg.config import FEED_FORMATS
-from ssg.content import Document, is_markdown
-from ssg.deps import Key, record, tracking
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.markup import Content, MarkdownRenderer, Ref
-from ssg.site import Site
-from ssg.templates import (
+from ssg.stages.assemble import Site
+from ssg.stages.content import Document, is_markdown
+from ssg.stages.keys import Key, record, tracking
+from ssg.stages.markdown import Content, MarkdownRenderer, Ref
+from ssg.stages.templates import (
     PageView,
     ShortcodeRenderer,
     Views,

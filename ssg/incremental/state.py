@@ -24,10 +24,10 @@ import markdown
 import pygments
 
 from ssg import __version__
-from ssg.content import FrontMatter
-from ssg.deps import digest_bytes
-from ssg.incremental import OutputState
-from ssg.markup import Content
+from ssg.incremental.fingerprints import OutputState
+from ssg.stages.content import FrontMatter
+from ssg.stages.keys import digest_bytes
+from ssg.stages.markdown import Content
 from ssg.utils import pid_alive
 
 log = logging.getLogger("ssg")

@@ -18,10 +18,10 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from ssg.config import MarkdownConfig
-from ssg.content import MORE_MARKER, Document, is_markdown
-from ssg.deps import digest
 from ssg.errors import ContentError, SsgError
-from ssg.shortcodes import Call, ShortcodePreprocessor
+from ssg.stages.content import MORE_MARKER, Document, is_markdown
+from ssg.stages.keys import digest
+from ssg.stages.shortcodes import Call, ShortcodePreprocessor
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ssg.config import Config
 from ssg.errors import OutputError, SsgError
-from ssg.writer import Stage
+from ssg.output.writer import Stage
 
 log = logging.getLogger("ssg")
 

@@ -16,18 +16,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from ssg.cache import BuildState, FileHashes
 from ssg.config import Config
-from ssg.content import Document, parse, read_bytes
-from ssg.deps import Key, digest_bytes
 from ssg.errors import SsgError
-from ssg.incremental import Fingerprints, update_state
-from ssg.markup import Content
-from ssg.render import Renderer, Task, render_documents, report_links
-from ssg.search import BUNDLE_DIR
-from ssg.site import Site
-from ssg.templates import template_file, template_ids
-from ssg.writer import Stage, output_build_id
+from ssg.incremental.fingerprints import Fingerprints, update_state
+from ssg.incremental.state import BuildState, FileHashes
+from ssg.output.writer import Stage, output_build_id
+from ssg.stages.assemble import Site
+from ssg.stages.content import Document, parse, read_bytes
+from ssg.stages.keys import Key, digest_bytes
+from ssg.stages.markdown import Content
+from ssg.stages.render import Renderer, Task, render_documents, report_links
+from ssg.stages.search import BUNDLE_DIR
+from ssg.stages.templates import template_file, template_ids
 
 
 @dataclass

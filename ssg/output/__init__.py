@@ -1,0 +1,1 @@
+"""Writing the output folder: staging every file, then one atomic commit."""

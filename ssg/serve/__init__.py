@@ -1,0 +1,1 @@
+"""The dev server: HTTP, live reload, watching sources, and its build loop."""

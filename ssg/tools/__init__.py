@@ -1,0 +1,1 @@
+"""Tools around the build: checking a built site, scaffolding sites and pages."""
