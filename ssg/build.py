@@ -48,7 +48,6 @@ from ssg.stages.search import (
     check_reserved,
     index_pages,
     prepare_search,
-    stage_index,
     touches_pages,
 )
 from ssg.stages.templates import template_file, template_ids
@@ -177,8 +176,8 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
                 with timer.step("search index"):
                     page_dests = [task.dest_path for task in tasks if task.kind == "page"]
                     bundle = index_pages(engine.path, page_dests, stage.read)
-                    index_written, index_removed = stage_index(bundle, stage,
-                                                               full=not incremental)
+                    index_written, index_removed = stage.write_folder(
+                        BUNDLE_DIR, bundle, full=not incremental)
                     written += index_written
                     removed = [*removed, *index_removed]
             with timer.step("write"):

@@ -24,7 +24,7 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -250,6 +250,24 @@ class Stage:
         """The files under `folder` in the live output, as sorted dests."""
         root = self.out / folder
         return sorted(f"{folder}/{rel}" for rel, _path in _files(root)) if root.is_dir() else []
+
+    def write_folder(self, folder: str, files: Mapping[str, bytes], *, full: bool
+                     ) -> tuple[list[str], list[str]]:
+        """Make `folder` hold exactly `files` (dest -> bytes): (files new or changed, live files
+        to delete).
+
+        A full build stages every file; an incremental one only those that differ from the
+        live output (the search index names most files by their content, so few do).
+        """
+        live = [] if full else self.live_files(folder)
+        present = set(live)
+        changed = []
+        for dest, data in files.items():
+            if full or dest not in present or self.read(dest) != data:
+                self.write(dest, data)
+                changed.append(dest)
+        removed = [dest for dest in live if dest not in files]
+        return changed, removed
 
 
 @contextmanager

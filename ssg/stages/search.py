@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ssg.config import Config
 from ssg.errors import OutputError, SsgError
-from ssg.output.writer import Stage
 
 log = logging.getLogger("ssg")
 
@@ -122,21 +121,3 @@ def index_pages(engine: Path, pages: Iterable[str], read: Callable[[str], bytes]
                            "(set search = false in ssg.toml to build without search)")
         return {f"{BUNDLE_DIR}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
                 for path in sorted(bundle.rglob("*")) if path.is_file()}
-
-
-def stage_index(index: Mapping[str, bytes], stage: Stage, *, full: bool
-                ) -> tuple[list[str], list[str]]:
-    """Write the index into the stage: (files new or changed, live files to delete).
-
-    A full build stages every file; an incremental one only those that differ from the live
-    output (Pagefind names most files by their content, so few do), and deletes the rest.
-    """
-    live = [] if full else stage.live_files(BUNDLE_DIR)
-    present = set(live)
-    changed = []
-    for dest, data in index.items():
-        if full or dest not in present or stage.read(dest) != data:
-            stage.write(dest, data)
-            changed.append(dest)
-    removed = [dest for dest in live if dest not in index]
-    return changed, removed
