@@ -2,7 +2,8 @@
 
 Covers what a request may read, the injected LiveReload client, the WebSocket's Origin check,
 rebuilds after edits (and none after editor noise), build and config errors, ports in use and
-Ctrl-C. The pure helpers of ssg.serve.server and ssg.serve.watch are tested directly first.
+Ctrl-C. The pure helpers of ssg.serve.http, ssg.serve.reload and ssg.serve.watch are tested
+directly first.
 """
 
 from __future__ import annotations
@@ -25,16 +26,8 @@ from pathlib import Path
 import pytest
 
 from ssg.errors import BuildErrors, ContentError
-from ssg.serve.server import (
-    VERSION_HEADER,
-    ReloadPlan,
-    dest_for_url,
-    inject,
-    origin_allowed,
-    overlay_html,
-    plan_reload,
-    resolve,
-)
+from ssg.serve.http import VERSION_HEADER, inject, origin_allowed, overlay_html, resolve
+from ssg.serve.reload import ReloadPlan, dest_for_url, plan_reload
 from ssg.serve.watch import is_noise
 
 REPO = Path(__file__).resolve().parent.parent
