@@ -453,6 +453,29 @@ def test_static_change_is_copied_without_a_build(serve: Callable[..., Served]) -
     assert served.count(r"^Built ") == builds
 
 
+def test_theme_static_edits_are_copied_unless_the_site_has_the_file(
+        serve: Callable[..., Served]) -> None:
+    theme = REPO / "themes/default"
+    files = {f"themes/mine/{path.relative_to(theme).as_posix()}": path.read_text()
+             for path in theme.rglob("*") if path.is_file()}
+    files.update({
+        "ssg.toml": 'title = "Themed"\ntheme = "mine"\n',
+        "content/about.md": "---\ntitle: About\n---\nAbout.\n",
+        "themes/mine/static/theme.css": "/* theme v1 */\n",
+        "static/css/style.css": "/* the site's own */\n",
+    })
+    served = serve(files)
+    builds = served.count(r"^Built ")
+    (served.site / "themes/mine/static/theme.css").write_text("/* theme v2 */\n")
+    wait_until(lambda: "theme v2" in served.get("/theme.css")[2], "the theme's file")
+    served.wait_for_line(r"^Copied theme\.css")
+    assert served.count(r"^Built ") == builds
+    (served.site / "themes/mine/static/css/style.css").write_text("/* hidden edit */\n")
+    (served.site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
+    wait_until(lambda: "Edited." in served.get("/about/")[2], "the edit")
+    assert "the site's own" in served.get("/css/style.css")[2]
+
+
 def test_deleted_and_renamed_pages(serve: Callable[..., Served]) -> None:
     served = serve()
     (served.site / "content/about.md").unlink()
