@@ -31,7 +31,7 @@ from ssg.output.writer import Stage, check_dests, check_output_dir, output_build
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.content import Document, FrontMatter, Sources, discover, parse, read_bytes
-from ssg.stages.data import load_data
+from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.keys import Key, digest, digest_bytes
 from ssg.stages.markdown import Content
 from ssg.stages.render import (
@@ -328,3 +328,76 @@ def _render_chunk(shared: dict[str, Any], start: int, end: int) -> list[_Rendere
         stage.write(task.dest_path, data)
         results.append((task.dest_path, digest_bytes(data), deps))
     return results
+
+
+# --- The build API of issue 10 (/work/notes/arch.md), as thin adapters over build() ---------------
+# The dev server uses only these names. They will be replaced by the real BuildOptions, Session
+# and build(config, options, session, changed=...) when that lands; `run` becomes `build`.
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: what to publish, how strictly, in how many processes, what to reuse."""
+
+    #: Publish drafts, pages dated in the future, expired pages.
+    drafts: bool = False
+    future: bool = False
+    expired: bool = False
+    #: Fail on warnings that are only reported otherwise.
+    strict: bool = False
+    #: Worker processes (None: one per core).
+    jobs: int | None = None
+    #: Read and write the on-disk cache (ignored with a Session).
+    cache: bool = True
+    #: The time that decides what is future or expired (None: now).
+    now: datetime | None = None
+    #: Rebuild the search index when pages change in an incremental build.
+    reindex: bool = True
+    #: Check the links of the Markdown.
+    check_links: bool = True
+    #: Called with (what, done, total) while rendering.
+    progress: Progress | None = None
+
+
+class Session:
+    """In-memory reuse kept by a long-running process (the dev server) from build to build."""
+
+    def __init__(self) -> None:
+        self.state = BuildState()
+
+
+_DEFAULT_OPTIONS = BuildOptions()
+
+
+def run(config: Config, options: BuildOptions = _DEFAULT_OPTIONS, session: Session | None = None,
+        *, changed: Iterable[Path] | None = None) -> BuildResult:
+    """Build with `options`; with a `session`, reuse what it kept instead of the disk cache.
+
+    `changed` (the files changed since the session's last build) allows the quick path.
+    """
+    return build(config, drafts=options.drafts, future=options.future, expired=options.expired,
+                 strict=options.strict, jobs=options.jobs,
+                 cache=options.cache and session is None,
+                 state=session.state if session is not None else None, now=options.now,
+                 progress=options.progress, reindex=options.reindex, changed=changed,
+                 check_links=options.check_links)
+
+
+def watched_folders(config: Config) -> list[Path]:
+    """The folders a build reads: content, templates, static files, data and the theme."""
+    site = config.site_dir
+    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
+            config.theme_dir]
+
+
+def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
+    """The output file `path` was copied to as is by the build that gave `result`; None when
+    `path` is no such static file (a new one, one the site's own file of that name hides,
+    one that replaces a generated file, a symlink or a folder)."""
+    for root, label in ((config.site_dir / "static", "static"),
+                        (config.theme_dir / "static", "theme static")):
+        if path.is_relative_to(root):
+            if path.is_symlink() or not path.is_file():
+                return None
+            dest = path.relative_to(root).as_posix()
+            return dest if result.origins.get(dest) == f"{label}/{dest}" else None
+    return None

@@ -230,7 +230,7 @@ def check_command(site_dir: Path, external: bool, timeout: float, drafts: bool,
 def serve_command(site_dir: Path, host: str, port: int | None, drafts: bool,
                   open_browser: bool, poll: bool, verbose: bool) -> None:
     """Build the site in SITE_DIR, serve it, and rebuild and reload it on every save."""
-    from ssg.serve.server import serve
+    from ssg.serve.devserver import serve
 
     setup_logging(quiet=False, verbose=verbose)
     try:

@@ -2,7 +2,8 @@
 
 Covers what a request may read, the injected LiveReload client, the WebSocket's Origin check,
 rebuilds after edits (and none after editor noise), build and config errors, ports in use and
-Ctrl-C. The pure helpers of ssg.serve.server and ssg.serve.watch are tested directly first.
+Ctrl-C. The pure helpers of ssg.serve.http, ssg.serve.reload and ssg.serve.watch are tested
+directly first.
 """
 
 from __future__ import annotations
@@ -20,21 +21,16 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from ssg.build import BuildOptions, BuildResult, Session, run, static_dest, watched_folders
+from ssg.config import load_config
 from ssg.errors import BuildErrors, ContentError
-from ssg.serve.server import (
-    VERSION_HEADER,
-    ReloadPlan,
-    dest_for_url,
-    inject,
-    origin_allowed,
-    overlay_html,
-    plan_reload,
-    resolve,
-)
+from ssg.serve.http import VERSION_HEADER, inject, origin_allowed, overlay_html, resolve
+from ssg.serve.reload import ReloadPlan, ServedFiles, dest_for_url, plan_reload
 from ssg.serve.watch import is_noise
 
 REPO = Path(__file__).resolve().parent.parent
@@ -251,6 +247,48 @@ def test_dest_for_url() -> None:
     assert dest_for_url("http://127.0.0.1:8000/other/", "/docs/") is None
 
 
+def test_static_dest_names_only_files_the_last_build_copied_as_is(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_files(site, {"ssg.toml": 'title = "S"\n', "content/a.md": "A.\n",
+                       "static/files/doc.txt": "doc"})
+    config = replace(load_config(site), output_dir=tmp_path / "out")
+    theme_css = config.theme_dir / "static/css/style.css"
+    session, options = Session(), BuildOptions(cache=False, reindex=False)
+    result = run(config, options, session)
+    assert static_dest(config, site / "static/files/doc.txt", result) == "files/doc.txt"
+    assert static_dest(config, theme_css, result) == "css/style.css"
+    for not_copied in (site / "content/a.md", site / "static/files", site / "ssg.toml"):
+        assert static_dest(config, not_copied, result) is None, not_copied
+    write_files(site, {"static/new.txt": "new", "static/css/style.css": "body {}"})
+    assert static_dest(config, site / "static/new.txt", result) is None, "not built yet"
+    assert static_dest(config, site / "static/css/style.css", result) is None
+    result = run(config, options, session, changed=[site / "static/css/style.css"])
+    assert static_dest(config, site / "static/css/style.css", result) == "css/style.css"
+    assert static_dest(config, theme_css, result) is None, "the site's own file is served"
+    assert set(watched_folders(config)) >= {site / "content", site / "static",
+                                            site / "templates", config.theme_dir}
+
+
+def test_served_files_after_a_full_build_are_the_ones_whose_bytes_changed(
+        tmp_path: Path) -> None:
+    def result(full: bool, written: tuple[str, ...] = (), removed: tuple[str, ...] = ()
+               ) -> BuildResult:
+        return BuildResult(pages=0, files=0, rendered=0, written=written, removed=removed,
+                           full=full, seconds=0.0)
+
+    write_files(tmp_path, {"a.html": "a", "b/index.html": "b", "c.css": "c",
+                           ".ssg-output": "marker"})
+    served = ServedFiles()
+    assert served.changed_by(result(True), tmp_path) == {"a.html", "b/index.html", "c.css"}
+    write_files(tmp_path, {"a.html": "a2", "c.css": "c"})
+    (tmp_path / "b/index.html").unlink()
+    assert served.changed_by(result(True), tmp_path) == {"a.html", "b/index.html"}
+    assert served.changed_by(result(False, ("c.css",), ("x.html",)), tmp_path) == {
+        "c.css", "x.html"}
+    assert not served.note("c.css", b"c"), "the bytes it has"
+    assert served.note("c.css", b"c2")
+
+
 def test_origin_check() -> None:
     assert origin_allowed("http://127.0.0.1:8000", "127.0.0.1", 8000)
     assert origin_allowed("http://localhost:8000", "127.0.0.1", 8000)
@@ -413,6 +451,29 @@ def test_static_change_is_copied_without_a_build(serve: Callable[..., Served]) -
     os.replace(tmp, css)
     wait_until(lambda: "0, 0, 255" in served.get("/css/style.css")[2], "the renamed stylesheet")
     assert served.count(r"^Built ") == builds
+
+
+def test_theme_static_edits_are_copied_unless_the_site_has_the_file(
+        serve: Callable[..., Served]) -> None:
+    theme = REPO / "themes/default"
+    files = {f"themes/mine/{path.relative_to(theme).as_posix()}": path.read_text()
+             for path in theme.rglob("*") if path.is_file()}
+    files.update({
+        "ssg.toml": 'title = "Themed"\ntheme = "mine"\n',
+        "content/about.md": "---\ntitle: About\n---\nAbout.\n",
+        "themes/mine/static/theme.css": "/* theme v1 */\n",
+        "static/css/style.css": "/* the site's own */\n",
+    })
+    served = serve(files)
+    builds = served.count(r"^Built ")
+    (served.site / "themes/mine/static/theme.css").write_text("/* theme v2 */\n")
+    wait_until(lambda: "theme v2" in served.get("/theme.css")[2], "the theme's file")
+    served.wait_for_line(r"^Copied theme\.css")
+    assert served.count(r"^Built ") == builds
+    (served.site / "themes/mine/static/css/style.css").write_text("/* hidden edit */\n")
+    (served.site / "content/about.md").write_text("---\ntitle: About\n---\nEdited.\n")
+    wait_until(lambda: "Edited." in served.get("/about/")[2], "the edit")
+    assert "the site's own" in served.get("/css/style.css")[2]
 
 
 def test_deleted_and_renamed_pages(serve: Callable[..., Served]) -> None:

@@ -177,3 +177,22 @@ class _Handler(FileSystemEventHandler):
         for raw in (event.src_path, event.dest_path):
             if raw:
                 self._add(Path(os.fsdecode(raw)))
+
+
+def modified_since(started_ns: int, files: Iterable[Path], folders: Iterable[Path]
+                   ) -> list[Path]:
+    """The `files`, and the files in `folders`, modified at or after `started_ns` (changes
+    made before a watcher ran)."""
+    candidates = list(files)
+    for root in folders:
+        for folder, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            candidates.extend(Path(folder) / name for name in filenames)
+    found = []
+    for path in candidates:
+        try:
+            if path.stat().st_mtime_ns >= started_ns:
+                found.append(path)
+        except OSError:
+            continue
+    return found

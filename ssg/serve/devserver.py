@@ -1,0 +1,308 @@
+"""`ssg serve`: build the site into a private folder, serve it over HTTP, rebuild on every save.
+
+Three threads share the work:
+
+- the main thread builds: the first build, then one rebuild per batch of changes that the
+  watcher (ssg.serve.watch) hands over, so Ctrl-C (KeyboardInterrupt) stops a build where it is;
+- watchdog's observer thread collects changed paths;
+- the IOLoop thread (ssg.serve.http) serves the site, injecting the LiveReload client into
+  every HTML page, and speaks the LiveReload protocol.
+
+The server only calls the build (ssg.build's BuildOptions, Session, watched_folders and
+static_dest); what to reload after a build is ssg.serve.reload's. A failed build leaves the
+last good site in place, with an overlay naming the error on every page until a build succeeds
+again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ssg.build import BuildOptions, BuildResult, Session, static_dest, watched_folders
+from ssg.build import run as run_build
+from ssg.config import CONFIG_FILE, Config, load_config
+from ssg.errors import SsgError
+from ssg.serve.http import HttpThread, bind, is_loopback, url_host
+from ssg.serve.reload import ReloadPlan, ServedFiles, plan_reload, send_reloads
+from ssg.serve.watch import Watcher, modified_since
+
+log = logging.getLogger("ssg")
+
+
+class DevServer:
+    """Builds SITE_DIR into a temporary folder, serves it and rebuilds it on every change."""
+
+    def __init__(self, site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
+                 port_explicit: bool = False, drafts: bool = False, poll: bool = False,
+                 open_browser: bool = False,
+                 report: Callable[[SsgError], None] | None = None):
+        self.site_dir = site_dir.resolve()
+        self.host = host
+        self.port = port
+        self.port_explicit = port_explicit
+        self.poll = poll
+        self.open_browser = open_browser
+        self._report = report or (lambda exc: log.error("%s", exc))
+        # The search index is made by full builds only: Pagefind reads every page, which
+        # takes seconds per save on a large site. Search shows the site as it was then.
+        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False)
+        self.config: Config | None = None
+        #: The last build's (or config's) error, shown over every page until fixed.
+        self.error: SsgError | None = None
+        self._config_failed = False
+        self._session = Session()
+        #: The last good build (what made each served file).
+        self._result: BuildResult | None = None
+        self._served = ServedFiles()
+        self._tmp: Path | None = None
+        self._http: HttpThread | None = None
+
+    @property
+    def out(self) -> Path:
+        """The served build (inside a temporary folder, never the site's output/)."""
+        assert self._tmp is not None
+        return self._tmp / "site"
+
+    @property
+    def base_path(self) -> str:
+        """URL path of the site's home page: the path of base_url, `/` by default."""
+        return self.config.base_path if self.config else "/"
+
+    @property
+    def url(self) -> str:
+        """The address of the home page."""
+        return f"http://{url_host(self.host)}:{self.port}{self.base_path}"
+
+    # --- lifecycle ---
+
+    def run(self) -> None:
+        """Serve until Ctrl-C (or SIGTERM); returns once every thread has stopped."""
+        if not self.site_dir.is_dir():
+            raise SsgError("site folder does not exist", path=self.site_dir)
+        sockets, self.port = bind(self.host, self.port, explicit=self.port_explicit)
+        watcher = Watcher(self._relevant, poll=self.poll)
+        previous = _stop_on_sigterm()
+        try:
+            self._start(watcher, HttpThread(self, sockets))
+            while True:
+                batch = watcher.next_batch()
+                if batch:
+                    self._on_changes(batch, watcher)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: still clean
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            watcher.stop()
+            if self._http is not None:
+                self._http.stop()
+            for sock in sockets:
+                sock.close()
+            if self._tmp is not None:
+                _remove_tree(self._tmp)
+            _restore_signals(previous)
+        log.info("Stopped.")
+
+    def _start(self, watcher: Watcher, http: HttpThread) -> None:
+        """The first build, then watching, then serving (changes made during the first
+        build are queued for the next one)."""
+        self._tmp = Path(tempfile.mkdtemp(prefix="ssg-serve-"))
+        started_ns = time.time_ns()
+        if self._load_config():
+            self._build_and_reload(set())
+        watcher.start()
+        self._watch(watcher)
+        watcher.add(modified_since(started_ns, [self.site_dir / CONFIG_FILE], self._sources()))
+        self._http = http
+        http.start()
+        log.info("Serving %s at %s (Ctrl-C to stop)", self.site_dir.name, self.url)
+        if not is_loopback(self.host):
+            log.warning("listening on %s: the site, drafts included, can be seen by "
+                        "every machine on the network that reaches this one",
+                        self.host or "every address")
+        if self.open_browser and not webbrowser.open(self.url):
+            log.warning("could not open a web browser; visit %s", self.url)
+
+    # --- building ---
+
+    def _on_changes(self, batch: set[Path], watcher: Watcher) -> None:
+        """Bring the served build up to date with a batch of changed sources."""
+        config_file = self.site_dir / CONFIG_FILE
+        if config_file in batch or self._config_failed:
+            if not self._load_config():
+                return
+            log.info("Reloaded %s", CONFIG_FILE)
+        self._watch(watcher)
+        static = self._static_changes(batch)
+        if static is not None:
+            changed = self._copy_static(static)
+            if changed:
+                self._reload(plan_reload(changed, self.base_path))
+            return
+        self._build_and_reload(batch)
+
+    def _load_config(self) -> bool:
+        """Read ssg.toml (again); on failure keep the last good config and show the error."""
+        try:
+            config = load_config(self.site_dir, output_dir=self.out)
+        except SsgError as exc:
+            self._config_failed = True
+            self._fail(exc)
+            return False
+        base = f"http://{url_host(self.host)}:{self.port}{config.base_path}"
+        self.config = replace(config, base_url=base)  # every link points at this server
+        self._config_failed = False
+        return True
+
+    def _build_and_reload(self, changed: set[Path]) -> None:
+        """Rebuild, then reload the open pages that changed (or show the error)."""
+        if self.config is None:
+            return
+        try:
+            dests = self._rebuild(changed)
+        except SsgError as exc:
+            self._fail(exc)
+            return
+        except Exception as exc:  # a bug in ssg: keep serving, say what happened
+            log.error("internal error while building: %r", exc)
+            traceback.print_exception(exc)
+            self._session = Session()
+            self._fail(SsgError(f"internal error: {exc!r} (see the terminal)"))
+            return
+        plan = plan_reload(dests, self.base_path)
+        if self.error is not None:
+            self.error = None
+            plan = ReloadPlan(everything=True)
+        self._reload(plan)
+
+    def _rebuild(self, changed: set[Path]) -> set[str]:
+        """Build the site into the served folder; the output files whose bytes changed.
+
+        `changed` (the sources changed since the last build) lets the build take its quick
+        path when only page bodies changed; it checks everything else itself.
+        """
+        assert self.config is not None
+        result = run_build(self.config, self.options, self._session, changed=changed)
+        self._result = result
+        dests = self._served.changed_by(result, self.out)
+        log.info("Built %s pages in %.2f s (%s files changed)", f"{result.pages:,}",
+                 result.seconds, f"{len(dests):,}")
+        return dests
+
+    def _fail(self, exc: SsgError) -> None:
+        """Show a build or config error in the terminal and over every open page."""
+        changed = self.error is None or str(self.error) != str(exc)
+        self.error = exc
+        if changed:
+            self._reload(ReloadPlan(everything=True))
+        self._report(exc)
+
+    def _static_changes(self, batch: set[Path]) -> dict[str, Path] | None:
+        """dest -> source when every change is an edit of a static file that the served
+        build copied as is; None when the batch needs a build."""
+        if self.config is None or self.error is not None or self._result is None:
+            return None
+        found: dict[str, Path] = {}
+        for path in batch:
+            dest = static_dest(self.config, path, self._result)
+            if dest is None:
+                return None
+            found[dest] = path
+        return found
+
+    def _copy_static(self, files: dict[str, Path]) -> set[str]:
+        """Copy changed static files into the served build, each in one atomic step."""
+        changed = set()
+        for dest, source in sorted(files.items()):
+            try:
+                data = source.read_bytes()
+            except OSError:
+                continue  # gone again: the next batch has its deletion
+            if not self._served.note(dest, data):
+                continue
+            target = self.out / dest
+            tmp = target.with_name(f".{target.name}.ssg-{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+            changed.add(dest)
+        if changed:
+            log.info("Copied %s", ", ".join(sorted(changed)))
+        return changed
+
+    def _reload(self, plan: ReloadPlan) -> None:
+        """Hand the reload over to the IOLoop thread (it owns the WebSockets)."""
+        if plan and self._http is not None:
+            self._http.call(send_reloads, plan, self.base_path)
+
+    # --- watching ---
+
+    def _sources(self) -> list[Path]:
+        """The folders the build reads (none before a config has loaded)."""
+        return watched_folders(self.config) if self.config is not None else []
+
+    def _relevant(self, path: Path) -> bool:
+        """True for the config file and anything inside the folders a build reads."""
+        if path == self.site_dir / CONFIG_FILE:
+            return True
+        if self._tmp is not None and path.is_relative_to(self._tmp):
+            return False
+        return any(path.is_relative_to(folder) for folder in self._sources())
+
+    def _watch(self, watcher: Watcher) -> None:
+        """Watch the source folders that exist now; the site folder itself for the config
+        file and for source folders that appear later."""
+        watcher.watch([f for f in self._sources() if f.is_dir()], [self.site_dir])
+
+
+def serve(site_dir: Path, *, host: str = "127.0.0.1", port: int = 8000,
+          port_explicit: bool = False, drafts: bool = False, poll: bool = False,
+          open_browser: bool = False, report: Callable[[SsgError], None] | None = None
+          ) -> None:
+    """Serve SITE_DIR live until Ctrl-C (see DevServer); SsgError if it cannot start."""
+    DevServer(site_dir, host=host, port=port, port_explicit=port_explicit, drafts=drafts,
+              poll=poll, open_browser=open_browser, report=report).run()
+
+
+def _remove_tree(tree: Path) -> None:
+    """Delete a folder, even while a build's background `rm` still empties part of it."""
+    for _ in range(20):
+        shutil.rmtree(tree, ignore_errors=True)
+        if not tree.exists():
+            return
+        time.sleep(0.05)
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM (`docker stop`, systemd, IDEs) stop the server like Ctrl-C; returns what
+    to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        # The first one stops the server; more (an impatient Ctrl-C, systemd's SIGTERM after
+        # docker's) must not cut the clean-up short, wherever they arrive.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    return (signal.signal(signal.SIGINT, interrupt), signal.signal(signal.SIGTERM, interrupt))
+
+
+def _restore_signals(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
