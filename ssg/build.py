@@ -33,6 +33,7 @@ from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.content import Document, FrontMatter, Sources, discover, parse, read_bytes
 from ssg.stages.data import load_data
 from ssg.stages.keys import Key, digest, digest_bytes
+from ssg.stages.lookup import template_file
 from ssg.stages.markdown import Content
 from ssg.stages.render import (
     Progress,
@@ -51,7 +52,7 @@ from ssg.stages.search import (
     stage_index,
     touches_pages,
 )
-from ssg.stages.templates import template_file, template_ids
+from ssg.stages.templates import template_ids
 from ssg.utils import Timer
 
 #: Below this many items a stage runs in one process: forking costs more than it saves.

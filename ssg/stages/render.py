@@ -22,6 +22,7 @@ from pygments.formatters import HtmlFormatter
 from ssg import __version__
 from ssg.config import FEED_FORMATS
 from ssg.errors import ContentError, SsgError, raise_all
+from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.content import Document, is_markdown
 from ssg.stages.keys import Key, record, tracking
@@ -278,13 +279,13 @@ class Renderer:
 
     def _render(self, task: Task) -> bytes:
         if task.kind in GENERATED_KINDS:
-            record("static", task.dest_path)  # a static file of that name would replace it
+            record(keys.static_file(task.dest_path))  # a static file of that name would replace it
         if task.kind == "css":
             markdown = self.site.config.markdown
             return highlight_css(markdown.highlight_style, markdown.highlight_style_dark)
         if task.kind == "copy":
             assert task.src_path is not None
-            record("file", str(task.src_path))
+            record(keys.copied_file(str(task.src_path)))
             try:
                 return task.src_path.read_bytes()
             except OSError as exc:  # gone or unreadable since it was found
@@ -318,14 +319,14 @@ class Renderer:
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
         if kind == "home":
-            record("order")
+            record(keys.page_order())
             return self.site.order, {"section": self.views.section("")}
         if kind == "section":
-            record("seclist", args[1])
+            record(keys.section_pages(args[1]))
             return self.site.sections[args[1]].pages, {"section": self.views.section(args[1])}
         taxonomy = self.site.taxonomies[args[1]]
         term = next(t for t in taxonomy.terms if t.slug == args[2])
-        record("termlist", args[1], args[2])
+        record(keys.term_pages(args[1], args[2]))
         return term.pages, {"taxonomy": self.views.taxonomy(args[1]),
                             "term": self.views.term(args[1], term)}
 
@@ -359,11 +360,11 @@ class Renderer:
         if task.args[1] == "section":
             section = self.site.sections[task.args[2]]
             title, alternate = section.title, section.path
-            record("sec", task.args[2])
+            record(keys.section_meta(task.args[2]))
         entries, updated = self._newest(srcs)
         if updated is None and task.args[1] != "home":
             # A feed without dated pages is as new as the site's feed.
-            record("order")
+            record(keys.page_order())
             updated = self._newest(self.site.order)[1]
         return {
             **context, "entries": entries, "feed_title": title,
@@ -385,22 +386,22 @@ class Renderer:
 
     def _context_sitemap(self, task: Task) -> dict[str, Any]:
         site = self.site
-        record("order")
+        record(keys.page_order())
         entries: list[tuple[str, datetime | None]] = []
         for src in site.order:
-            record("meta", src)
+            record(keys.page_meta(src))
             page = site.pages[src]
             entries.append((site.permalink(page.path), page.doc.front.updated or page.date))
-        record("sections")
+        record(keys.section_keys())
         for key, section in sorted(site.sections.items()):
-            record("seclist", key)
+            record(keys.section_pages(key))
             newest = next((site.pages[s].date for s in section.pages if site.pages[s].date),
                           None)
             entries.append((site.permalink(section.path), newest))
         for name, taxonomy in sorted(site.taxonomies.items()):
-            record("terms", name)
+            record(keys.taxonomy_terms(name))
             for term in taxonomy.terms:
-                record("termlist", name, term.slug)
+                record(keys.term_pages(name, term.slug))
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
         return {"entries": entries}

@@ -17,19 +17,14 @@ from markupsafe import Markup, escape
 
 from ssg.config import FEED_FORMATS, Config
 from ssg.errors import ContentError, TemplateError
+from ssg.stages import keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.content import Document
 from ssg.stages.keys import record, tracking
+from ssg.stages.lookup import template_dirs, template_file
 from ssg.stages.markdown import Content, reading_time
 from ssg.stages.shortcodes import Call
 from ssg.utils import rfc3339, slugify, to_datetime
-
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "builtin"
-
-
-def template_dirs(config: Config) -> list[Path]:
-    """Where templates are looked up, first match wins: site, theme, ssg's built-ins."""
-    return [config.site_dir / "templates", config.theme_dir / "templates", BUILTIN_TEMPLATES]
 
 
 class _TrackingEnvironment(jinja2.Environment):
@@ -38,24 +33,15 @@ class _TrackingEnvironment(jinja2.Environment):
     def get_template(self, name: Any, parent: str | None = None,
                      globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
         if isinstance(name, str):
-            record("tpl", name)
+            record(keys.template(name))
         return super().get_template(name, parent, globals)
 
     def select_template(self, names: Any, parent: str | None = None,
                         globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
         for name in names:
             if isinstance(name, str):
-                record("tpl", name)
+                record(keys.template(name))
         return super().select_template(names, parent, globals)
-
-
-def template_file(config: Config, name: str) -> Path | None:
-    """The file a template name resolves to, or None."""
-    for root in template_dirs(config):
-        path = root / name
-        if path.is_file():
-            return path
-    return None
 
 
 _LITERAL_ID = re.compile(r"""\sid\s*=\s*["']([^"'{}]+)["']""")
@@ -244,7 +230,7 @@ class ShortcodeRenderer:
             except Exception as exc:
                 raise describe_template_error(
                     exc, self.config, rendering=f"{where}:{call.line}") from exc
-        self.used.update(key[1] for key in deps if key[0] == "tpl")
+        self.used.update(keys.template_names(deps))
         return html.strip()
 
 
@@ -324,11 +310,11 @@ class PageView:
         return f"<page {self._src}>"
 
     def _meta(self) -> Page:
-        record("meta", self._src)
+        record(keys.page_meta(self._src))
         return self._page
 
     def _body(self) -> Content:
-        record("body", self._src)
+        record(keys.page_body(self._src))
         return self._views.contents[self._src]
 
     title = property(lambda self: self._meta().title, doc="The page title.")
@@ -353,7 +339,7 @@ class PageView:
     @property
     def summary(self) -> Markup:
         """The summary as HTML."""
-        record("summary", self._src)
+        record(keys.page_summary(self._src))
         return Markup(self._views.contents[self._src].summary)
 
     @property
@@ -375,14 +361,14 @@ class PageView:
     @property
     def prev(self) -> PageView | None:
         """The page before this one in its section's listing."""
-        record("nb", self._src)
+        record(keys.page_neighbours(self._src))
         src = self._views.site.neighbours[self._src][0]
         return self._views.page(src) if src else None
 
     @property
     def next(self) -> PageView | None:
         """The page after this one in its section's listing."""
-        record("nb", self._src)
+        record(keys.page_neighbours(self._src))
         src = self._views.site.neighbours[self._src][1]
         return self._views.page(src) if src else None
 
@@ -399,11 +385,11 @@ class SectionView:
         return f"<section {self._key!r}>"
 
     def _meta(self) -> Section:
-        record("sec", self._key)
+        record(keys.section_meta(self._key))
         return self._section
 
     def _content(self) -> Content | None:
-        record("secbody", self._key)
+        record(keys.section_body(self._key))
         doc = self._section.doc
         return self._views.contents.get(doc.source.src) if doc is not None else None
 
@@ -429,13 +415,13 @@ class SectionView:
     @property
     def pages(self) -> list[PageView]:
         """The section's own pages in listing order."""
-        record("seclist", self._key)
+        record(keys.section_pages(self._key))
         return self._views.pages(self._section.pages)
 
     @property
     def subsections(self) -> list[SectionView]:
         """Child sections, by weight then title."""
-        record("subs", self._key)
+        record(keys.section_subsections(self._key))
         return [self._views.section(k) for k in self._section.subsections]
 
     @property
@@ -459,7 +445,7 @@ class TermView:
     @property
     def name(self) -> str:
         """The term as written (the first spelling, by sort order, among its pages)."""
-        record("termname", self._taxonomy, self.slug)
+        record(keys.term_name(self._taxonomy, self.slug))
         return self._term.name
 
     def __repr__(self) -> str:
@@ -468,13 +454,13 @@ class TermView:
     @property
     def count(self) -> int:
         """How many pages carry the term."""
-        record("termlist", self._taxonomy, self.slug)
+        record(keys.term_pages(self._taxonomy, self.slug))
         return len(self._term.pages)
 
     @property
     def pages(self) -> list[PageView]:
         """Pages carrying this term, newest first."""
-        record("termlist", self._taxonomy, self.slug)
+        record(keys.term_pages(self._taxonomy, self.slug))
         return self._views.pages(self._term.pages)
 
 
@@ -492,7 +478,7 @@ class TaxonomyView:
     @property
     def terms(self) -> list[TermView]:
         """Every term, sorted by name."""
-        record("terms", self.name)
+        record(keys.taxonomy_terms(self.name))
         return [self._views.term(self.name, t) for t in self._taxonomy.terms]
 
 
@@ -503,15 +489,15 @@ class DataView(Mapping[str, Any]):
         self._data = data
 
     def __getitem__(self, name: str) -> Any:
-        record("data", name)
+        record(keys.data_file(name))
         return self._data[name]
 
     def __iter__(self) -> Iterator[str]:
-        record("data")
+        record(keys.data_names())
         return iter(self._data)
 
     def __len__(self) -> int:
-        record("data")
+        record(keys.data_names())
         return len(self._data)
 
 
@@ -535,7 +521,7 @@ class SiteView:
     @property
     def pages(self) -> list[PageView]:
         """Every published page, newest first."""
-        record("order")
+        record(keys.page_order())
         return self._views.pages(self._views.site.order)
 
     @property
