@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import logging
 import os
@@ -413,8 +414,69 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
     return data
 
 
-_FRONT_KEYS = ("title", "date", "updated", "expires", "draft", "slug", "url", "template", "summary",
-               "weight", "aliases", "extra")
+class _Invalid(Exception):
+    """A front matter value of the wrong type or form; the message says what it must be."""
+
+
+def _text(key: str, value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key in (
+            "title", "slug"):
+        return str(value)
+    if not isinstance(value, str):
+        raise _Invalid(f"'{key}' must be text, not {_describe(value)}")
+    return value
+
+
+def _date(key: str, value: Any) -> datetime:
+    parsed = _to_date(value)
+    if parsed is None:
+        raise _Invalid(f"'{key}' must be a date like 2024-05-01 or 2024-05-01T10:30:00Z, "
+                       f"not {value!r}")
+    return parsed
+
+
+def _flag(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"'{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _whole_number(key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _Invalid(f"'{key}' must be a whole number, not {value!r}")
+    return value
+
+
+def _text_list(key: str, value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(
+            isinstance(i, (str, int)) and not isinstance(i, bool) for i in items):
+        raise _Invalid(f"'{key}' must be a list of text, not {_describe(value)}")
+    return tuple(str(i) for i in items)
+
+
+def _terms(key: str, value: Any) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(i.strip() for i in _text_list(key, value) if i.strip()))
+    unusable = [n for n in names if not slugify(n) and ("/" in n or is_unsafe_segment(n))]
+    if unusable:
+        raise _Invalid(f"'{key}' value {unusable[0]!r} cannot be made into a URL; "
+                       "use letters or digits")
+    return names
+
+
+def _mapping(key: str, value: Any) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise _Invalid(f"'{key}' must be a mapping, not {_describe(value)}")
+    return dict(value)
+
+
+#: The check of each front matter key: it returns the value FrontMatter gets, or raises.
+_FRONT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "title": _text, "date": _date, "updated": _date, "expires": _date, "draft": _flag,
+    "slug": _text, "url": _text, "template": _text, "summary": _text, "weight": _whole_number,
+    "aliases": _text_list, "extra": _mapping,
+}
+_FRONT_KEYS = tuple(_FRONT_CHECKS)
 
 
 def check_front_matter(
@@ -424,67 +486,22 @@ def check_front_matter(
     errors: list[SsgError] = []
     values: dict[str, Any] = {}
     terms: dict[str, tuple[str, ...]] = {}
-
-    def bad(key: str, message: str) -> None:
-        errors.append(ContentError(message, path=display, line=_key_line(front_text, key)))
-
     for key, value in data.items():
         key = str(key)
-        if key in ("title", "slug", "url", "template", "summary"):
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and key in (
-                "title", "slug"
-            ):
-                value = str(value)
-            if not isinstance(value, str):
-                bad(key, f"'{key}' must be text, not {_describe(value)}")
-            else:
-                values[key] = value
-        elif key in ("date", "updated", "expires"):
-            parsed = _to_date(value)
-            if parsed is None:
-                bad(key, f"'{key}' must be a date like 2024-05-01 or 2024-05-01T10:30:00Z, "
-                         f"not {value!r}")
-            else:
-                values[key] = parsed
-        elif key == "draft":
-            if not isinstance(value, bool):
-                bad(key, f"'draft' must be true or false, not {value!r}")
-            else:
-                values[key] = value
-        elif key == "weight":
-            if not isinstance(value, int) or isinstance(value, bool):
-                bad(key, f"'weight' must be a whole number, not {value!r}")
-            else:
-                values[key] = value
-        elif key == "aliases" or key in taxonomies:
-            items = [value] if isinstance(value, str) else value
-            if not isinstance(items, list) or not all(
-                isinstance(i, (str, int)) and not isinstance(i, bool) for i in items
-            ):
-                bad(key, f"'{key}' must be a list of text, not {_describe(value)}")
-            elif key == "aliases":
-                values[key] = tuple(str(i) for i in items)
-            else:
-                names = tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
-                unusable = [n for n in names
-                            if not slugify(n) and ("/" in n or is_unsafe_segment(n))]
-                if unusable:
-                    bad(key, f"'{key}' value {unusable[0]!r} cannot be made into a URL; "
-                             "use letters or digits")
-                else:
-                    terms[key] = names
-        elif key == "extra":
-            if not isinstance(value, dict):
-                bad(key, f"'extra' must be a mapping, not {_describe(value)}")
-            else:
-                values[key] = dict(value)
-        else:
-            import difflib
-
+        check = _FRONT_CHECKS.get(key)
+        if check is None and key not in taxonomies:
             hint = difflib.get_close_matches(key, _FRONT_KEYS + taxonomies, n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             log.warning("%s:%s: unknown front matter key '%s'%s", display,
                         _key_line(front_text, key), key, suggestion)
+            continue
+        try:
+            if check is None:
+                terms[key] = _terms(key, value)
+            else:
+                values[key] = check(key, value)
+        except _Invalid as exc:
+            errors.append(ContentError(str(exc), path=display, line=_key_line(front_text, key)))
     raise_all(errors)
     return FrontMatter(terms=terms, **values)
 
