@@ -13,10 +13,12 @@ from ssg.config import load_config
 from ssg.output.writer import static_files
 from ssg.stages import keys
 from ssg.stages.assemble import assemble
-from ssg.stages.content import discover, parse, read_bytes
 from ssg.stages.data import load_data
+from ssg.stages.discover import discover
 from ssg.stages.keys import FINGERPRINTS, Inputs, Key, digest_bytes, fingerprint
-from ssg.stages.render import Renderer, markdown_docs, plan, render_documents
+from ssg.stages.parse import parse, read_bytes
+from ssg.stages.plan import plan
+from ssg.stages.render import Renderer, markdown_docs, render_documents
 
 #: A site that reads everything templates can read: pages with tags and neighbours, nested
 #: sections with _index.md, data files, a shortcode, a page asset, static files, site templates.

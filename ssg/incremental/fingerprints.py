@@ -9,7 +9,7 @@ from ssg.stages.assemble import Site
 from ssg.stages.keys import Inputs, Key, fingerprint
 from ssg.stages.lookup import template_dirs
 from ssg.stages.markdown import Content
-from ssg.stages.render import Task
+from ssg.stages.plan import Task
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]

@@ -12,14 +12,8 @@ from typing import Any
 
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.stages.content import (
-    SECTION_FILE,
-    Document,
-    SourceFile,
-    Sources,
-    page_stem,
-    split_name_date,
-)
+from ssg.stages.discover import SECTION_FILE, SourceFile, Sources, page_stem, split_name_date
+from ssg.stages.parse import Document
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
 
