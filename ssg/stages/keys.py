@@ -14,13 +14,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ssg.stages.assemble import Site, Term
 from ssg.stages.lookup import template_file
-
-if TYPE_CHECKING:  # markdown imports digest from here
-    from ssg.stages.markdown import Content
 
 #: A dependency: its kind, then what it names (a page's src, a section's key, a file's path).
 Key = tuple[str, ...]
@@ -58,13 +55,28 @@ def digest_bytes(data: bytes) -> str:
 
 # --- fingerprints ----------------------------------------------------------------------------
 
+class Rendered(Protocol):
+    """What fingerprints read of a document's rendered Markdown (`markdown.Content`, which
+    cannot be imported here: markdown imports `digest` from this module)."""
+
+    @property
+    def body_fp(self) -> str:
+        """Fingerprint of the body's HTML, table of contents and word count."""
+        ...
+
+    @property
+    def summary_fp(self) -> str:
+        """Fingerprint of the summary's HTML."""
+        ...
+
+
 @dataclass(frozen=True)
 class Inputs:
     """What fingerprints are taken from: the assembled site, the rendered Markdown by source
     path and a hash of a file's bytes by path."""
 
     site: Site
-    contents: Mapping[str, Content]
+    contents: Mapping[str, Rendered]
     file_hash: Callable[[str], str]
 
 
