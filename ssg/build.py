@@ -30,16 +30,17 @@ from ssg.incremental.state import (
 from ssg.output.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
-from ssg.stages.content import Document, FrontMatter, Sources, discover, parse, read_bytes
 from ssg.stages.data import DATA_DIR, load_data
+from ssg.stages.discover import Sources, discover
 from ssg.stages.keys import Key, digest, digest_bytes
+from ssg.stages.lookup import template_file
 from ssg.stages.markdown import Content
+from ssg.stages.parse import Document, FrontMatter, parse, read_bytes
+from ssg.stages.plan import Task, plan
 from ssg.stages.render import (
     Progress,
     Renderer,
-    Task,
     markdown_docs,
-    plan,
     render_documents,
     report_links,
 )
@@ -50,7 +51,7 @@ from ssg.stages.search import (
     prepare_search,
     touches_pages,
 )
-from ssg.stages.templates import template_file, template_ids
+from ssg.stages.templates import template_ids
 from ssg.utils import Timer
 
 #: Below this many items a stage runs in one process: forking costs more than it saves.

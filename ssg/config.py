@@ -6,7 +6,7 @@ import difflib
 import logging
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -128,11 +128,6 @@ class Config:
         return "http://localhost"
 
 
-_SCHEMA: dict[str, type | tuple[type, ...]] = {
-    "title": str, "description": str, "base_url": str, "language": str, "author": str,
-    "theme": str, "paginate": int, "taxonomies": list, "permalinks": dict, "markdown": dict,
-    "exclude": list, "feeds": list, "feed_limit": int, "extra": dict, "search": bool,
-}
 _MARKDOWN_KEYS = ("extensions", "highlight_style", "highlight_style_dark")
 
 
@@ -200,19 +195,7 @@ def load_config(
     if not site_dir.is_dir():
         what = "that is a file, not a folder" if site_dir.exists() else "the folder does not exist"
         raise ConfigError(f"no site at {given}: {what}")
-    path = site_dir / CONFIG_FILE
-    raw = read_toml(path) if path.is_file() else {}
-    origin = dict.fromkeys(raw, CONFIG_FILE)
-    if env is not None:
-        overlay_name = f"ssg.{env}.toml"
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", env):
-            raise ConfigError(f"environment name {env!r} may only hold letters, digits, - and _")
-        overlay_path = site_dir / overlay_name
-        if not overlay_path.is_file():
-            raise ConfigError(f"no {overlay_name} for --env {env}", path=overlay_name)
-        overlay = read_toml(overlay_path)
-        raw = merge_tables(raw, overlay)
-        origin.update(dict.fromkeys(overlay, overlay_name))
+    raw, origin = _read_settings(site_dir, env)
     if base_url is not None:
         raw["base_url"] = base_url
         origin["base_url"] = "--base-url"
@@ -224,47 +207,7 @@ def load_config(
         where = origin.get(key.group(1) if key else "", CONFIG_FILE)
         errors.append(ConfigError(message, path=where))
 
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        expected = _SCHEMA.get(key)
-        if expected is None:
-            _unknown_key(key, list(_SCHEMA), origin.get(key, CONFIG_FILE))
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            names = expected.__name__ if isinstance(expected, type) else expected
-            bad(f"'{key}' must be a {_TYPE_WORDS.get(str(names), names)}, not {value!r}")
-        else:
-            values[key] = value
-
-    if "base_url" in values:
-        url = values["base_url"]
-        parts = urlsplit(url)
-        if not (url.startswith("/") or (parts.scheme in ("http", "https") and parts.netloc)):
-            bad(f"'base_url' must be an http(s) URL or a path starting with '/', not {url!r}")
-        elif not url.endswith("/"):
-            values["base_url"] = url + "/"
-    for key in ("paginate", "feed_limit"):
-        if key in values and values[key] < 1:
-            bad(f"'{key}' must be at least 1, not {values[key]}")
-    for key in ("taxonomies", "exclude"):
-        if key in values:
-            items = values[key]
-            if not all(isinstance(item, str) and item for item in items):
-                bad(f"'{key}' must be a list of non-empty strings")
-            else:
-                values[key] = tuple(items)
-    if "taxonomies" in values:
-        for name in values["taxonomies"]:
-            if is_unsafe_segment(name) or "/" in name or not slugify(name):
-                bad(f"taxonomies: name {name!r} cannot be a URL segment")
-    if "feeds" in values:
-        values["feeds"] = _check_feeds(values["feeds"], bad)
-    if "permalinks" in values:
-        values["permalinks"] = _check_permalinks(values["permalinks"], bad)
-    if "markdown" in values:
-        values["markdown"] = _markdown_config(values["markdown"], bad)
-    if "extra" in values:
-        values["extra"] = MappingProxyType(values["extra"])
-
+    values = _check_fields(raw, origin, bad)
     theme = values.get("theme", "default")
     theme_dir = find_theme(site_dir, theme)
     if theme_dir is None:
@@ -279,11 +222,89 @@ def load_config(
     )
 
 
+def _read_settings(site_dir: Path, env: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The settings of ssg.toml with the overlay of `env` on top, and the file that set each."""
+    path = site_dir / CONFIG_FILE
+    raw = read_toml(path) if path.is_file() else {}
+    origin = dict.fromkeys(raw, CONFIG_FILE)
+    if env is not None:
+        overlay_name = f"ssg.{env}.toml"
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", env):
+            raise ConfigError(f"environment name {env!r} may only hold letters, digits, - and _")
+        overlay_path = site_dir / overlay_name
+        if not overlay_path.is_file():
+            raise ConfigError(f"no {overlay_name} for --env {env}", path=overlay_name)
+        overlay = read_toml(overlay_path)
+        raw = merge_tables(raw, overlay)
+        origin.update(dict.fromkeys(overlay, overlay_name))
+    return raw, origin
+
+
+#: Reports one problem with a setting; the message starts with the setting's name.
+Bad = Callable[[str], None]
+#: Checks one setting's value (already of the field's type) and returns what Config gets.
+Check = Callable[[str, Any, Bad], Any]
+
+
+def _check_fields(raw: Mapping[str, Any], origin: Mapping[str, str], bad: Bad
+                  ) -> dict[str, Any]:
+    """Config's keyword arguments from the settings: each of the field's type, then through
+    the field's own check; unknown keys are warned about."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        spec = _FIELDS.get(key)
+        if spec is None:
+            _unknown_key(key, list(_FIELDS), origin.get(key, CONFIG_FILE))
+            continue
+        field_type = spec[0]
+        if not isinstance(value, field_type) or (field_type is int and isinstance(value, bool)):
+            words = _TYPE_WORDS.get(field_type.__name__, field_type.__name__)
+            bad(f"'{key}' must be a {words}, not {value!r}")
+        else:
+            values[key] = value
+    for key, (_type, check) in _FIELDS.items():
+        if check is not None and key in values:
+            values[key] = check(key, values[key], bad)
+    return values
+
+
+def _check_base_url(key: str, url: str, bad: Bad) -> str:
+    parts = urlsplit(url)
+    if not (url.startswith("/") or (parts.scheme in ("http", "https") and parts.netloc)):
+        bad(f"'{key}' must be an http(s) URL or a path starting with '/', not {url!r}")
+        return url
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_positive(key: str, number: int, bad: Bad) -> int:
+    if number < 1:
+        bad(f"'{key}' must be at least 1, not {number}")
+    return number
+
+
+def _check_names(key: str, items: list[Any], bad: Bad) -> tuple[Any, ...]:
+    if not all(isinstance(item, str) and item for item in items):
+        bad(f"'{key}' must be a list of non-empty strings")
+    return tuple(items)
+
+
+def _check_taxonomies(key: str, items: list[Any], bad: Bad) -> tuple[Any, ...]:
+    names = _check_names(key, items, bad)
+    for name in names if all(isinstance(name, str) for name in names) else ():
+        if is_unsafe_segment(name) or "/" in name or not slugify(name):
+            bad(f"taxonomies: name {name!r} cannot be a URL segment")
+    return names
+
+
+def _check_extra(key: str, table: dict[str, Any], bad: Bad) -> Mapping[str, Any]:
+    return MappingProxyType(table)
+
+
 _TYPE_WORDS = {"str": "string", "int": "whole number", "list": "list", "dict": "table",
                "bool": "boolean (true or false)"}
 
 
-def _check_feeds(names: list[Any], bad: Any) -> tuple[str, ...]:
+def _check_feeds(key: str, names: list[Any], bad: Bad) -> tuple[str, ...]:
     known = ", ".join(FEED_FORMATS)
     if not all(isinstance(name, str) for name in names):
         bad(f"feeds must be a list of feed format names (known: {known})")
@@ -296,7 +317,7 @@ def _check_feeds(names: list[Any], bad: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name in FEED_FORMATS))
 
 
-def _check_permalinks(table: dict[str, Any], bad: Any) -> Mapping[str, str]:
+def _check_permalinks(key: str, table: dict[str, Any], bad: Bad) -> Mapping[str, str]:
     for section, pattern in table.items():
         if not isinstance(pattern, str) or not pattern.startswith("/"):
             bad(f"permalinks.{section} must be a string starting with '/'")
@@ -310,7 +331,7 @@ def _check_permalinks(table: dict[str, Any], bad: Any) -> Mapping[str, str]:
     return MappingProxyType(dict(table))
 
 
-def _markdown_config(table: dict[str, Any], bad: Any) -> MarkdownConfig:
+def _markdown_config(key: str, table: dict[str, Any], bad: Bad) -> MarkdownConfig:
     for key in table:
         if key not in _MARKDOWN_KEYS:
             _unknown_key(key, _MARKDOWN_KEYS, f"{CONFIG_FILE} [markdown]")
@@ -346,3 +367,24 @@ def _style_exists(name: str) -> bool:
     from pygments.styles import get_all_styles
 
     return name in set(get_all_styles())
+
+
+#: Every setting of ssg.toml: the type its value must have and its own check (None: the type
+#: is all). Checks run in this order, so their messages come in this order.
+_FIELDS: dict[str, tuple[type, Check | None]] = {
+    "title": (str, None),
+    "description": (str, None),
+    "base_url": (str, _check_base_url),
+    "language": (str, None),
+    "author": (str, None),
+    "theme": (str, None),
+    "paginate": (int, _check_positive),
+    "feed_limit": (int, _check_positive),
+    "taxonomies": (list, _check_taxonomies),
+    "exclude": (list, _check_names),
+    "feeds": (list, _check_feeds),
+    "permalinks": (dict, _check_permalinks),
+    "markdown": (dict, _markdown_config),
+    "extra": (dict, _check_extra),
+    "search": (bool, None),
+}

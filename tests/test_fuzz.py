@@ -28,17 +28,10 @@ from ssg.config import Config, load_config
 from ssg.errors import BuildErrors, ContentError, OutputError, SsgError
 from ssg.output.writer import check_dests
 from ssg.stages.assemble import assemble
-from ssg.stages.content import (
-    Document,
-    FrontMatter,
-    SourceFile,
-    Sources,
-    check_front_matter,
-    parse,
-    split_front_matter,
-)
+from ssg.stages.discover import SourceFile, Sources
 from ssg.stages.markdown import resolve_link
-from ssg.stages.render import plan
+from ssg.stages.parse import Document, FrontMatter, check_front_matter, parse, split_front_matter
+from ssg.stages.plan import plan
 from ssg.utils import dest_for_path, normalize_url_path, quote_url_path, slugify
 
 LONG = bool(os.environ.get("SSG_LONG_TESTS"))

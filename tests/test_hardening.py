@@ -116,6 +116,8 @@ BAD_INPUT = {
     # configuration
     "taxonomy not a URL": ({"ssg.toml": 'taxonomies = [".."]\n'},
                            "ssg.toml: taxonomies: name '..' cannot be a URL segment"),
+    "taxonomy not text": ({"ssg.toml": "taxonomies = [1]\n"},
+                          "ssg.toml: 'taxonomies' must be a list of non-empty strings"),
     "deep ssg.toml": ({"ssg.toml": "x = " + "[" * 3000 + "]" * 3000 + "\n"},
                       "ssg.toml: invalid TOML: nested too deeply"),
     "ssg.toml not UTF-8": ({"ssg.toml": b"title = 'caf\xe9'\n"}, "ssg.toml: not UTF-8 text"),

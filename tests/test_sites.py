@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from ssg.build import build
 from ssg.cli import main
 from ssg.config import load_config
-from ssg.stages.content import is_markdown
+from ssg.stages.discover import is_markdown
 
 SITES = Path(__file__).resolve().parent / "sites"
 INVALID = sorted(p.name for p in SITES.glob("invalid_*"))

@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ssg.stages.assemble import Site
-from ssg.stages.keys import Key, digest
+from ssg.stages.keys import Inputs, Key, fingerprint
+from ssg.stages.lookup import template_dirs
 from ssg.stages.markdown import Content
-from ssg.stages.render import Task
-from ssg.stages.templates import template_dirs, template_file
+from ssg.stages.plan import Task
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]
@@ -36,6 +36,7 @@ class Fingerprints:
         self.site = site
         self.contents = contents
         self.file_hash = file_hash
+        self._inputs = Inputs(site, contents, file_hash)
         self._memo: dict[Key, str] = {}
         self._keys: dict[Key, Key] = {}
 
@@ -45,63 +46,8 @@ class Fingerprints:
             value = self._memo[key] = self._compute(key)
         return value
 
-    def _compute(self, key: Key) -> str:  # noqa: C901 - one branch per kind of key
-        site = self.site
-        kind = key[0]
-        if kind in ("meta", "body", "summary", "nb"):
-            page = site.pages.get(key[1])
-            if page is None:
-                return "gone"
-            if kind == "meta":
-                return digest(page.title, page.slug, page.path, page.section, page.aliases,
-                              page.doc.front)
-            if kind == "nb":
-                return digest(site.neighbours.get(key[1]))
-            content = self.contents[key[1]]
-            return content.body_fp if kind == "body" else content.summary_fp
-        if kind in ("sec", "secbody", "seclist", "subs"):
-            section = site.sections.get(key[1])
-            if section is None:
-                return "gone"
-            if kind == "seclist":
-                return digest(section.pages)
-            if kind == "subs":
-                return digest(section.subsections)
-            if kind == "sec":
-                return digest(section.title, section.path, section.parent,
-                              section.doc.front if section.doc else None)
-            text = self.contents.get(section.doc.source.src) if section.doc else None
-            return digest(text.body_fp, text.summary_fp) if text else "none"
-        if kind == "order":
-            return digest(site.order)
-        if kind == "data":
-            if len(key) == 1:
-                return digest(sorted(site.data))
-            return digest(site.data.get(key[1], "gone"))
-        if kind == "sections":
-            return digest(sorted(site.sections))
-        if kind == "terms":
-            taxonomy = site.taxonomies.get(key[1])
-            if taxonomy is None:
-                return "gone"
-            return digest([(t.name, t.slug, len(t.pages)) for t in taxonomy.terms])
-        if kind in ("termlist", "termname"):
-            taxonomy = site.taxonomies.get(key[1])
-            term = next((t for t in taxonomy.terms if t.slug == key[2]), None) if taxonomy \
-                else None
-            if term is None:
-                return "gone"
-            return digest(term.name, term.pages) if kind == "termlist" else digest(term.name)
-        if kind == "tpl":
-            path = template_file(site.config, key[1])
-            return self.file_hash(str(path)) if path else "missing"
-        if kind == "file":
-            return self.file_hash(key[1])
-        if kind == "static":
-            config = site.config
-            return digest([(root / "static" / key[1]).is_file()
-                           for root in (config.site_dir, config.theme_dir)])
-        raise ValueError(f"unknown dependency key {key!r}")
+    def _compute(self, key: Key) -> str:
+        return fingerprint(self._inputs, key)
 
     def warm(self, tasks: list[Task]) -> None:
         """Fingerprint every template and copied file now, before rendering reads them.

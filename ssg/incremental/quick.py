@@ -22,12 +22,14 @@ from ssg.incremental.fingerprints import Fingerprints, update_state
 from ssg.incremental.state import BuildState, FileHashes
 from ssg.output.writer import Stage, output_build_id
 from ssg.stages.assemble import Site
-from ssg.stages.content import Document, parse, read_bytes
 from ssg.stages.keys import Key, digest_bytes
+from ssg.stages.lookup import template_file
 from ssg.stages.markdown import Content
-from ssg.stages.render import Renderer, Task, render_documents, report_links
+from ssg.stages.parse import Document, parse, read_bytes
+from ssg.stages.plan import Task
+from ssg.stages.render import Renderer, render_documents, report_links
 from ssg.stages.search import BUNDLE_DIR
-from ssg.stages.templates import template_file, template_ids
+from ssg.stages.templates import template_ids
 
 
 @dataclass

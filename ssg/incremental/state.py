@@ -25,9 +25,9 @@ import pygments
 
 from ssg import __version__
 from ssg.incremental.fingerprints import OutputState
-from ssg.stages.content import FrontMatter
 from ssg.stages.keys import digest_bytes
 from ssg.stages.markdown import Content
+from ssg.stages.parse import FrontMatter
 from ssg.utils import pid_alive
 
 log = logging.getLogger("ssg")

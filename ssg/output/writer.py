@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ssg.config import Config
 from ssg.errors import OutputError, SsgError, raise_all
-from ssg.stages.content import walk
+from ssg.stages.discover import walk
 from ssg.utils import pid_alive
 
 #: Marks a folder as ssg's output and names the build that wrote it.

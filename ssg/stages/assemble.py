@@ -12,14 +12,8 @@ from typing import Any
 
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.stages.content import (
-    SECTION_FILE,
-    Document,
-    SourceFile,
-    Sources,
-    page_stem,
-    split_name_date,
-)
+from ssg.stages.discover import SECTION_FILE, SourceFile, Sources, page_stem, split_name_date
+from ssg.stages.parse import Document
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
 
@@ -240,7 +234,29 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
              config: Config, *, visibility: Visibility | None = None,
              data: Mapping[str, Any] | None = None) -> Site:
     """Place every page: URLs, sections in order, taxonomy terms, neighbours, link targets."""
-    visibility = visibility or Visibility()
+    by_src = _place_pages(pages, config, visibility or Visibility())
+    sections, neighbours = _place_sections(sources, section_docs, by_src, config)
+    order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
+    taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
+    links = _links(by_src, sections, config)
+    assets = _place_assets(sources, pages, by_src)
+    links.update((asset.src, _url(config, path)) for asset, path in assets)
+    return Site(
+        config=config,
+        pages=MappingProxyType(by_src),
+        order=order,
+        sections=MappingProxyType(sections),
+        taxonomies=MappingProxyType(taxonomies),
+        neighbours=MappingProxyType(neighbours),
+        links=MappingProxyType(links),
+        assets=tuple(assets),
+        data=data or {},
+    )
+
+
+def _place_pages(pages: list[Document], config: Config, visibility: Visibility
+                 ) -> dict[str, Page]:
+    """The published pages by source path, each with its URL; all problems at once."""
     errors: list[SsgError] = []
     by_src: dict[str, Page] = {}
     for doc in pages:
@@ -253,17 +269,22 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
             continue
         by_src[page.src] = page
     raise_all(errors)
+    return by_src
 
+
+def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapping[str, Page],
+                    config: Config
+                    ) -> tuple[dict[str, Section], dict[str, tuple[str | None, str | None]]]:
+    """Every section with its pages in listing order and its subsections, and each page's
+    neighbours in its section's listing."""
     section_doc = {_folder(d.source.rel): d for d in section_docs}
-    keys = set(sources.section_dirs)
-    members: dict[str, list[Page]] = {key: [] for key in keys}
+    members: dict[str, list[Page]] = {key: [] for key in sources.section_dirs}
     for page in by_src.values():
         members.setdefault(page.section, []).append(page)
     sections: dict[str, Section] = {}
     neighbours: dict[str, tuple[str | None, str | None]] = {}
     for key in sorted(members):
-        ordered = sorted(members[key], key=listing_key)
-        srcs = [p.src for p in ordered]
+        srcs = [p.src for p in sorted(members[key], key=listing_key)]
         for i, src in enumerate(srcs):
             after = srcs[i + 1] if i + 1 < len(srcs) else None
             neighbours[src] = (srcs[i - 1] if i else None, after)
@@ -289,14 +310,23 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
     }
     if "" not in sections:
         sections[""] = Section("", config.title, "/", None, (), (), None)
+    return sections, neighbours
 
-    order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
-    taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
+
+def _links(by_src: Mapping[str, Page], sections: Mapping[str, Section], config: Config
+           ) -> dict[str, str]:
+    """The URL of every page and section by the content-relative path links name it by."""
     links = {src: _url(config, p.path) for src, p in by_src.items()}
     for key, section in sections.items():
         links[f"{key}/{SECTION_FILE}".lstrip("/")] = _url(config, section.path)
         if section.doc is not None:
             links[section.doc.source.src] = _url(config, section.path)
+    return links
+
+
+def _place_assets(sources: Sources, pages: list[Document], by_src: Mapping[str, Page]
+                  ) -> list[tuple[SourceFile, str]]:
+    """The non-Markdown files under content/ that are copied, with the site path of each."""
     bundles = {_folder(d.source.rel): d.source.src
                for d in pages if d.source.role == "bundle"}
     assets = []
@@ -304,18 +334,7 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         path = _asset_path(asset, bundles, by_src)
         if path is not None:
             assets.append((asset, path))
-            links[asset.src] = _url(config, path)
-    return Site(
-        config=config,
-        pages=MappingProxyType(by_src),
-        order=order,
-        sections=MappingProxyType(sections),
-        taxonomies=MappingProxyType(taxonomies),
-        neighbours=MappingProxyType(neighbours),
-        links=MappingProxyType(links),
-        assets=tuple(assets),
-        data=data or {},
-    )
+    return assets
 
 
 def _url(config: Config, path: str) -> str:

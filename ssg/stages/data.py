@@ -11,7 +11,7 @@ import yaml
 
 from ssg.config import Config, read_toml
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.stages.content import MAX_NESTING, nesting, parse_yaml
+from ssg.stages.parse import MAX_NESTING, nesting, parse_yaml
 
 DATA_DIR = "data"
 _SUFFIXES = (".toml", ".yaml", ".yml", ".json")

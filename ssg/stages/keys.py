@@ -1,19 +1,31 @@
-"""Dependency tracking: what each output was made from, as keys with fingerprints."""
+"""Dependency keys: what an output read while it was rendered, and each key's fingerprint.
+
+Rendering records a key for every fact a template reads (`record(page_meta(src))`); an
+incremental build renders an output again only when the fingerprint of one of its keys changed.
+Each kind of key has a constructor here, and right below it the function that fingerprints it
+from the assembled site, the rendered Markdown and the bytes of files. Keys are plain tuples of
+strings, `(kind, *args)`: they are stored by the thousand in the cache, so they stay small.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Protocol
 
-#: A dependency: ("meta", src), ("body", src), ("tpl", name), ("seclist", key), ...
+from ssg.stages.assemble import Site, Term
+from ssg.stages.lookup import template_file
+
+#: A dependency: its kind, then what it names (a page's src, a section's key, a file's path).
 Key = tuple[str, ...]
 
 _current: ContextVar[set[Key] | None] = ContextVar("ssg_deps", default=None)
 
 
-def record(*key: str) -> None:
+def record(key: Key) -> None:
     """Note that the output being rendered read the thing named by key."""
     deps = _current.get()
     if deps is not None:
@@ -39,3 +51,271 @@ def digest(*parts: object) -> str:
 def digest_bytes(data: bytes) -> str:
     """A short stable hash of bytes."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --- fingerprints ----------------------------------------------------------------------------
+
+class Rendered(Protocol):
+    """What fingerprints read of a document's rendered Markdown (`markdown.Content`, which
+    cannot be imported here: markdown imports `digest` from this module)."""
+
+    @property
+    def body_fp(self) -> str:
+        """Fingerprint of the body's HTML, table of contents and word count."""
+        ...
+
+    @property
+    def summary_fp(self) -> str:
+        """Fingerprint of the summary's HTML."""
+        ...
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What fingerprints are taken from: the assembled site, the rendered Markdown by source
+    path and a hash of a file's bytes by path."""
+
+    site: Site
+    contents: Mapping[str, Rendered]
+    file_hash: Callable[[str], str]
+
+
+#: Computes the fingerprint of a key of one kind from the inputs and the key's arguments.
+Fingerprint = Callable[..., str]
+#: The fingerprint function of every kind of key, by kind.
+FINGERPRINTS: dict[str, Fingerprint] = {}
+
+#: The fingerprint of a key whose page, section, term or data file no longer exists.
+GONE = "gone"
+
+
+def _fingerprint(kind: str) -> Callable[[Fingerprint], Fingerprint]:
+    """Register the decorated function as the fingerprint of keys of this kind."""
+    def register(function: Fingerprint) -> Fingerprint:
+        FINGERPRINTS[kind] = function
+        return function
+    return register
+
+
+def fingerprint(inputs: Inputs, key: Key) -> str:
+    """The fingerprint of any key: it changes when what the key names changes."""
+    function = FINGERPRINTS.get(key[0])
+    if function is None:
+        raise ValueError(f"unknown dependency key {key!r}")
+    return function(inputs, *key[1:])
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+def page_meta(src: str) -> Key:
+    """A page's title, slug, URL, section, aliases and front matter."""
+    return ("meta", src)
+
+
+@_fingerprint("meta")
+def _page_meta(inputs: Inputs, src: str) -> str:
+    page = inputs.site.pages.get(src)
+    if page is None:
+        return GONE
+    return digest(page.title, page.slug, page.path, page.section, page.aliases, page.doc.front)
+
+
+def page_body(src: str) -> Key:
+    """A page's body as HTML, its table of contents and word count."""
+    return ("body", src)
+
+
+@_fingerprint("body")
+def _page_body(inputs: Inputs, src: str) -> str:
+    return inputs.contents[src].body_fp if src in inputs.site.pages else GONE
+
+
+def page_summary(src: str) -> Key:
+    """A page's summary as HTML."""
+    return ("summary", src)
+
+
+@_fingerprint("summary")
+def _page_summary(inputs: Inputs, src: str) -> str:
+    return inputs.contents[src].summary_fp if src in inputs.site.pages else GONE
+
+
+def page_neighbours(src: str) -> Key:
+    """Which pages come before and after a page in its section's listing."""
+    return ("nb", src)
+
+
+@_fingerprint("nb")
+def _page_neighbours(inputs: Inputs, src: str) -> str:
+    site = inputs.site
+    return digest(site.neighbours.get(src)) if src in site.pages else GONE
+
+
+def page_order() -> Key:
+    """Every published page, in the site's order (newest first)."""
+    return ("order",)
+
+
+@_fingerprint("order")
+def _page_order(inputs: Inputs) -> str:
+    return digest(inputs.site.order)
+
+
+# --- sections --------------------------------------------------------------------------------
+
+def section_meta(key: str) -> Key:
+    """A section's title, URL, parent and the front matter of its _index.md."""
+    return ("sec", key)
+
+
+@_fingerprint("sec")
+def _section_meta(inputs: Inputs, key: str) -> str:
+    section = inputs.site.sections.get(key)
+    if section is None:
+        return GONE
+    return digest(section.title, section.path, section.parent,
+                  section.doc.front if section.doc else None)
+
+
+def section_body(key: str) -> Key:
+    """The body and summary of a section's _index.md, as HTML."""
+    return ("secbody", key)
+
+
+@_fingerprint("secbody")
+def _section_body(inputs: Inputs, key: str) -> str:
+    section = inputs.site.sections.get(key)
+    if section is None:
+        return GONE
+    content = inputs.contents.get(section.doc.source.src) if section.doc else None
+    return digest(content.body_fp, content.summary_fp) if content else "none"
+
+
+def section_pages(key: str) -> Key:
+    """A section's own pages, in listing order."""
+    return ("seclist", key)
+
+
+@_fingerprint("seclist")
+def _section_pages(inputs: Inputs, key: str) -> str:
+    section = inputs.site.sections.get(key)
+    return digest(section.pages) if section is not None else GONE
+
+
+def section_subsections(key: str) -> Key:
+    """A section's child sections, in order."""
+    return ("subs", key)
+
+
+@_fingerprint("subs")
+def _section_subsections(inputs: Inputs, key: str) -> str:
+    section = inputs.site.sections.get(key)
+    return digest(section.subsections) if section is not None else GONE
+
+
+def section_keys() -> Key:
+    """Which sections the site has."""
+    return ("sections",)
+
+
+@_fingerprint("sections")
+def _section_keys(inputs: Inputs) -> str:
+    return digest(sorted(inputs.site.sections))
+
+
+# --- taxonomies ------------------------------------------------------------------------------
+
+def taxonomy_terms(name: str) -> Key:
+    """A taxonomy's terms: each one's name, slug and number of pages."""
+    return ("terms", name)
+
+
+@_fingerprint("terms")
+def _taxonomy_terms(inputs: Inputs, name: str) -> str:
+    taxonomy = inputs.site.taxonomies.get(name)
+    if taxonomy is None:
+        return GONE
+    return digest([(t.name, t.slug, len(t.pages)) for t in taxonomy.terms])
+
+
+def term_pages(taxonomy: str, slug: str) -> Key:
+    """A term's name and the pages carrying it, in order."""
+    return ("termlist", taxonomy, slug)
+
+
+@_fingerprint("termlist")
+def _term_pages(inputs: Inputs, taxonomy: str, slug: str) -> str:
+    term = _term(inputs.site, taxonomy, slug)
+    return digest(term.name, term.pages) if term is not None else GONE
+
+
+def term_name(taxonomy: str, slug: str) -> Key:
+    """A term's name as written."""
+    return ("termname", taxonomy, slug)
+
+
+@_fingerprint("termname")
+def _term_name(inputs: Inputs, taxonomy: str, slug: str) -> str:
+    term = _term(inputs.site, taxonomy, slug)
+    return digest(term.name) if term is not None else GONE
+
+
+def _term(site: Site, taxonomy: str, slug: str) -> Term | None:
+    found = site.taxonomies.get(taxonomy)
+    return next((t for t in found.terms if t.slug == slug), None) if found else None
+
+
+# --- data, templates and files ---------------------------------------------------------------
+
+def data_names() -> Key:
+    """Which data files the site has."""
+    return ("data",)
+
+
+def data_file(name: str) -> Key:
+    """The value of one data file."""
+    return ("data", name)
+
+
+@_fingerprint("data")
+def _data(inputs: Inputs, name: str | None = None) -> str:
+    data = inputs.site.data
+    return digest(sorted(data)) if name is None else digest(data.get(name, GONE))
+
+
+def template(name: str) -> Key:
+    """The bytes of the file a template name resolves to (site, theme or built-in)."""
+    return ("tpl", name)
+
+
+@_fingerprint("tpl")
+def _template(inputs: Inputs, name: str) -> str:
+    path = template_file(inputs.site.config, name)
+    return inputs.file_hash(str(path)) if path else "missing"
+
+
+def template_names(keys: Iterable[Key]) -> set[str]:
+    """The names of the templates among keys."""
+    return {key[1] for key in keys if key[0] == "tpl"}
+
+
+def copied_file(path: str) -> Key:
+    """The bytes of a file copied as it is (a static file, a page's asset)."""
+    return ("file", path)
+
+
+@_fingerprint("file")
+def _copied_file(inputs: Inputs, path: str) -> str:
+    return inputs.file_hash(path)
+
+
+def static_file(dest: str) -> Key:
+    """Whether the site or its theme has a static file at dest (it replaces what ssg makes)."""
+    return ("static", dest)
+
+
+@_fingerprint("static")
+def _static_file(inputs: Inputs, dest: str) -> str:
+    config = inputs.site.config
+    return digest([(root / "static" / dest).is_file()
+                   for root in (config.site_dir, config.theme_dir)])

@@ -19,8 +19,9 @@ from markdown.treeprocessors import Treeprocessor
 
 from ssg.config import MarkdownConfig
 from ssg.errors import ContentError, SsgError
-from ssg.stages.content import MORE_MARKER, Document, is_markdown
+from ssg.stages.discover import is_markdown
 from ssg.stages.keys import digest
+from ssg.stages.parse import MORE_MARKER, Document
 from ssg.stages.shortcodes import Call, ShortcodePreprocessor
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

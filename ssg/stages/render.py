@@ -1,7 +1,6 @@
-"""Render the assembled site: Markdown bodies, then every output file through templates.
+"""Render the assembled site: Markdown bodies, then every planned output through templates.
 
-Rendering is split in two: `plan` lists every file of the site as a `Task` (cheap, in a fixed
-order), and a `Renderer` turns one task into bytes while recording what it read, so that an
+A `Renderer` turns one `Task` (see `plan`) into bytes while recording what it read, so that an
 incremental build can skip tasks whose inputs did not change.
 """
 
@@ -13,61 +12,39 @@ import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
-from ssg.config import FEED_FORMATS
 from ssg.errors import ContentError, SsgError, raise_all
+from ssg.stages import keys
 from ssg.stages.assemble import Site
-from ssg.stages.content import Document, is_markdown
+from ssg.stages.discover import is_markdown
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
+from ssg.stages.parse import Document
+from ssg.stages.plan import GENERATED_KINDS, Task
 from ssg.stages.templates import (
-    PageView,
     ShortcodeRenderer,
-    Views,
     describe_template_error,
     make_environment,
     strip_non_xml,
 )
+from ssg.stages.views import PageView, Views
 from ssg.utils import dest_for_path, rfc3339
 
 log = logging.getLogger("ssg")
 
+
 #: Called as work advances: (what, done, total).
 Progress = Callable[[str, int, int], None]
+
+
 #: The `updated` time of feeds when no page of the whole site has a date: a fixed value, as
 #: the output must not depend on when or from which checkout it was built.
 NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-#: The template of each feed format; the JSON feed is written by `json_feed`, not a template.
-FEED_TEMPLATES = {"atom": "atom.xml", "rss": "rss.xml", "json": ""}
-#: Task kinds ssg makes on its own, which a static file of the same name replaces.
-GENERATED_KINDS = frozenset({"feed", "sitemap", "template", "css"})
-
-
-@dataclass(frozen=True)
-class Task:
-    """One file of the finished site, and how to make it."""
-
-    #: Path relative to the output folder, POSIX style: `posts/hello/index.html`.
-    dest_path: str
-    #: What makes it, for messages: `content/posts/hello.md`.
-    origin: str
-    #: page, alias, list, taxonomy, feed, sitemap, template, css or copy.
-    kind: str
-    #: Site path of the file (`/posts/hello/`), for `current_url`.
-    path: str = ""
-    #: Template to render (none for css, copy and the JSON feed).
-    template: str = ""
-    #: Kind-specific: the page's src, the list's ("section", key, n), the feed's
-    #: (format, "section", key), ...
-    args: tuple[str, ...] = ()
-    #: The file copied by a copy task.
-    src_path: Path | None = None
 
 
 def markdown_docs(site: Site) -> list[Document]:
@@ -177,74 +154,6 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
     return f"link to '{ref.href}': no heading or id '{fragment}' on {where}"
 
 
-# --- planning --------------------------------------------------------------------------------
-
-def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
-    """Every file of the site as a task, in a fixed order; static is (dest, origin, src)."""
-    tasks: list[Task] = []
-    size = site.config.paginate
-
-    def paged(template: str, path: str, origin: str, count: int, *args: str) -> None:
-        pages = max(1, -(-count // size))
-        for number in range(1, pages + 1):
-            pager = path if number == 1 else f"{path}page/{number}/"
-            tasks.append(Task(dest_for_path(pager), origin, "list", pager, template,
-                              (*args, str(number))))
-
-    def feeds(path: str, origin: str, *args: str) -> None:
-        for name in site.config.feeds:
-            feed = path + FEED_FORMATS[name].filename
-            tasks.append(Task(dest_for_path(feed), origin, "feed", feed, FEED_TEMPLATES[name],
-                              (name, *args)))
-
-    for src, page in sorted(site.pages.items()):
-        origin = page.doc.source.display
-        tasks.append(Task(dest_for_path(page.path), origin, "page", page.path,
-                          page.doc.front.template or "page.html", (src,)))
-        for alias in page.aliases:
-            tasks.append(Task(dest_for_path(alias), f"alias in {origin}", "alias", alias,
-                              "alias.html", (src,)))
-    for key, section in sorted(site.sections.items()):
-        origin = section.doc.source.display if section.doc else f"content/{key}/"
-        template = section.doc.front.template if section.doc else None
-        if key == "":
-            paged(template or "index.html", "/", origin, len(site.order), "home", "")
-        else:
-            paged(template or "section.html", section.path, origin, len(section.pages),
-                  "section", key)
-            feeds(section.path, origin, "section", key)
-    for name, taxonomy in sorted(site.taxonomies.items()):
-        origin = f"taxonomy '{name}'"
-        tasks.append(Task(dest_for_path(taxonomy.path), origin, "taxonomy", taxonomy.path,
-                          "taxonomy.html", (name,)))
-        for term in taxonomy.terms:
-            paged("term.html", term.path, f"{origin} term '{term.name}'", len(term.pages),
-                  "term", name, term.slug)
-    feeds("/", "site feed", "home", "")
-    tasks.append(Task("404.html", "404 page", "template", "/404.html", "404.html"))
-    tasks.append(Task("sitemap.xml", "sitemap", "sitemap", "/sitemap.xml", "sitemap.xml"))
-    tasks.append(Task("robots.txt", "robots.txt", "template", "/robots.txt", "robots.txt"))
-    tasks.append(Task("highlight.css", "code highlighting styles", "css"))
-    # A static file of the site (or theme) replaces a file ssg would generate under its name:
-    # a site's own highlight.css, robots.txt or 404.html is what the user asked for.
-    replaced = {dest for dest, _origin, _src in static}
-    kept = []
-    for task in tasks:
-        if task.kind in GENERATED_KINDS and task.dest_path in replaced:
-            log.debug("%s replaces the %s", task.dest_path, task.origin)
-        else:
-            kept.append(task)
-    tasks = kept
-    for asset, path in site.assets:
-        tasks.append(Task(dest_for_path(path), asset.display, "copy", src_path=asset.src_path))
-    for dest, origin, src_path in static:
-        tasks.append(Task(dest, origin, "copy", src_path=src_path))
-    return tasks
-
-
-
-# --- rendering -------------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Paginator:
     """One page of a paginated list: `paginator` in list templates."""
@@ -278,13 +187,13 @@ class Renderer:
 
     def _render(self, task: Task) -> bytes:
         if task.kind in GENERATED_KINDS:
-            record("static", task.dest_path)  # a static file of that name would replace it
+            record(keys.static_file(task.dest_path))  # a static file of that name would replace it
         if task.kind == "css":
             markdown = self.site.config.markdown
             return highlight_css(markdown.highlight_style, markdown.highlight_style_dark)
         if task.kind == "copy":
             assert task.src_path is not None
-            record("file", str(task.src_path))
+            record(keys.copied_file(str(task.src_path)))
             try:
                 return task.src_path.read_bytes()
             except OSError as exc:  # gone or unreadable since it was found
@@ -318,14 +227,14 @@ class Renderer:
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
         if kind == "home":
-            record("order")
+            record(keys.page_order())
             return self.site.order, {"section": self.views.section("")}
         if kind == "section":
-            record("seclist", args[1])
+            record(keys.section_pages(args[1]))
             return self.site.sections[args[1]].pages, {"section": self.views.section(args[1])}
         taxonomy = self.site.taxonomies[args[1]]
         term = next(t for t in taxonomy.terms if t.slug == args[2])
-        record("termlist", args[1], args[2])
+        record(keys.term_pages(args[1], args[2]))
         return term.pages, {"taxonomy": self.views.taxonomy(args[1]),
                             "term": self.views.term(args[1], term)}
 
@@ -359,11 +268,11 @@ class Renderer:
         if task.args[1] == "section":
             section = self.site.sections[task.args[2]]
             title, alternate = section.title, section.path
-            record("sec", task.args[2])
+            record(keys.section_meta(task.args[2]))
         entries, updated = self._newest(srcs)
         if updated is None and task.args[1] != "home":
             # A feed without dated pages is as new as the site's feed.
-            record("order")
+            record(keys.page_order())
             updated = self._newest(self.site.order)[1]
         return {
             **context, "entries": entries, "feed_title": title,
@@ -385,22 +294,22 @@ class Renderer:
 
     def _context_sitemap(self, task: Task) -> dict[str, Any]:
         site = self.site
-        record("order")
+        record(keys.page_order())
         entries: list[tuple[str, datetime | None]] = []
         for src in site.order:
-            record("meta", src)
+            record(keys.page_meta(src))
             page = site.pages[src]
             entries.append((site.permalink(page.path), page.doc.front.updated or page.date))
-        record("sections")
+        record(keys.section_keys())
         for key, section in sorted(site.sections.items()):
-            record("seclist", key)
+            record(keys.section_pages(key))
             newest = next((site.pages[s].date for s in section.pages if site.pages[s].date),
                           None)
             entries.append((site.permalink(section.path), newest))
         for name, taxonomy in sorted(site.taxonomies.items()):
-            record("terms", name)
+            record(keys.taxonomy_terms(name))
             for term in taxonomy.terms:
-                record("termlist", name, term.slug)
+                record(keys.term_pages(name, term.slug))
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
         return {"entries": entries}

@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from ssg import __version__
 from ssg.build import build
 from ssg.config import Config
-from ssg.stages.content import is_markdown
+from ssg.stages.discover import is_markdown
 from ssg.utils import plural
 
 #: (tag, attribute) pairs that refer to another file or page.

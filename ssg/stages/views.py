@@ -1,0 +1,331 @@
+"""The read-only views of the site that templates see: `page`, `section`, `site`, ...
+
+Every read of a view records the dependency key of what it read (see `keys`), so that an
+incremental build knows which outputs a change touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from ssg.config import FEED_FORMATS
+from ssg.stages import keys
+from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
+from ssg.stages.keys import record
+from ssg.stages.markdown import Content, reading_time
+from ssg.utils import slugify
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """One feed of the site or of a section: the items of `site.feeds` and `section.feeds`."""
+
+    #: The format's name in the `feeds` setting: atom, rss or json.
+    name: str
+    #: The feed's URL, with the base path.
+    url: str
+    #: Its media type, for `<link rel="alternate" type=...>`.
+    type: str
+    #: The format's name for people: Atom, RSS, JSON Feed.
+    label: str
+
+
+def feed_links(site: Site, path: str) -> list[FeedLink]:
+    """The feeds written for the list at site path `path` (`/` or a section's path)."""
+    links = []
+    for name in site.config.feeds:
+        fmt = FEED_FORMATS[name]
+        links.append(FeedLink(name, site.url(path + fmt.filename), fmt.media_type, fmt.label))
+    return links
+
+
+class Views:
+    """Builds and caches the template-facing view of every page, section and term."""
+
+    def __init__(self, site: Site, contents: Mapping[str, Content]):
+        self.site = site
+        self.contents = contents
+        self._pages: dict[str, PageView] = {}
+        self._sections: dict[str, SectionView] = {}
+        self._terms: dict[tuple[str, str], TermView] = {}
+        self.site_view = SiteView(self)
+
+    def page(self, src: str) -> PageView:
+        """The view of the page with this source path."""
+        view = self._pages.get(src)
+        if view is None:
+            view = self._pages[src] = PageView(self, self.site.pages[src])
+        return view
+
+    def pages(self, srcs: tuple[str, ...] | list[str]) -> list[PageView]:
+        """Views of several pages, in the given order."""
+        return [self.page(src) for src in srcs]
+
+    def section(self, key: str) -> SectionView:
+        """The view of the section folder `key`."""
+        view = self._sections.get(key)
+        if view is None:
+            view = self._sections[key] = SectionView(self, self.site.sections[key])
+        return view
+
+    def term(self, taxonomy: str, term: Term) -> TermView:
+        """The view of one taxonomy term."""
+        view = self._terms.get((taxonomy, term.slug))
+        if view is None:
+            view = self._terms[(taxonomy, term.slug)] = TermView(self, taxonomy, term)
+        return view
+
+    def taxonomy(self, name: str) -> TaxonomyView:
+        """The view of a whole taxonomy."""
+        return TaxonomyView(self, self.site.taxonomies[name])
+
+
+class PageView:
+    """What templates see as `page`; every read is recorded as a dependency of the output."""
+
+    def __init__(self, views: Views, page: Page):
+        self._views = views
+        self._page = page
+        self._src = page.src
+
+    def __repr__(self) -> str:
+        return f"<page {self._src}>"
+
+    def _meta(self) -> Page:
+        record(keys.page_meta(self._src))
+        return self._page
+
+    def _body(self) -> Content:
+        record(keys.page_body(self._src))
+        return self._views.contents[self._src]
+
+    title = property(lambda self: self._meta().title, doc="The page title.")
+    slug = property(lambda self: self._meta().slug, doc="The URL segment of the page.")
+    url = property(lambda self: self._views.site.url(self._meta().path),
+                   doc="The URL with the base path: `/docs/posts/hello/`.")
+    permalink = property(lambda self: self._views.site.permalink(self._meta().path),
+                         doc="The absolute URL.")
+    date = property(lambda self: self._meta().date, doc="Publication date, or None.")
+    updated = property(lambda self: self._meta().doc.front.updated, doc="Last update, or None.")
+    weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
+    draft = property(lambda self: self._meta().doc.front.draft, doc="True for drafts.")
+    extra = property(lambda self: self._meta().doc.front.extra, doc="Front matter `extra`.")
+    src_path = property(lambda self: self._meta().doc.source.display,
+                        doc="The source file: `content/posts/hello.md`.")
+    content = property(lambda self: Markup(self._body().html), doc="The body as HTML.")
+    toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
+    word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
+    reading_time = property(lambda self: reading_time(self._body().word_count),
+                            doc="Minutes to read, at least one.")
+
+    @property
+    def summary(self) -> Markup:
+        """The summary as HTML."""
+        record(keys.page_summary(self._src))
+        return Markup(self._views.contents[self._src].summary)
+
+    @property
+    def taxonomies(self) -> dict[str, list[TermView]]:
+        """Each configured taxonomy's terms on this page."""
+        page = self._meta()
+        site = self._views.site
+        result: dict[str, list[TermView]] = {}
+        for name, taxonomy in site.taxonomies.items():
+            slugs = {slugify(t) or t for t in page.doc.front.terms.get(name, ())}
+            result[name] = [self._views.term(name, t) for t in taxonomy.terms if t.slug in slugs]
+        return result
+
+    @property
+    def section(self) -> SectionView:
+        """The section the page is listed in."""
+        return self._views.section(self._meta().section)
+
+    @property
+    def prev(self) -> PageView | None:
+        """The page before this one in its section's listing."""
+        record(keys.page_neighbours(self._src))
+        src = self._views.site.neighbours[self._src][0]
+        return self._views.page(src) if src else None
+
+    @property
+    def next(self) -> PageView | None:
+        """The page after this one in its section's listing."""
+        record(keys.page_neighbours(self._src))
+        src = self._views.site.neighbours[self._src][1]
+        return self._views.page(src) if src else None
+
+
+class SectionView:
+    """What templates see as `section`."""
+
+    def __init__(self, views: Views, section: Section):
+        self._views = views
+        self._section = section
+        self._key = section.key
+
+    def __repr__(self) -> str:
+        return f"<section {self._key!r}>"
+
+    def _meta(self) -> Section:
+        record(keys.section_meta(self._key))
+        return self._section
+
+    def _content(self) -> Content | None:
+        record(keys.section_body(self._key))
+        doc = self._section.doc
+        return self._views.contents.get(doc.source.src) if doc is not None else None
+
+    title = property(lambda self: self._meta().title, doc="The section title.")
+    path = property(lambda self: self._key, doc="The folder under content/ ('' for home).")
+    url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
+    permalink = property(lambda self: self._views.site.permalink(self._meta().path),
+                         doc="Its absolute URL.")
+    feeds = property(lambda self: feed_links(self._views.site, self._meta().path),
+                     doc="Its feeds, in the order of the `feeds` setting.")
+    feed_url = property(lambda self: next((f.url for f in self.feeds), None),
+                        doc="The URL of its first feed (Atom by default), or None.")
+    weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
+    extra = property(lambda self: self._meta().doc.front.extra if self._section.doc else {},
+                     doc="Front matter `extra` of the front file (_index.md).")
+    content = property(lambda self: Markup(c.html if (c := self._content()) else ""),
+                       doc="The text of _index.md as HTML.")
+    summary = property(lambda self: Markup(c.summary if (c := self._content()) else ""),
+                       doc="The summary of _index.md as HTML.")
+    toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
+                   doc="Table of contents of _index.md.")
+
+    @property
+    def pages(self) -> list[PageView]:
+        """The section's own pages in listing order."""
+        record(keys.section_pages(self._key))
+        return self._views.pages(self._section.pages)
+
+    @property
+    def subsections(self) -> list[SectionView]:
+        """Child sections, by weight then title."""
+        record(keys.section_subsections(self._key))
+        return [self._views.section(k) for k in self._section.subsections]
+
+    @property
+    def parent(self) -> SectionView | None:
+        """The enclosing section (the home section for top-level ones)."""
+        key = self._section.parent
+        return self._views.section(key) if key is not None else None
+
+
+class TermView:
+    """One taxonomy term: `term` in term.html, items of `page.taxonomies`."""
+
+    def __init__(self, views: Views, taxonomy: str, term: Term):
+        self._views = views
+        self._taxonomy = taxonomy
+        self._term = term
+        self.slug = term.slug
+        self.url = views.site.url(term.path)
+        self.permalink = views.site.permalink(term.path)
+
+    @property
+    def name(self) -> str:
+        """The term as written (the first spelling, by sort order, among its pages)."""
+        record(keys.term_name(self._taxonomy, self.slug))
+        return self._term.name
+
+    def __repr__(self) -> str:
+        return f"<term {self._taxonomy}/{self.slug}>"
+
+    @property
+    def count(self) -> int:
+        """How many pages carry the term."""
+        record(keys.term_pages(self._taxonomy, self.slug))
+        return len(self._term.pages)
+
+    @property
+    def pages(self) -> list[PageView]:
+        """Pages carrying this term, newest first."""
+        record(keys.term_pages(self._taxonomy, self.slug))
+        return self._views.pages(self._term.pages)
+
+
+class TaxonomyView:
+    """A taxonomy: `taxonomy` in taxonomy.html and term.html."""
+
+    def __init__(self, views: Views, taxonomy: Taxonomy):
+        self._views = views
+        self._taxonomy = taxonomy
+        self.name = taxonomy.name
+        self.title = taxonomy.name.replace("_", " ").capitalize()
+        self.url = views.site.url(taxonomy.path)
+        self.permalink = views.site.permalink(taxonomy.path)
+
+    @property
+    def terms(self) -> list[TermView]:
+        """Every term, sorted by name."""
+        record(keys.taxonomy_terms(self.name))
+        return [self._views.term(self.name, t) for t in self._taxonomy.terms]
+
+
+class DataView(Mapping[str, Any]):
+    """The data files by name; reading one makes it a dependency of the output."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = data
+
+    def __getitem__(self, name: str) -> Any:
+        record(keys.data_file(name))
+        return self._data[name]
+
+    def __iter__(self) -> Iterator[str]:
+        record(keys.data_names())
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        record(keys.data_names())
+        return len(self._data)
+
+
+class SiteView:
+    """What templates see as `site`."""
+
+    def __init__(self, views: Views):
+        self._views = views
+        config = views.site.config
+        self.config = config
+        self.title = config.title
+        self.description = config.description
+        self.author = config.author
+        self.language = config.language
+        self.base_url = config.origin + config.base_path
+        self.base_path = config.base_path
+        self.extra = config.extra
+        self.feeds = feed_links(views.site, "/")
+        self.feed_url = self.feeds[0].url if self.feeds else None
+
+    @property
+    def pages(self) -> list[PageView]:
+        """Every published page, newest first."""
+        record(keys.page_order())
+        return self._views.pages(self._views.site.order)
+
+    @property
+    def data(self) -> DataView:
+        """The data files' values: `site.data.NAME`."""
+        return DataView(self._views.site.data)
+
+    @property
+    def home(self) -> SectionView:
+        """The home page's section (content/_index.md)."""
+        return self._views.section("")
+
+    @property
+    def sections(self) -> list[SectionView]:
+        """Top-level sections, by weight then title."""
+        return self.home.subsections
+
+    @property
+    def taxonomies(self) -> dict[str, TaxonomyView]:
+        """Every configured taxonomy by name."""
+        return {name: self._views.taxonomy(name) for name in self._views.site.taxonomies}
