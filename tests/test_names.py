@@ -216,3 +216,14 @@ def test_date_in_file_name(make_site: Callable[..., Site]) -> None:
     assert 'datetime="2021-01-02' in site.read("posts/chosen/index.html")
     assert "datetime=" not in site.read("posts/2021-02-30-no-such-day/index.html")
     assert 'href="/posts/dated/"' in site.read("posts/links/index.html")
+
+
+def test_hidden_markdown_files_are_named_in_a_warning(make_site: Callable[..., Site],
+                                                      ssg_log: pytest.LogCaptureFixture) -> None:
+    """tldr's `..md` (the `.` command) starts with a dot: it is hidden, so it is not published,
+    but the build says so instead of losing it silently; editors' own files stay quiet."""
+    site = make_site({"content/common/..md": "# . (source)\n", "content/a.md": "a\n",
+                      "content/.#a.md": "lock\n", "content/.hidden.txt": "x"})
+    assert site.exists("a/index.html")
+    assert "content/common/..md: skipped: a name starting with '.' is hidden" in ssg_log.text
+    assert ".#a.md" not in ssg_log.text and ".hidden.txt" not in ssg_log.text

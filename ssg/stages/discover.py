@@ -73,6 +73,13 @@ def _ignored(name: str) -> bool:
     return bool(_IGNORED_NAME.search(name))
 
 
+def _hidden_markdown(name: str) -> bool:
+    """A Markdown file hidden by its leading dot (`..md`, `.draft.md`), not an editor's or
+    macOS's own file (`.#a.md`, `._a.md`)."""
+    return (name.startswith(".") and name.lower().endswith(MARKDOWN_SUFFIXES)
+            and not name.startswith((".#", "._")))
+
+
 def is_markdown(name: str) -> bool:
     """True for a Markdown file name: `a.md`, `a.markdown`, `A.MD`, ... (see MARKDOWN_SUFFIXES)."""
     lower = name.lower()
@@ -123,7 +130,12 @@ def discover(config: Config) -> Sources:
     errors: list[SsgError] = []
 
     def skip(name: str, rel: str) -> bool:
-        if _ignored(name) or _excluded(config, rel):
+        if _excluded(config, rel):
+            return True
+        if _ignored(name):
+            if _hidden_markdown(name):  # nothing a user wrote disappears without a word
+                log.warning("%s: skipped: a name starting with '.' is hidden; rename the file "
+                            "to publish it", _printable(f"content/{rel}"))
             return True
         if not _utf8(name):
             errors.append(ContentError("file name is not UTF-8; rename it",
