@@ -17,6 +17,7 @@ from ssg.config import Config
 from ssg.errors import SsgError, raise_all
 from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
 from ssg.incremental.quick import Recent, quick_rebuild
+from ssg.incremental.reuse import Session
 from ssg.incremental.state import (
     BuildState,
     ContentStore,
@@ -31,7 +32,7 @@ from ssg.output.writer import Stage, check_dests, check_output_dir, output_build
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.content import Document, FrontMatter, Sources, discover, parse, read_bytes
-from ssg.stages.data import load_data
+from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.keys import Key, digest, digest_bytes
 from ssg.stages.markdown import Content
 from ssg.stages.render import (
@@ -53,6 +54,8 @@ from ssg.stages.search import (
 )
 from ssg.stages.templates import template_file, template_ids
 from ssg.utils import Timer
+
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
 
 #: Below this many items a stage runs in one process: forking costs more than it saves.
 _PARALLEL_MIN = 200
@@ -82,53 +85,75 @@ class BuildResult:
     origins: dict[str, str] = field(default_factory=dict)
 
 
-def build(config: Config, *, drafts: bool = False, future: bool = False,
-          expired: bool = False, strict: bool = False, jobs: int | None = None,
-          cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
-          progress: Progress | None = None, reindex: bool = True,
-          changed: Iterable[Path] | None = None, check_links: bool = True) -> BuildResult:
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: what to publish, how strictly, with how many processes, what to reuse."""
+
+    #: Publish drafts.
+    drafts: bool = False
+    #: Publish pages dated after `now`.
+    future: bool = False
+    #: Publish pages whose `expires` date is before `now`.
+    expired: bool = False
+    #: Treat warnings (broken links, ...) as errors.
+    strict: bool = False
+    #: Processes for rendering (None: the number of CPUs).
+    jobs: int | None = None
+    #: Read and write the on-disk cache in SITE_DIR/.ssg-cache (without a session).
+    cache: bool = True
+    #: What counts as now for `future` and `expired` (None: the clock).
+    now: datetime | None = None
+    #: Rebuild the search index on incremental builds (the dev server says no: Pagefind
+    #: reads every page, seconds per save on a large site).
+    reindex: bool = True
+    #: Look at the links of the Markdown (`ssg check` reports them from the HTML instead).
+    check_links: bool = True
+    #: Called as work advances: (what, done, total).
+    progress: Progress | None = None
+
+
+def build(config: Config, options: BuildOptions = BuildOptions(),
+          session: Session | None = None, *,
+          changed: Iterable[Path] | None = None) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
-    `drafts`, `future` and `expired` publish pages that are left out by default (`now`
-    decides what is future or expired). `state` is the previous build's state (the dev
-    server keeps it in memory); without it the cache in SITE_DIR/.ssg-cache is read, unless
-    `cache` is False. With `reindex` False an incremental build keeps the search index as it
-    was (the dev server: Pagefind reads every page, seconds per save on a large site).
-    `changed`, the files changed since the last build with this in-memory `state`, allows a
-    quick rebuild when only page bodies changed (see ssg.incremental.quick). With
-    `check_links` False the links of the Markdown are not looked at (`ssg check` reports
-    them from the HTML).
+    `session` is the in-memory reuse of a long-running process (the dev server); without it
+    the cache in SITE_DIR/.ssg-cache is read and written, unless `options.cache` is False.
+    `changed`, the files changed since the session's last build, allows a quick rebuild when
+    only page bodies changed (see ssg.incremental.quick).
     """
-    visibility = Visibility(drafts=drafts, future=future, expired=expired,
-                            now=now or datetime.now(UTC))
+    visibility = Visibility(drafts=options.drafts, future=options.future,
+                            expired=options.expired, now=options.now or datetime.now(UTC))
     start = time.perf_counter()
     started_ns = time.time_ns()
-    jobs = jobs or default_jobs()
+    jobs = options.jobs or default_jobs()
+    progress, strict, reindex = options.progress, options.strict, options.reindex
     timer = Timer()
     config, engine = prepare_search(config)
     check_output_dir(config)  # fail before any work, not after it
-    if state is None:
+    cache = session is None and options.cache
+    if session is None:
         with timer.step("load cache"):
-            state = load_state(config.site_dir) if cache else BuildState()
-    quick_key = (str(config.output_dir), repr(config), drafts, future, expired,
-                 engine.identity if engine else "")
-    if (changed is not None and not cache and isinstance(state.recent, Recent)
+            session = Session(load_state(config.site_dir) if cache else BuildState())
+    state = session.state
+    settings = settings_fp(config, options, engine.identity if engine else "")
+    if (changed is not None and not cache and session.recent is not None
             and (engine is None or not reindex)):
         with timer.step("quick rebuild"):
             try:
-                quick = quick_rebuild(config, state, state.recent, quick_key, changed,
-                                      strict=strict, check_links=check_links)
+                quick = quick_rebuild(config, state, session.recent, settings, changed,
+                                      strict=strict, check_links=options.check_links)
             except BaseException:
-                state.recent = None  # the next build looks at everything again
+                session.recent = None  # the next build looks at everything again
                 raise
         if quick is not None:
-            recent = state.recent
+            recent = session.recent
             return BuildResult(
                 pages=len(recent.site.pages), files=len(recent.tasks), rendered=quick.rendered,
                 written=tuple(quick.written), removed=(), full=False,
                 seconds=time.perf_counter() - start, timings=timer.steps,
                 origins={task.dest_path: task.origin for task in recent.tasks})
-    state.recent = None
+    session.recent = None
     hashes = FileHashes(state)
     with timer.step("discover"):
         sources = discover(config)
@@ -146,16 +171,14 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
     with timer.step("markdown"):
         contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
                                    progress=progress)
-        if check_links:
+        if options.check_links:
             report_links(site, contents, tasks, strict=strict, ids=template_ids(config),
                          elsewhere=(BUNDLE_DIR + "/",))
     with timer.step("fingerprints"):
         fingerprints = Fingerprints(site, contents, hashes.hash)
         fingerprints.warm(tasks)
-        config_fp = digest(repr(config), drafts, future, expired,
-                           engine.identity if engine else "")
         old = state.outputs.get(str(config.output_dir))
-        incremental = (old is not None and old.config_fp == config_fp
+        incremental = (old is not None and old.config_fp == settings
                        and old.build_id == output_build_id(config))
         if incremental:
             assert old is not None
@@ -190,12 +213,12 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
             stage.discard()
             raise
     output_state.build_id = output_build_id(config)
-    output_state.config_fp = config_fp
+    output_state.config_fp = settings
     state.started_ns = started_ns
     state.files = hashes.now
     state.outputs[str(config.output_dir)] = output_state
     if not cache:
-        state.recent = Recent(quick_key, site, tasks, dict(store.fresh))
+        session.recent = Recent(settings, site, tasks, dict(store.fresh))
     store.close()
     if cache:
         with timer.step("save cache"):
@@ -205,6 +228,33 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
         removed=tuple(removed), full=not incremental, seconds=time.perf_counter() - start,
         timings=timer.steps, origins={task.dest_path: task.origin for task in tasks},
     )
+
+
+def settings_fp(config: Config, options: BuildOptions, search: str) -> str:
+    """Fingerprint of the settings every output depends on: a change rebuilds everything."""
+    return digest(repr(config), options.drafts, options.future, options.expired, search)
+
+
+def watched_folders(config: Config) -> list[Path]:
+    """The folders a build reads: content, templates, static, data and the theme."""
+    site = config.site_dir
+    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
+            config.theme_dir]
+
+
+def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
+    """The output dest of `path` when it is a static file that the build behind `result`
+    copied as is; None when a change to it needs a build (new, shadowed or not static)."""
+    for root, label in ((config.site_dir / "static", "static"),
+                        (config.theme_dir / "static", "theme static")):
+        if path.is_relative_to(root):
+            if path.is_symlink() or not path.is_file():
+                return None
+            dest = path.relative_to(root).as_posix()
+            if result.origins.get(dest) == f"{label}/{dest}":
+                return dest
+            return None
+    return None
 
 
 def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: FileHashes

@@ -34,7 +34,7 @@ import ssg.build
 import ssg.incremental.state
 import ssg.output.writer
 from conftest import Site, write_files
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import load_config
 from ssg.errors import OutputError
 from ssg.incremental.state import cache_file, texts_file
@@ -56,7 +56,7 @@ def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
     """What a clean --no-cache build of the site writes."""
     out = scratch / "clean"
     shutil.rmtree(out, ignore_errors=True)
-    build(load_config(site, output_dir=out), cache=False, jobs=1)
+    build(load_config(site, output_dir=out), BuildOptions(cache=False, jobs=1))
     return tree(out)
 
 

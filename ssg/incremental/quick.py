@@ -35,7 +35,7 @@ class Recent:
     """What the last build in this process leaves for a quick rebuild (never saved)."""
 
     #: The settings the build ran with; a quick rebuild needs the same.
-    key: tuple[object, ...]
+    key: str
     site: Site
     tasks: list[Task]
     #: Full contents of every document.
@@ -50,7 +50,7 @@ class QuickResult:
     written: list[str]
 
 
-def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: tuple[object, ...],
+def quick_rebuild(config: Config, state: BuildState, recent: Recent, key: str,
                   changed: Iterable[Path], *, strict: bool, check_links: bool = True
                   ) -> QuickResult | None:
     """Rebuild after edits to page bodies only; None when the change needs a full look."""

@@ -44,13 +44,11 @@ from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler
 from tornado import httpserver, netutil, web
 from tornado.ioloop import IOLoop
 
-from ssg.build import build
+from ssg.build import BuildOptions, BuildResult, Session, build, static_dest, watched_folders
 from ssg.config import CONFIG_FILE, Config, load_config
 from ssg.errors import BuildErrors, SsgError
-from ssg.incremental.state import BuildState
 from ssg.output.writer import MARKER
 from ssg.serve.watch import Watcher
-from ssg.stages.data import DATA_DIR
 
 log = logging.getLogger("ssg")
 
@@ -428,11 +426,10 @@ class DevServer:
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
         self._config_failed = False
-        self._theme_dir: Path | None = None
-        self._state = BuildState()
+        self._session = Session()
         self._hashes: dict[str, str] = {}
-        #: What made each served file at the last build (dest -> origin).
-        self._origins: dict[str, str] = {}
+        #: The last build's result (what made each served file).
+        self._result: BuildResult | None = None
         self._tmp: Path | None = None
         self._loop: IOLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -533,7 +530,6 @@ class DevServer:
             return False
         base = f"http://{url_host(self.host)}:{self.port}{config.base_path}"
         self.config = replace(config, base_url=base)  # every link points at this server
-        self._theme_dir = config.theme_dir
         self._config_failed = False
         return True
 
@@ -549,7 +545,7 @@ class DevServer:
         except Exception as exc:  # a bug in ssg: keep serving, say what happened
             log.error("internal error while building: %r", exc)
             traceback.print_exception(exc)
-            self._state = BuildState()
+            self._session = Session()
             self._fail(SsgError(f"internal error: {exc!r} (see the terminal)"))
             return
         plan = plan_reload(dests, self.base_path)
@@ -567,9 +563,9 @@ class DevServer:
         assert self.config is not None
         # The search index is made by full builds only: Pagefind reads every page, which
         # takes seconds per save on a large site. Search shows the site as it was then.
-        result = build(self.config, drafts=self.drafts, cache=False, state=self._state,
-                       reindex=False, changed=changed)
-        self._origins = result.origins
+        result = build(self.config, BuildOptions(drafts=self.drafts, reindex=False),
+                       self._session, changed=changed)
+        self._result = result
         if result.full:
             dests = self._rehash_all()
         else:
@@ -601,22 +597,12 @@ class DevServer:
     def _static_changes(self, batch: set[Path]) -> dict[str, Path] | None:
         """dest -> source when every change is an edit of a static file the served build
         already has; None when the batch needs a build."""
-        if self.config is None or self.error is not None:
+        if self.config is None or self.error is not None or self._result is None:
             return None
-        site_static = self.site_dir / "static"
-        theme_static = self.config.theme_dir / "static"
         found: dict[str, Path] = {}
         for path in batch:
-            root = next((r for r in (site_static, theme_static) if path.is_relative_to(r)),
-                        None)
-            if root is None or path.is_symlink() or not path.is_file():
-                return None
-            dest = path.relative_to(root).as_posix()
-            label = "static" if root == site_static else "theme static"
-            origin = self._origins.get(dest)
-            if origin == f"static/{dest}" and label == "theme static":
-                continue  # the site's own file of that name is served instead
-            if origin != f"{label}/{dest}":
+            dest = static_dest(self.config, path, self._result)
+            if dest is None:
                 return None  # a new file, or one that replaces another: the build decides
             found[dest] = path
         return found
@@ -650,12 +636,8 @@ class DevServer:
     # --- watching ---
 
     def _sources(self) -> list[Path]:
-        """The folders a build reads."""
-        site = self.site_dir
-        folders = [site / "content", site / "templates", site / "static", site / DATA_DIR]
-        if self._theme_dir is not None:
-            folders.append(self._theme_dir)
-        return folders
+        """The folders a build reads (none before a config was read: only ssg.toml counts)."""
+        return watched_folders(self.config) if self.config is not None else []
 
     def _relevant(self, path: Path) -> bool:
         """True for the config file and anything inside the folders a build reads."""
