@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from ssg.build import build  # noqa: E402
+from ssg.build import BuildOptions, build  # noqa: E402
 from ssg.config import load_config  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "bench"
@@ -86,7 +86,7 @@ def bench_builds(site: Path, repeat: int) -> dict[str, Any]:
         for search in (False, True):
             configure(site, search=search)
             shutil.rmtree(out, ignore_errors=True)
-            result = build(load_config(site), cache=False)
+            result = build(load_config(site), BuildOptions(cache=False))
             key = "on" if search else "off"
             times.setdefault(f"clean build, search {key}", []).append(result.seconds)
             if search:

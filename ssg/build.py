@@ -1,51 +1,41 @@
-"""The build pipeline: load config -> discover -> parse -> assemble -> render -> write.
+"""The build pipeline: load config -> discover -> parse -> assemble -> plan -> Markdown ->
+render -> search index -> write.
 
-Every step reuses what the build state (the cache) says is unchanged, so a rebuild does only
-the work its changes need, and writes exactly what a clean build would.
+`build()` runs it as a list of named, timed stages. Two front ends make the site model: the
+normal one (discover, parse, assemble, plan, Markdown) and, for the dev server's saves that
+change only page bodies, the quick one (ssg.incremental.quick). One back half renders what is
+stale, indexes, commits and keeps the state. Every stage asks one reuse object
+(ssg.incremental.reuse) what is still current: the on-disk cache, the dev server's session, or
+nothing.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ssg.config import Config
-from ssg.errors import SsgError, raise_all
 from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
-from ssg.incremental.quick import Recent, quick_rebuild
-from ssg.incremental.state import (
-    BuildState,
-    ContentStore,
-    FileHashes,
-    load_state,
-    save_state,
-    stub,
-    text_fp,
-    texts_file,
-)
-from ssg.output.writer import Stage, check_dests, check_output_dir, output_build_id, static_files
+from ssg.incremental.quick import quick_front
+from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
+from ssg.output.writer import Stage, check_dests, check_output_dir, static_files
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
+from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
-from ssg.stages.discover import Sources, discover
-from ssg.stages.keys import Key, digest, digest_bytes
-from ssg.stages.lookup import template_file
+from ssg.stages.discover import discover
+from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.markdown import Content
-from ssg.stages.parse import Document, FrontMatter, parse, read_bytes
+from ssg.stages.parse import parse_sources
 from ssg.stages.plan import Task, plan
-from ssg.stages.render import (
-    Progress,
-    Renderer,
-    markdown_docs,
-    render_documents,
-    report_links,
-)
+from ssg.stages.render import Progress, Renderer, report_links
 from ssg.stages.search import (
     BUNDLE_DIR,
+    Engine,
     check_reserved,
     index_pages,
     prepare_search,
@@ -54,8 +44,7 @@ from ssg.stages.search import (
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer
 
-#: Below this many items a stage runs in one process: forking costs more than it saves.
-_PARALLEL_MIN = 200
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
 
 
 @dataclass(frozen=True)
@@ -82,58 +71,93 @@ class BuildResult:
     origins: dict[str, str] = field(default_factory=dict)
 
 
-def build(config: Config, *, drafts: bool = False, future: bool = False,
-          expired: bool = False, strict: bool = False, jobs: int | None = None,
-          cache: bool = True, state: BuildState | None = None, now: datetime | None = None,
-          progress: Progress | None = None, reindex: bool = True,
-          changed: Iterable[Path] | None = None, check_links: bool = True) -> BuildResult:
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: what to publish, how strictly, with how many processes, what to reuse."""
+
+    #: Publish drafts.
+    drafts: bool = False
+    #: Publish pages dated after `now`.
+    future: bool = False
+    #: Publish pages whose `expires` date is before `now`.
+    expired: bool = False
+    #: Treat warnings (broken links, ...) as errors.
+    strict: bool = False
+    #: Processes for rendering (None: the number of CPUs).
+    jobs: int | None = None
+    #: Read and write the on-disk cache in SITE_DIR/.ssg-cache (without a session).
+    cache: bool = True
+    #: What counts as now for `future` and `expired` (None: the clock).
+    now: datetime | None = None
+    #: Rebuild the search index on incremental builds (the dev server says no: Pagefind
+    #: reads every page, seconds per save on a large site).
+    reindex: bool = True
+    #: Look at the links of the Markdown (`ssg check` reports them from the HTML instead).
+    check_links: bool = True
+    #: Called as work advances: (what, done, total).
+    progress: Progress | None = None
+
+
+def build(config: Config, options: BuildOptions = BuildOptions(),
+          session: Session | None = None, *,
+          changed: Iterable[Path] | None = None) -> BuildResult:
     """Build the site into config.output_dir, all or nothing, reusing unchanged work.
 
-    `drafts`, `future` and `expired` publish pages that are left out by default (`now`
-    decides what is future or expired). `state` is the previous build's state (the dev
-    server keeps it in memory); without it the cache in SITE_DIR/.ssg-cache is read, unless
-    `cache` is False. With `reindex` False an incremental build keeps the search index as it
-    was (the dev server: Pagefind reads every page, seconds per save on a large site).
-    `changed`, the files changed since the last build with this in-memory `state`, allows a
-    quick rebuild when only page bodies changed (see ssg.incremental.quick). With
-    `check_links` False the links of the Markdown are not looked at (`ssg check` reports
-    them from the HTML).
+    `session` is the in-memory reuse of a long-running process (the dev server); without it
+    the cache in SITE_DIR/.ssg-cache is read and written, unless `options.cache` is False.
+    `changed`, the files changed since the session's last build, allows a quick rebuild when
+    only page bodies changed (see ssg.incremental.quick).
     """
-    visibility = Visibility(drafts=drafts, future=future, expired=expired,
-                            now=now or datetime.now(UTC))
-    start = time.perf_counter()
-    started_ns = time.time_ns()
-    jobs = jobs or default_jobs()
-    timer = Timer()
+    start, started_ns, timer = time.perf_counter(), time.time_ns(), Timer()
     config, engine = prepare_search(config)
     check_output_dir(config)  # fail before any work, not after it
-    if state is None:
-        with timer.step("load cache"):
-            state = load_state(config.site_dir) if cache else BuildState()
-    quick_key = (str(config.output_dir), repr(config), drafts, future, expired,
-                 engine.identity if engine else "")
-    if (changed is not None and not cache and isinstance(state.recent, Recent)
-            and (engine is None or not reindex)):
-        with timer.step("quick rebuild"):
-            try:
-                quick = quick_rebuild(config, state, state.recent, quick_key, changed,
-                                      strict=strict, check_links=check_links)
-            except BaseException:
-                state.recent = None  # the next build looks at everything again
-                raise
-        if quick is not None:
-            recent = state.recent
-            return BuildResult(
-                pages=len(recent.site.pages), files=len(recent.tasks), rendered=quick.rendered,
-                written=tuple(quick.written), removed=(), full=False,
-                seconds=time.perf_counter() - start, timings=timer.steps,
-                origins={task.dest_path: task.origin for task in recent.tasks})
-    state.recent = None
-    hashes = FileHashes(state)
+    settings = settings_fp(config, options, engine)
+    with timer.step("load cache"):
+        reuse = open_reuse(config, started_ns, session, cache=options.cache)
+    front = None
+    if (isinstance(reuse, SessionReuse) and changed is not None
+            and (engine is None or not options.reindex)):
+        with timer.step("quick front"):
+            front = quick_front(reuse, settings, changed)
+    if front is None:
+        front = make_site(config, options, reuse, engine, timer)
+    if options.check_links:
+        with timer.step("links"):
+            report_links(front.site, front.contents, front.tasks, strict=options.strict,
+                         ids=template_ids(config), elsewhere=(BUNDLE_DIR + "/",))
+    with timer.step("fingerprints"):
+        fingerprints = Fingerprints(front.site, front.contents, reuse.hashes.hash)
+        fingerprints.warm(front.tasks)
+        old = reuse.outputs(settings)
+        todo, removed, changed_keys = stale(front, old, fingerprints)
+    written: list[str] = []
+    output = old or OutputState()
+    if todo or removed or old is None:
+        output, written, removed = write_outputs(
+            front, reuse, todo, removed, changed_keys, fingerprints, old, engine,
+            reindex=options.reindex, jobs=options.jobs or default_jobs(),
+            progress=options.progress, timer=timer)
+    reuse.keep_outputs(output, settings)
+    with timer.step("save cache"):
+        reuse.finish(front.site, front.tasks, settings)
+    return BuildResult(
+        pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
+        written=tuple(written), removed=tuple(removed), full=old is None,
+        seconds=time.perf_counter() - start, timings=timer.steps,
+        origins={task.dest_path: task.origin for task in front.tasks})
+
+
+def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engine | None,
+              timer: Timer) -> Front:
+    """The normal front end: the site model from every source, its planned outputs and the
+    Markdown of every document."""
+    visibility = Visibility(drafts=options.drafts, future=options.future,
+                            expired=options.expired, now=options.now or datetime.now(UTC))
     with timer.step("discover"):
         sources = discover(config)
     with timer.step("parse"):
-        pages, sections, doc_hashes = parse_sources(sources, config, state, hashes)
+        pages, sections = parse_sources(sources, config.taxonomies, reuse)
+        reuse.keep_documents([*pages, *sections])
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
@@ -142,164 +166,93 @@ def build(config: Config, *, drafts: bool = False, future: bool = False,
         check_dests((task.dest_path, task.origin) for task in tasks)
         if engine is not None:
             check_reserved((task.dest_path, task.origin) for task in tasks)
-    store = ContentStore(texts_file(config.site_dir) if cache else None)
     with timer.step("markdown"):
-        contents = render_markdown(site, state, store, doc_hashes, hashes, jobs=jobs,
-                                   progress=progress)
-        if check_links:
-            report_links(site, contents, tasks, strict=strict, ids=template_ids(config),
-                         elsewhere=(BUNDLE_DIR + "/",))
-    with timer.step("fingerprints"):
-        fingerprints = Fingerprints(site, contents, hashes.hash)
-        fingerprints.warm(tasks)
-        config_fp = digest(repr(config), drafts, future, expired,
-                           engine.identity if engine else "")
-        old = state.outputs.get(str(config.output_dir))
-        incremental = (old is not None and old.config_fp == config_fp
-                       and old.build_id == output_build_id(config))
-        if incremental:
-            assert old is not None
-            todo, removed, changed_keys = stale_tasks(tasks, old, fingerprints)
-        else:
-            todo, removed, changed_keys = tasks, [], set()
-    written: list[str] = []
-    output_state = old if incremental and old is not None else OutputState()
-    if todo or removed or not incremental:
-        stage = Stage(config)
-        try:
-            with timer.step("render"):
-                rendered = render_tasks(site, store, todo, stage, jobs=jobs,
-                                        progress=progress)
-            output_state, written = update_state(
-                old if incremental else None, rendered, removed, changed_keys, fingerprints)
-            if engine is not None and (not incremental
-                                       or (reindex and touches_pages(written, removed))):
-                with timer.step("search index"):
-                    page_dests = [task.dest_path for task in tasks if task.kind == "page"]
-                    bundle = index_pages(engine.path, page_dests, stage.read)
-                    index_written, index_removed = stage.write_folder(
-                        BUNDLE_DIR, bundle, full=not incremental)
-                    written += index_written
-                    removed = [*removed, *index_removed]
-            with timer.step("write"):
-                if incremental:
-                    stage.commit_patch(written, removed)
-                else:
-                    stage.commit_full()
-        except BaseException:
-            stage.discard()
-            raise
-    output_state.build_id = output_build_id(config)
-    output_state.config_fp = config_fp
-    state.started_ns = started_ns
-    state.files = hashes.now
-    state.outputs[str(config.output_dir)] = output_state
-    if not cache:
-        state.recent = Recent(quick_key, site, tasks, dict(store.fresh))
-    store.close()
-    if cache:
-        with timer.step("save cache"):
-            save_state(config.site_dir, state)
-    return BuildResult(
-        pages=len(site.pages), files=len(tasks), rendered=len(todo), written=tuple(written),
-        removed=tuple(removed), full=not incremental, seconds=time.perf_counter() - start,
-        timings=timer.steps, origins={task.dest_path: task.origin for task in tasks},
-    )
+        reused, rendered = render_bodies(site, reuse, jobs=options.jobs or default_jobs(),
+                                         progress=options.progress)
+        contents = reuse.keep_bodies(site, reused, rendered)
+    return Front(site, tasks, contents)
 
 
-def parse_sources(sources: Sources, config: Config, state: BuildState, hashes: FileHashes
-                  ) -> tuple[list[Document], list[Document], dict[str, str]]:
-    """Parse pages and section files, reusing documents whose file hash is unchanged."""
-    parse_key = digest(config.taxonomies)
-    cached = state.docs if state.parse_key == parse_key else {}
-    docs: dict[str, tuple[str, FrontMatter, int, str | None]] = {}
-    errors: list[SsgError] = []
-    parsed: list[list[Document]] = [[], []]
-    for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
-        for source in files:
-            rel = source.src
-            path = str(source.src_path)
-            old = cached.get(rel)
-            file_hash = hashes.unchanged(path)
-            if old is None or file_hash != old[0]:
-                try:
-                    data = read_bytes(source)
-                    file_hash = hashes.hash(path, data)
-                    if old is None or old[0] != file_hash:
-                        doc = parse(source, config.taxonomies, data)
-                        docs[rel] = (file_hash, doc.front, doc.body_line, doc.heading)
-                        bucket.append(doc)
-                        continue
-                except SsgError as exc:
-                    errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
-                    continue
-            docs[rel] = old
-            bucket.append(Document(source, old[1], None, old[2], old[3]))
-    raise_all(errors)
-    state.parse_key, state.docs = parse_key, docs
-    return parsed[0], parsed[1], {rel: cached_doc[0] for rel, cached_doc in docs.items()}
+def stale(front: Front, old: OutputState | None, fingerprints: Fingerprints
+          ) -> tuple[list[Task], list[str], set[Key]]:
+    """(tasks to render, outputs gone, changed keys): everything when there is no usable old
+    output; else the outputs that read a key the front end says changed, or (normal front
+    end) whose keys' fingerprints changed."""
+    if old is None:
+        return front.tasks, [], set()
+    if front.changed_keys is None:
+        return stale_tasks(front.tasks, old, fingerprints)
+    keys = set(front.changed_keys)
+    # A front end that knows only which pages were edited must still look at the files: a
+    # template saved just before this build, not yet reported, would otherwise be recorded as
+    # current for the outputs that were made from its old bytes and are not rendered now.
+    keys |= {key for key, value in old.key_fps.items()
+             if key[0] in FILE_KINDS and fingerprints(key) != value}
+    todo = [task for task in front.tasks
+            if (record := old.outputs.get(task.dest_path)) is None
+            or not keys.isdisjoint(record[1])]
+    return todo, [], keys
 
 
-def render_markdown(site: Site, state: BuildState, store: ContentStore,
-                    doc_hashes: Mapping[str, str], hashes: FileHashes, *, jobs: int,
-                    progress: Progress | None = None) -> dict[str, Content]:
-    """Every document's rendered Markdown: from the cache when its source and the URLs of
-    the links it resolved are unchanged, else rendered (in parallel when there are many).
-
-    Returns the contents for fingerprinting (texts may be left out); `store` gives templates
-    the full contents.
-    """
-    config = site.config
-
-    def template_fp(name: str) -> str:
-        path = template_file(config, name)
-        return hashes.hash(str(path)) if path else "missing"
-
-    markdown_key = digest(config.markdown, config.base_path)
-    cached = state.contents if state.markdown_key == markdown_key else {}
-    stored = store.stored() if cached and store.path is not None else {}
-    contents: dict[str, tuple[str, Content]] = {}
-    todo: list[Document] = []
-    for doc in markdown_docs(site):
-        rel = doc.source.src
-        old = cached.get(rel)
-        if (old is not None and old[0] == doc_hashes[rel]
-                and (store.path is None or stored.get(rel) == text_fp(old[1]))
-                and all(site.links.get(target) == url for target, url in old[1].link_deps)
-                and all(template_fp(name) == fp for name, fp in old[1].template_deps)):
-            contents[rel] = old
-            if store.path is None:
-                store.fresh[rel] = old[1]
+def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[str],
+                  changed_keys: set[Key], fingerprints: Fingerprints, old: OutputState | None,
+                  engine: Engine | None, *, reindex: bool, jobs: int,
+                  progress: Progress | None, timer: Timer
+                  ) -> tuple[OutputState, list[str], list[str]]:
+    """The back half: render the stale tasks into a stage, index, commit; returns the new
+    output state, the files written and the files removed."""
+    stage = Stage(reuse.config)
+    try:
+        with timer.step("render"):
+            rendered = render_tasks(front.site, reuse.contents, todo, stage, jobs=jobs,
+                                    progress=progress)
+        output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
+        if engine is not None and (old is None
+                                   or (reindex and touches_pages(written, removed))):
+            with timer.step("search index"):
+                page_dests = [task.dest_path for task in front.tasks if task.kind == "page"]
+                bundle = index_pages(engine.path, page_dests, stage.read)
+                index_written, index_removed = stage.write_folder(BUNDLE_DIR, bundle,
+                                                                  full=old is None)
+                written += index_written
+                removed = [*removed, *index_removed]
+        with timer.step("write"):
+            if old is None:
+                stage.commit_full()
             else:
-                store.stubs[rel] = old[1]
-        elif doc.body is None:  # restored from the cache without its text: read it again
-            todo.append(parse(doc.source, config.taxonomies, read_bytes(doc.source)))
-        else:
-            todo.append(doc)
-    report = None if progress is None else (
-        lambda done: progress("Rendering Markdown", done, len(todo)))
-    chunks = map_ranges(_markdown_chunk, (site, todo), len(todo),
-                        jobs=jobs if len(todo) >= _PARALLEL_MIN else 1,
-                        chunk=max(50, len(todo) // (jobs * 4) + 1), progress=report)
-    rendered: dict[str, Content] = {}
-    for doc, content in zip(todo, (c for chunk in chunks for c in chunk), strict=True):
-        rel = doc.source.src
-        if content.template_deps:
-            content = replace(content, template_deps=tuple(
-                (name, template_fp(name)) for name, _fp in content.template_deps))
-        rendered[rel] = store.fresh[rel] = content
-        contents[rel] = (doc_hashes[rel], content if store.path is None else stub(content))
-    store.save(rendered, set(stored) - set(contents))
-    docs = {doc.source.src: doc for doc in markdown_docs(site)}
-    store.recompute = lambda src: render_documents(
-        site, [parse(docs[src].source, config.taxonomies, read_bytes(docs[src].source))])[0]
-    state.markdown_key, state.contents = markdown_key, contents
-    return {rel: content for rel, (_h, content) in contents.items()}
+                stage.commit_patch(written, removed)
+    except BaseException:
+        stage.discard()
+        raise
+    return output, written, removed
 
 
-def _markdown_chunk(shared: tuple[Site, list[Document]], start: int, end: int) -> list[Content]:
-    site, docs = shared
-    return render_documents(site, docs[start:end])
+def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:
+    """Fingerprint of the settings every output depends on: a change rebuilds everything."""
+    return digest(repr(config), options.drafts, options.future, options.expired,
+                  engine.identity if engine else "")
+
+
+def watched_folders(config: Config) -> list[Path]:
+    """The folders a build reads: content, templates, static, data and the theme."""
+    site = config.site_dir
+    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
+            config.theme_dir]
+
+
+def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
+    """The output dest of `path` when it is a static file that the build behind `result`
+    copied as is; None when a change to it needs a build (new, shadowed or not static)."""
+    for root, label in ((config.site_dir / "static", "static"),
+                        (config.theme_dir / "static", "theme static")):
+        if path.is_relative_to(root):
+            if path.is_symlink() or not path.is_file():
+                return None
+            dest = path.relative_to(root).as_posix()
+            if result.origins.get(dest) == f"{label}/{dest}":
+                return dest
+            return None
+    return None
 
 
 _Rendered = tuple[str, str, frozenset[Key]]
@@ -313,7 +266,7 @@ def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task],
     shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
                               "stage": stage}
     chunks = map_ranges(_render_chunk, shared, len(tasks),
-                        jobs=jobs if len(tasks) >= _PARALLEL_MIN else 1,
+                        jobs=jobs if len(tasks) >= PARALLEL_MIN else 1,
                         chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report)
     return [item for chunk in chunks for item in chunk]
 
@@ -329,76 +282,3 @@ def _render_chunk(shared: dict[str, Any], start: int, end: int) -> list[_Rendere
         stage.write(task.dest_path, data)
         results.append((task.dest_path, digest_bytes(data), deps))
     return results
-
-
-# --- The build API of issue 10 (/work/notes/arch.md), as thin adapters over build() ---------------
-# The dev server uses only these names. They will be replaced by the real BuildOptions, Session
-# and build(config, options, session, changed=...) when that lands; `run` becomes `build`.
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """How to build: what to publish, how strictly, in how many processes, what to reuse."""
-
-    #: Publish drafts, pages dated in the future, expired pages.
-    drafts: bool = False
-    future: bool = False
-    expired: bool = False
-    #: Fail on warnings that are only reported otherwise.
-    strict: bool = False
-    #: Worker processes (None: one per core).
-    jobs: int | None = None
-    #: Read and write the on-disk cache (ignored with a Session).
-    cache: bool = True
-    #: The time that decides what is future or expired (None: now).
-    now: datetime | None = None
-    #: Rebuild the search index when pages change in an incremental build.
-    reindex: bool = True
-    #: Check the links of the Markdown.
-    check_links: bool = True
-    #: Called with (what, done, total) while rendering.
-    progress: Progress | None = None
-
-
-class Session:
-    """In-memory reuse kept by a long-running process (the dev server) from build to build."""
-
-    def __init__(self) -> None:
-        self.state = BuildState()
-
-
-_DEFAULT_OPTIONS = BuildOptions()
-
-
-def run(config: Config, options: BuildOptions = _DEFAULT_OPTIONS, session: Session | None = None,
-        *, changed: Iterable[Path] | None = None) -> BuildResult:
-    """Build with `options`; with a `session`, reuse what it kept instead of the disk cache.
-
-    `changed` (the files changed since the session's last build) allows the quick path.
-    """
-    return build(config, drafts=options.drafts, future=options.future, expired=options.expired,
-                 strict=options.strict, jobs=options.jobs,
-                 cache=options.cache and session is None,
-                 state=session.state if session is not None else None, now=options.now,
-                 progress=options.progress, reindex=options.reindex, changed=changed,
-                 check_links=options.check_links)
-
-
-def watched_folders(config: Config) -> list[Path]:
-    """The folders a build reads: content, templates, static files, data and the theme."""
-    site = config.site_dir
-    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
-            config.theme_dir]
-
-
-def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
-    """The output file `path` was copied to as is by the build that gave `result`; None when
-    `path` is no such static file (a new one, one the site's own file of that name hides,
-    one that replaces a generated file, a symlink or a folder)."""
-    for root, label in ((config.site_dir / "static", "static"),
-                        (config.theme_dir / "static", "theme static")):
-        if path.is_relative_to(root):
-            if path.is_symlink() or not path.is_file():
-                return None
-            dest = path.relative_to(root).as_posix()
-            return dest if result.origins.get(dest) == f"{label}/{dest}" else None
-    return None

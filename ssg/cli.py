@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ssg import __version__
-from ssg.build import BuildResult, build
+from ssg.build import BuildOptions, BuildResult, build
 from ssg.config import load_config
 from ssg.errors import BuildErrors, SsgError
 from ssg.tools.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
@@ -122,8 +122,9 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, future: boo
     progress = TerminalProgress(enabled=not quiet)
     try:
         config = load_config(site_dir, output_dir=output, base_url=base_url, env=env)
-        result = build(config, drafts=drafts, future=future, expired=expired, strict=strict,
-                       jobs=jobs, cache=not no_cache, progress=progress)
+        result = build(config, BuildOptions(drafts=drafts, future=future, expired=expired,
+                                            strict=strict, jobs=jobs, cache=not no_cache,
+                                            progress=progress))
     except SsgError as exc:
         progress.finish()
         report_error(exc, verbose=verbose, after=_after_failed_build(site_dir, output))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ssg.build import BuildResult, build
+from ssg.build import BuildOptions, BuildResult, build
 from ssg.config import load_config
 from ssg.errors import SsgError
 
@@ -47,7 +47,7 @@ class Site:
     def build(self, **kwargs: object) -> BuildResult:
         base_url = kwargs.pop("base_url", None)
         config = load_config(self.root, base_url=base_url)  # type: ignore[arg-type]
-        self.result = build(config, **kwargs)  # type: ignore[arg-type]
+        self.result = build(config, BuildOptions(**kwargs))  # type: ignore[arg-type]
         return self.result
 
     def tree(self) -> dict[str, bytes]:

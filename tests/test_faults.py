@@ -30,13 +30,13 @@ from typing import Any
 
 import pytest
 
-import ssg.build
 import ssg.incremental.state
 import ssg.output.writer
 from conftest import Site, write_files
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import load_config
 from ssg.errors import OutputError
+from ssg.incremental.reuse import DiskCache
 from ssg.incremental.state import cache_file, texts_file
 from ssg.output.writer import MARKER
 
@@ -56,7 +56,7 @@ def clean_tree(site: Path, scratch: Path) -> dict[str, bytes]:
     """What a clean --no-cache build of the site writes."""
     out = scratch / "clean"
     shutil.rmtree(out, ignore_errors=True)
-    build(load_config(site, output_dir=out), cache=False, jobs=1)
+    build(load_config(site, output_dir=out), BuildOptions(cache=False, jobs=1))
     return tree(out)
 
 
@@ -307,7 +307,7 @@ def _dying_connect(path: Any, **kwargs: Any) -> sqlite3.Connection:
 
 @pytest.mark.parametrize(("target", "name"), [
     (pickle, "dumps"),  # while writing the state
-    (ssg.build, "save_state"),  # after the output went live, before the state
+    (DiskCache, "finish"),  # after the output went live, before the state
     (ssg.incremental.state.sqlite3, "connect"),  # while storing rendered Markdown
 ])
 def test_kill_while_writing_the_cache_never_makes_a_later_build_wrong(

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_files
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import Config, load_config
 from ssg.errors import BuildErrors, ContentError, OutputError, SsgError
 from ssg.output.writer import check_dests
@@ -350,7 +350,7 @@ DATA = {"data/d.yaml": YAML_SCALARS, "data/d.json": ['{"a": [1, 2]}', "[", '"x"'
 def _build(root: Path) -> None:
     """Build; any failure must be an SsgError whose every line has a message."""
     try:
-        build(load_config(root), jobs=1)
+        build(load_config(root), BuildOptions(jobs=1))
     except SsgError as exc:
         errors = exc.errors if isinstance(exc, BuildErrors) else [exc]
         assert errors and all(str(e).strip() for e in errors)
@@ -411,10 +411,10 @@ def test_tricky_names_rebuild_like_clean_builds(seed: int, tmp_path: Path) -> No
         files[f"content/{where[name]}/{name}.png"] = name.encode()
     site = tmp_path / "site"
     write_files(site, files)
-    build(load_config(site), jobs=1, strict=True)
+    build(load_config(site), BuildOptions(jobs=1, strict=True))
     write_files(site, {f"content/{where[names[seed]]}/{names[seed]}.md": "---\ntitle: e\n---\n"})
-    build(load_config(site), jobs=1, strict=True)
-    build(load_config(site, output_dir=tmp_path / "clean"), jobs=1, cache=False)
+    build(load_config(site), BuildOptions(jobs=1, strict=True))
+    build(load_config(site, output_dir=tmp_path / "clean"), BuildOptions(jobs=1, cache=False))
 
     def tree(root: Path) -> dict[str, bytes]:
         return {p.relative_to(root).as_posix(): p.read_bytes()

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from conftest import Site, write_files
-from ssg.build import build
+from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
 from ssg.errors import SsgError
-from ssg.incremental.state import BuildState, ContentStore, cache_file, texts_file
+from ssg.incremental.state import ContentStore, cache_file, texts_file
 from ssg.stages.markdown import Content
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,7 +85,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
-        self.memory = BuildState()
+        self.memory = Session()
         self.touched: set[Path] = set()
         write_files(self.root, {"ssg.toml": "paginate = 2\n", "content/_index.md": "Home\n"})
         shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
@@ -177,10 +177,10 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         touched, self.touched = self.touched, set()
         shutil.rmtree(clean.output_dir, ignore_errors=True)
         outcomes = [
-            _outcome(lambda: build(config, jobs=1)),
-            _outcome(lambda: build(served, jobs=1, cache=False, state=self.memory,
-                                   changed=touched, reindex=False)),
-            _outcome(lambda: build(clean, jobs=1, cache=False)),
+            _outcome(lambda: build(config, BuildOptions(jobs=1))),
+            _outcome(lambda: build(served, BuildOptions(jobs=1, reindex=False), self.memory,
+                                   changed=touched)),
+            _outcome(lambda: build(clean, BuildOptions(jobs=1, cache=False))),
         ]
         # Random edits may make two pages claim one URL: then every build fails alike.
         assert outcomes[0] == outcomes[1] == outcomes[2]
@@ -301,8 +301,8 @@ def test_parallel_build_is_identical_to_serial(make_site: Callable[..., Site],
     site = make_site(files, build=False)
     serial = load_config(site.root, output_dir=tmp_path / "serial")
     parallel = load_config(site.root, output_dir=tmp_path / "parallel")
-    build(serial, jobs=1, cache=False)
-    build(parallel, jobs=2, cache=False)
+    build(serial, BuildOptions(jobs=1, cache=False))
+    build(parallel, BuildOptions(jobs=2, cache=False))
     assert tree(serial.output_dir) == tree(parallel.output_dir)
 
 

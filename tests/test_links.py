@@ -7,10 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from conftest import Site
-from ssg.build import build
+from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
 from ssg.errors import SsgError
-from ssg.incremental.state import BuildState
 
 GOOD = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
@@ -118,18 +117,18 @@ def test_fragment_warnings_follow_the_target_page_in_quick_rebuilds(
     """The dev server's path: in-memory state, told which file changed."""
     site = make_site(GOOD, build=False)
     config = load_config(site.root)
-    state = BuildState()
-    build(config, cache=False, state=state, reindex=False)
+    session, options = Session(), BuildOptions(reindex=False)
+    build(config, options, session)
     assert warnings(ssg_log) == []
     target = site.root / "content/b.md"
     site.write({"content/b.md": GOOD["content/b.md"].replace("## Part two", "## Part 2")})
-    result = build(config, cache=False, state=state, changed=[target], reindex=False)
+    result = build(config, options, session, changed=[target])
     assert not result.full
     assert "content/a.md:6: link to 'b.md#part-two': no heading or id 'part-two' on " \
            "content/b.md" in warnings(ssg_log)
     ssg_log.clear()
     site.write({"content/b.md": GOOD["content/b.md"]})
-    build(config, cache=False, state=state, changed=[target], reindex=False)
+    build(config, options, session, changed=[target])
     assert warnings(ssg_log) == []
 
 

@@ -11,7 +11,7 @@ import feedparser
 import pytest
 
 from conftest import Site
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import load_config
 from ssg.errors import SsgError
 
@@ -198,6 +198,6 @@ def test_site_static_file_replaces_a_generated_one(make_site: Callable[..., Site
     site.build()
     assert ".highlight" in site.read("highlight.css")
     clean = load_config(site.root, output_dir=site.root / "clean")
-    build(clean, cache=False)
+    build(clean, BuildOptions(cache=False))
     assert site.tree() == {p.relative_to(clean.output_dir).as_posix(): p.read_bytes()
                            for p in sorted(clean.output_dir.rglob("*")) if p.is_file()}

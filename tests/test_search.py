@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Site
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import load_config
 from ssg.errors import ConfigError, OutputError, SsgError
 from ssg.stages import search
@@ -49,7 +49,7 @@ def fragments(out: Path) -> dict[str, str]:
 def clean_tree(site: Site) -> dict[str, bytes]:
     """The output of a clean build of the same site into another folder."""
     out = site.root.parent / "clean-out"
-    build(load_config(site.root, output_dir=out), cache=False)
+    build(load_config(site.root, output_dir=out), BuildOptions(cache=False))
     return tree(out)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from ssg.build import BuildOptions, BuildResult, Session, run, static_dest, watched_folders
+from ssg.build import BuildOptions, BuildResult, Session, build, static_dest, watched_folders
 from ssg.config import load_config
 from ssg.errors import BuildErrors, ContentError
 from ssg.serve.http import VERSION_HEADER, inject, origin_allowed, overlay_html, resolve
@@ -254,7 +254,7 @@ def test_static_dest_names_only_files_the_last_build_copied_as_is(tmp_path: Path
     config = replace(load_config(site), output_dir=tmp_path / "out")
     theme_css = config.theme_dir / "static/css/style.css"
     session, options = Session(), BuildOptions(cache=False, reindex=False)
-    result = run(config, options, session)
+    result = build(config, options, session)
     assert static_dest(config, site / "static/files/doc.txt", result) == "files/doc.txt"
     assert static_dest(config, theme_css, result) == "css/style.css"
     for not_copied in (site / "content/a.md", site / "static/files", site / "ssg.toml"):
@@ -262,7 +262,7 @@ def test_static_dest_names_only_files_the_last_build_copied_as_is(tmp_path: Path
     write_files(site, {"static/new.txt": "new", "static/css/style.css": "body {}"})
     assert static_dest(config, site / "static/new.txt", result) is None, "not built yet"
     assert static_dest(config, site / "static/css/style.css", result) is None
-    result = run(config, options, session, changed=[site / "static/css/style.css"])
+    result = build(config, options, session, changed=[site / "static/css/style.css"])
     assert static_dest(config, site / "static/css/style.css", result) == "css/style.css"
     assert static_dest(config, theme_css, result) is None, "the site's own file is served"
     assert set(watched_folders(config)) >= {site / "content", site / "static",

@@ -10,7 +10,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.cli import main
 from ssg.config import load_config
 from ssg.stages.discover import is_markdown
@@ -46,7 +46,7 @@ def test_real_world_sample_site(tmp_path: Path) -> None:
     # Markdown file builds, unedited, into a page of its own, with links between them resolved.
     site = tmp_path / "real_world"
     shutil.copytree(SITES / "real_world", site)
-    result = build(load_config(site), strict=True)
+    result = build(load_config(site), BuildOptions(strict=True))
     content = site / "content"
     markdown = sorted(p.relative_to(content).as_posix() for p in content.rglob("*")
                       if p.is_file() and is_markdown(p.name))

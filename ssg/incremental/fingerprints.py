@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ssg.stages import keys as vocabulary
 from ssg.stages.assemble import Site
 from ssg.stages.keys import Inputs, Key, fingerprint
 from ssg.stages.lookup import template_dirs
@@ -61,10 +62,10 @@ class Fingerprints:
             if root.is_dir():
                 for path in sorted(root.rglob("*")):
                     if path.is_file():
-                        self(("tpl", path.relative_to(root).as_posix()))
+                        self(vocabulary.template(path.relative_to(root).as_posix()))
         for task in tasks:
             if task.src_path is not None:
-                self(("file", str(task.src_path)))
+                self(vocabulary.copied_file(str(task.src_path)))
 
     def intern(self, deps: frozenset[Key]) -> tuple[Key, ...]:
         """The keys as shared objects: records (and so the cache) get much smaller."""

@@ -38,7 +38,7 @@ _KEY_BYTES = 32
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
 #: Bumped whenever the layout of BuildState, or what its parts mean, changes.
-_FORMAT = 5
+_FORMAT = 6
 VERSION = (
     f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; "
     f"jinja2 {jinja2.__version__}; pygments {pygments.__version__}; "
@@ -67,11 +67,6 @@ class BuildState:
     contents: dict[str, tuple[str, Content]] = field(default_factory=dict)
     #: Output folder -> what it holds.
     outputs: dict[str, OutputState] = field(default_factory=dict)
-    #: The last build's site model, for quick rebuilds in the same process (never saved).
-    recent: Any = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "recent": None}
 
 
 class FileHashes:

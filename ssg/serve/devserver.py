@@ -32,7 +32,7 @@ from types import FrameType
 from typing import Any
 
 from ssg.build import BuildOptions, BuildResult, Session, static_dest, watched_folders
-from ssg.build import run as run_build
+from ssg.build import build as run_build
 from ssg.config import CONFIG_FILE, Config, load_config
 from ssg.errors import SsgError
 from ssg.serve.http import HttpThread, bind, is_loopback, url_host

@@ -294,6 +294,10 @@ def _template(inputs: Inputs, name: str) -> str:
     return inputs.file_hash(str(path)) if path else "missing"
 
 
+#: Kinds whose fingerprint reads a file on disk (a template, a copied file, a static file).
+FILE_KINDS = frozenset({"tpl", "file", "static"})
+
+
 def template_names(keys: Iterable[Key]) -> set[str]:
     """The names of the templates among keys."""
     return {key[1] for key in keys if key[0] == "tpl"}

@@ -9,12 +9,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.stages.discover import SourceFile, page_stem, split_name_date
+from ssg.stages.discover import SourceFile, Sources, page_stem, split_name_date
 from ssg.utils import is_unsafe_segment, slugify, to_datetime
 
 log = logging.getLogger("ssg")
@@ -339,3 +339,41 @@ def first_heading(body: str) -> str | None:
         if match:
             return match.group(1).strip()
     return None
+
+
+# --- every source, taking what an earlier build parsed ------------------------------
+
+class KnownDocuments(Protocol):
+    """What earlier builds parsed (see ssg.incremental.reuse)."""
+
+    def document(self, source: SourceFile, data: bytes | None = None) -> Document | None:
+        """The document an earlier build parsed from `source` as it is now (its body may be
+        left out), or None. Without `data` it answers only when the file is known unchanged
+        without reading it."""
+
+
+def parse_sources(sources: Sources, taxonomies: tuple[str, ...], known: KnownDocuments
+                  ) -> tuple[list[Document], list[Document]]:
+    """(pages, section files) parsed, or taken from `known` when their bytes are unchanged.
+
+    Every unreadable or invalid file is reported, all at once.
+    """
+    errors: list[SsgError] = []
+    parsed: tuple[list[Document], list[Document]] = ([], [])
+    for bucket, files in zip(parsed, (sources.pages, sources.section_files), strict=True):
+        for source in files:
+            try:
+                bucket.append(_parse_one(source, taxonomies, known))
+            except SsgError as exc:
+                errors.extend(exc.errors if hasattr(exc, "errors") else [exc])
+    raise_all(errors)
+    return parsed
+
+
+def _parse_one(source: SourceFile, taxonomies: tuple[str, ...], known: KnownDocuments
+               ) -> Document:
+    doc = known.document(source)
+    if doc is None:
+        data = read_bytes(source)
+        doc = known.document(source, data) or parse(source, taxonomies, data)
+    return doc

@@ -20,7 +20,7 @@ from posixpath import normpath
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ssg import __version__
-from ssg.build import build
+from ssg.build import BuildOptions, build
 from ssg.config import Config
 from ssg.stages.discover import is_markdown
 from ssg.utils import plural
@@ -131,8 +131,9 @@ def check_site(config: Config, *, external: bool = False, drafts: bool = False,
     """Build the site into a temporary folder and check every reference of every HTML file."""
     with tempfile.TemporaryDirectory(prefix="ssg-check-") as tmp:
         out = Path(tmp, "site")
-        result = build(replace(config, output_dir=out), drafts=drafts, cache=False,
-                       check_links=False)  # reported below, from the HTML
+        options = BuildOptions(drafts=drafts, cache=False,
+                               check_links=False)  # reported below, from the HTML
+        result = build(replace(config, output_dir=out), options)
         return check_output(out, config, result.origins, external=external, timeout=timeout,
                             workers=workers)
 

@@ -1,0 +1,75 @@
+"""The build's public API as a long-running process uses it: options, a session, the folders
+to watch and which changes are plain static copies."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+
+from conftest import Site
+from ssg.build import BuildOptions, Session, build, static_dest, watched_folders
+from ssg.config import load_config
+
+FILES: dict[str, str | bytes] = {
+    "content/a.md": "---\ntitle: A\n---\nFirst.\n",
+    "content/b.md": "---\ntitle: B\n---\nSecond.\n",
+    "static/files/doc.txt": "doc",
+    "static/css/style.css": "body { color: red }",  # takes the place of the theme's
+    "data/links.yaml": "a: 1\n",
+}
+
+
+def test_options_are_a_frozen_value() -> None:
+    options = BuildOptions(drafts=True)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.drafts = False  # type: ignore[misc]
+    assert dataclasses.replace(options, jobs=2) == BuildOptions(drafts=True, jobs=2)
+
+
+def test_a_session_rebuilds_body_edits_quickly_and_settings_changes_fully(
+    make_site: Callable[..., Site]
+) -> None:
+    site = make_site(FILES, build=False)
+    config = load_config(site.root)
+    session = Session()
+    first = build(config, BuildOptions(reindex=False), session)
+    assert first.full
+    site.write({"content/a.md": "---\ntitle: A\n---\nEdited.\n"})
+    quick = build(config, BuildOptions(reindex=False), session,
+                  changed=[site.root / "content/a.md"])
+    assert not quick.full
+    assert "quick front" in quick.timings and "discover" not in quick.timings
+    assert "a/index.html" in quick.written and "b/index.html" not in quick.written
+    assert "Edited." in site.read("a/index.html")
+    drafts = build(config, BuildOptions(reindex=False, drafts=True), session,
+                   changed=[site.root / "content/a.md"])
+    assert drafts.full  # other settings: every output is made again
+    assert not (site.root / ".ssg-cache").exists()  # a session never touches the disk cache
+
+
+def test_watched_folders_are_the_ones_a_build_reads(make_site: Callable[..., Site]) -> None:
+    site = make_site(FILES, build=False)
+    config = load_config(site.root)
+    folders = watched_folders(config)
+    for name in ("content", "templates", "static", "data"):
+        assert site.root / name in folders
+    assert config.theme_dir in folders
+
+
+def test_static_dest_names_only_files_the_build_copied_as_is(
+    make_site: Callable[..., Site]
+) -> None:
+    site = make_site(FILES)
+    config = load_config(site.root)
+    assert site.result is not None
+    assert static_dest(config, site.root / "static/files/doc.txt", site.result) == \
+        "files/doc.txt"
+    assert static_dest(config, site.root / "static/css/style.css", site.result) == \
+        "css/style.css"
+    # The theme's file of that name is not served: changing it needs no copy.
+    assert static_dest(config, config.theme_dir / "static/css/style.css", site.result) is None
+    site.write({"static/files/new.txt": "new"})  # not in the last build
+    assert static_dest(config, site.root / "static/files/new.txt", site.result) is None
+    assert static_dest(config, site.root / "content/a.md", site.result) is None
