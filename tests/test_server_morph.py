@@ -23,6 +23,7 @@ WAIT_MS = int(TIMEOUT * 1000)
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ page.title }}</title>
+<meta name="description" content="{{ page.summary | striptags | trim }}">
 <link rel="stylesheet" href="/css/style.css"></head>
 <body>
 <details id="more"><summary>More</summary><p>Hidden until opened.</p></details>
@@ -107,6 +108,9 @@ def test_body_edit_is_morphed_in_place_keeping_the_readers_place(
     assert page.evaluate("document.getElementById('more').open"), "<details> closed"
     assert page.evaluate("document.activeElement && document.activeElement.id") == "field"
     assert page.input_value("#field") == "typed"
+    # The description, made from the body, changed with it: updated, not reloaded.
+    description = "document.querySelector('meta[name=description]').content"
+    assert page.evaluate(description) == "Second text."
 
     edit(served, "Third text.")  # and again: the second update is morphed too
     shows(page, "Third text.")

@@ -75,13 +75,18 @@ def client_script(version: str, head: str) -> bytes:
 
 
 _SCRIPT = re.compile(rb"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+#: A description in the head (`description`, `og:description`, ...): most themes fill it with
+#: the page's summary, so a body edit changes it; the client updates it in place instead.
+_DESCRIPTION = re.compile(rb"<meta\b[^>]*?\b(?:name|property)\s*=\s*[\"']?[\w:.-]*description"
+                          rb"[\"'\s/>][^>]*>", re.IGNORECASE)
 
 
 def head_signature(page: bytes) -> str:
-    """Names the page's head (everything up to `</head>`) and every script in it: an open
-    page whose signature changes reloads in full rather than being morphed."""
+    """Names the page's head (everything up to `</head>`, descriptions aside) and every script
+    in it: an open page whose signature changes reloads in full rather than being morphed."""
     head_end = _HEAD_END.search(page)
-    parts = [page[:head_end.end()] if head_end else b"", *_SCRIPT.findall(page)]
+    head = _DESCRIPTION.sub(b"<meta description>", page[:head_end.end()]) if head_end else b""
+    parts = [head, *_SCRIPT.findall(page)]
     return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
 
 

@@ -68,6 +68,12 @@
       }
     });
     window.scrollTo(x, y);
+    // Descriptions are left out of the head's signature (themes fill them from the body).
+    var metas = "meta[name$=description i], meta[property$=description i]";
+    var old = document.head.querySelectorAll(metas);
+    doc.head.querySelectorAll(metas).forEach(function (meta, i) {
+      if (old[i]) old[i].setAttribute("content", meta.getAttribute("content") || "");
+    });
   }
 
   function update() {
