@@ -194,3 +194,34 @@ def test_the_library_is_served_from_the_package(serve: Callable[..., Served],
     origin = served.url.rstrip("/")
     assert page.requests and all(url.startswith(origin) for url in page.requests), page.requests
     assert any(url.startswith(origin + "/__ssg/idiomorph.min.js") for url in page.requests)
+
+
+# --- what the update waits for ------------------------------------------------------------------
+
+def test_a_save_after_a_pause_is_handed_over_once_closed_a_burst_waits(tmp_path: Path) -> None:
+    from ssg.serve.watch import IDLE, Watcher
+
+    watcher = Watcher(lambda _path: True, quiet=4.0, max_wait=8.0)
+    watcher.watch([tmp_path])
+    watcher.start()
+    try:
+        time.sleep(IDLE + 0.1)
+        start = time.monotonic()
+        (tmp_path / "a.md").write_text("one")  # written and closed: the save is complete
+        assert watcher.next_batch(timeout=10) == {tmp_path / "a.md"}
+        assert time.monotonic() - start < 2.0, "a finished save waited for the quiet time"
+        start = time.monotonic()
+        (tmp_path / "b.md").write_text("two")  # right after a batch: part of a burst
+        assert watcher.next_batch(timeout=10) == {tmp_path / "b.md"}
+        assert time.monotonic() - start >= 4.0, "a burst was not given the quiet time"
+    finally:
+        watcher.stop()
+
+
+def test_broken_links_are_still_reported_after_the_page_is_updated(
+        serve: Callable[..., Served]) -> None:
+    served = serve(SITE)
+    edit(served, "See [the missing page](nowhere.md).")
+    served.wait_for_line(r"content/a\.md.*link to missing page 'nowhere\.md'")
+    status, _, body = served.get("/a/")
+    assert status == 200 and "the missing page" in body

@@ -58,7 +58,7 @@ class DevServer:
         self._report = report or (lambda exc: log.error("%s", exc))
         # The search index is made by full builds only: Pagefind reads every page, which
         # takes seconds per save on a large site. Search shows the site as it was then.
-        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False)
+        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False, links_later=True)
         self.config: Config | None = None
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
@@ -188,6 +188,11 @@ class DevServer:
             self.error = None
             plan = ReloadPlan(everything=True)
         self._reload(plan)
+        if self._result is not None and self._result.report_links is not None:
+            try:
+                self._result.report_links()  # warnings only, once the pages have their update
+            except Exception as exc:  # a bug in ssg: the build itself succeeded
+                log.error("internal error while checking links: %r", exc)
 
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.

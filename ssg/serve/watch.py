@@ -5,6 +5,10 @@ backup deleted), and `git checkout` of 500 files is a thousand; the dev server m
 once for each, not hundreds of times. Events are collected until no new one has come for
 `quiet` seconds, then returned together by `next_batch()`. Events that arrive while the
 caller is busy (rebuilding) wait for its next call, so the last change always gets a rebuild.
+
+A save after a pause (the usual case: a writer saves, reads, saves again) waits only `settled`
+seconds once the file is closed after writing or renamed into place, the last event of a save;
+within a burst of changes the full quiet time applies.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from watchdog.observers.polling import PollingObserver
 
 #: Seconds without a new event after which a burst of changes counts as finished.
 QUIET = 0.05
+#: Seconds to wait after a save's last event (a file closed after writing, or renamed into
+#: place) when it follows a pause of IDLE seconds since the last batch.
+SETTLED = 0.005
+IDLE = 0.5
 #: A stream of changes that never goes quiet is still handed over this often (seconds).
 MAX_WAIT = 1.0
 
@@ -75,6 +83,8 @@ class Watcher:
         self._pending: set[Path] = set()
         self._first = 0.0
         self._last = 0.0
+        self._handed = 0.0
+        self._saved = False
         self._started = False
 
     def start(self) -> None:
@@ -129,11 +139,14 @@ class Watcher:
                 self._cond.wait(left)
             while True:
                 now = time.monotonic()
-                settle = min(self._last + self._quiet, self._first + self._max_wait)
+                quiet = (SETTLED if self._saved and self._first - self._handed >= IDLE
+                         else self._quiet)
+                settle = min(self._last + quiet, self._first + self._max_wait)
                 if now >= settle:
                     break
                 self._cond.wait(settle - now)
             batch, self._pending = self._pending, set()
+            self._handed = time.monotonic()
             return batch
 
     def add(self, paths: Iterable[Path]) -> None:
@@ -141,7 +154,7 @@ class Watcher:
         for path in paths:
             self._add(path, force=True)
 
-    def _add(self, path: Path, *, force: bool = False) -> None:
+    def _add(self, path: Path, *, force: bool = False, saved: bool = False) -> None:
         if not force and (is_noise(str(path)) or not self._relevant(path)):
             return
         with self._cond:
@@ -150,6 +163,7 @@ class Watcher:
                 self._first = now
             self._pending.add(path)
             self._last = now
+            self._saved = saved
             self._cond.notify_all()
 
 
@@ -165,7 +179,7 @@ def _inode(path: Path) -> int | None:
 class _Handler(FileSystemEventHandler):
     """Turns watchdog events into changed paths (both ends of a move)."""
 
-    def __init__(self, add: Callable[[Path], None]):
+    def __init__(self, add: Callable[..., None]):
         super().__init__()
         self._add = add
 
@@ -174,9 +188,11 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
             return
+        # A save's last event: its file closed after writing, or renamed into place.
+        saved = event.event_type in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED)
         for raw in (event.src_path, event.dest_path):
             if raw:
-                self._add(Path(os.fsdecode(raw)))
+                self._add(Path(os.fsdecode(raw)), saved=saved)
 
 
 def modified_since(started_ns: int, files: Iterable[Path], folders: Iterable[Path]
