@@ -218,6 +218,33 @@ def test_a_save_after_a_pause_is_handed_over_once_closed_a_burst_waits(tmp_path:
         watcher.stop()
 
 
+def test_a_file_being_written_is_handed_over_once_closed(tmp_path: Path) -> None:
+    import threading
+
+    from ssg.serve.watch import Watcher
+
+    watcher = Watcher(lambda _path: True, quiet=0.05, max_wait=10.0)
+    watcher.watch([tmp_path])
+    watcher.start()
+    target = tmp_path / "base.html"
+    try:
+        handle = target.open("w")  # truncated, as an editor saving in place does
+        handle.write("<html><head>")
+        handle.flush()
+
+        def finish() -> None:
+            time.sleep(1.0)
+            handle.write("</head><body>whole</body></html>")
+            handle.close()
+        writer = threading.Thread(target=finish)
+        writer.start()
+        assert watcher.next_batch(timeout=10) is not None
+        assert target.read_text().endswith("</html>"), "handed over while half-written"
+        writer.join()
+    finally:
+        watcher.stop()
+
+
 def test_broken_links_are_still_reported_after_the_page_is_updated(
         serve: Callable[..., Served]) -> None:
     served = serve(SITE)

@@ -6,6 +6,10 @@ once for each, not hundreds of times. Events are collected until no new one has 
 `quiet` seconds, then returned together by `next_batch()`. Events that arrive while the
 caller is busy (rebuilding) wait for its next call, so the last change always gets a rebuild.
 
+Where the system says when a file written is closed (inotify, on Linux), a batch also waits
+(up to MAX_WAIT) until every file written in it is closed: a save that truncates the file and
+then writes it (most editors) is never built half-written.
+
 A save after a pause (the usual case: a writer saves, reads, saves again) waits only `settled`
 seconds once the file is closed after writing or renamed into place, the last event of a save;
 within a burst of changes the full quiet time applies.
@@ -77,6 +81,9 @@ class Watcher:
         self._quiet = quiet
         self._max_wait = max_wait
         self._observer: BaseObserver = PollingObserver() if poll else Observer()
+        self._reports_closes = type(self._observer).__name__ == "InotifyObserver"
+        #: Files written whose closing has not been reported yet.
+        self._writing: set[Path] = set()
         self._handler = _Handler(self._add)
         self._watches: dict[tuple[Path, bool], tuple[ObservedWatch, int]] = {}
         self._cond = threading.Condition()
@@ -141,7 +148,10 @@ class Watcher:
                 now = time.monotonic()
                 quiet = (SETTLED if self._saved and self._first - self._handed >= IDLE
                          else self._quiet)
-                settle = min(self._last + quiet, self._first + self._max_wait)
+                settle = self._last + quiet
+                if self._writing & self._pending:
+                    settle = max(settle, self._first + self._max_wait)
+                settle = min(settle, self._first + self._max_wait)
                 if now >= settle:
                     break
                 self._cond.wait(settle - now)
@@ -154,10 +164,16 @@ class Watcher:
         for path in paths:
             self._add(path, force=True)
 
-    def _add(self, path: Path, *, force: bool = False, saved: bool = False) -> None:
+    def _add(self, path: Path, *, force: bool = False, kind: str = "") -> None:
         if not force and (is_noise(str(path)) or not self._relevant(path)):
             return
+        # A save's last event: its file closed after writing, or renamed into place.
+        saved = kind in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED)
         with self._cond:
+            if kind == EVENT_TYPE_MODIFIED and self._reports_closes:
+                self._writing.add(path)
+            elif kind:
+                self._writing.discard(path)
             now = time.monotonic()
             if not self._pending:
                 self._first = now
@@ -188,11 +204,9 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_CLOSED):
             return
-        # A save's last event: its file closed after writing, or renamed into place.
-        saved = event.event_type in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED)
         for raw in (event.src_path, event.dest_path):
             if raw:
-                self._add(Path(os.fsdecode(raw)), saved=saved)
+                self._add(Path(os.fsdecode(raw)), kind=event.event_type)
 
 
 def modified_since(started_ns: int, files: Iterable[Path], folders: Iterable[Path]
