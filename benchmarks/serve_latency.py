@@ -203,7 +203,7 @@ class Edits:
             path.write_text(text)
 
 
-def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool
+def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, text_only: bool
             ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
     site = make_site(pages)
     page_file, url_path = first_page(site)
@@ -252,7 +252,7 @@ def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool
                 print(f"  {name:<4} text     run {run + 1}: {seconds * 1000:7.0f} ms",
                       file=sys.stderr)
         ssg, tab = servers[0][1], tabs["ssg"]
-        for run in range(repeat):
+        for run in range(0 if text_only else repeat):
             marker = f"Template marker {run} {time.time_ns()}"
             scenarios = {
                 "template": (lambda m=marker: template.write_text(edits.texts[template].replace(
@@ -363,6 +363,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-hugo", action="store_true", help="measure ssg alone")
     parser.add_argument("--trace", action="store_true", help="time each step of ssg's edits")
+    parser.add_argument("--text-only", action="store_true", help="skip the template and CSS edits")
     parser.add_argument("--traced-server", metavar="SITE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.traced_server:
@@ -378,7 +379,7 @@ def main() -> None:
         try:
             for size in args.sizes:
                 found, steps = measure(size, args.repeat, browser, hugo=not args.no_hugo,
-                                       trace=args.trace)
+                                       trace=args.trace, text_only=args.text_only)
                 rows += found
                 if steps:
                     traces.append(step_table(size, steps))
