@@ -157,8 +157,8 @@ class Server:
             self.proc.kill()
 
 
-def ssg_server(site: Path, *, trace: bool) -> Server:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def ssg_server(site: Path, *, trace: bool, repo: Path = REPO) -> Server:
+    env = dict(os.environ, PYTHONPATH=str(repo))
     argv = ([sys.executable, str(Path(__file__).resolve()), "--traced-server", str(site)]
             if trace else [sys.executable, "-m", "ssg", "serve", str(site), "--port", "0"])
     return Server(argv, r"Serving .* at (http://\S+)", env)
@@ -203,8 +203,8 @@ class Edits:
             path.write_text(text)
 
 
-def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, text_only: bool
-            ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
+def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, text_only: bool,
+            baseline: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
     site = make_site(pages)
     page_file, url_path = first_page(site)
     template = site / "templates" / "page.html"
@@ -214,11 +214,21 @@ def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, t
     print(f"{pages:,} pages: ssg's first build {servers[0][1].first_build:.2f} s",
           file=sys.stderr)
     hugo_edits = None
+    if baseline is not None:  # another checkout of ssg, serving a copy of the same site
+        copy = WORK / f"serve-{pages}-baseline"
+        if not (copy / "content").is_dir():
+            shutil.copytree(site / "content", copy / "content")
+        for rel in ("ssg.toml", "templates/page.html", "static/css/style.css"):
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(site / rel, copy / rel)
+        servers.append(("baseline", ssg_server(copy, trace=False, repo=baseline)))
     if hugo:
         hugo_site = make_hugo_site(pages, site)
         hugo_file = hugo_site / page_file.relative_to(site)
         hugo_edits = Edits(hugo_file)
         servers.append(("hugo", hugo_server(hugo_site)))
+    baseline_edits = Edits(WORK / f"serve-{pages}-baseline" / page_file.relative_to(site)) \
+        if baseline is not None else edits
     results: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     steps: dict[str, list[float]] = {}
     try:
@@ -231,8 +241,9 @@ def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, t
         for run in range(repeat):
             for name, server in servers:
                 tab = tabs[name]
-                target = edits if name == "ssg" else hugo_edits
-                assert target is not None
+                target = {"ssg": edits, "hugo": hugo_edits}.get(name)
+                if target is None:
+                    target = baseline_edits
                 marker = f"Latency marker {run} {time.time_ns()}"
                 server.drain()
                 if trace and name == "ssg":
@@ -282,6 +293,7 @@ def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, t
         edits.restore()
         if hugo_edits is not None:
             hugo_edits.restore()
+        baseline_edits.restore()
     rows = [{"pages": pages, "server": name, "edit": edit,
              "latency": statistics.median(latencies), "min": min(latencies),
              "max": max(latencies),
@@ -363,6 +375,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-hugo", action="store_true", help="measure ssg alone")
     parser.add_argument("--trace", action="store_true", help="time each step of ssg's edits")
+    parser.add_argument("--baseline", type=Path, metavar="REPO",
+                        help="also serve the site with the ssg of another checkout")
     parser.add_argument("--text-only", action="store_true", help="skip the template and CSS edits")
     parser.add_argument("--traced-server", metavar="SITE", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -379,7 +393,8 @@ def main() -> None:
         try:
             for size in args.sizes:
                 found, steps = measure(size, args.repeat, browser, hugo=not args.no_hugo,
-                                       trace=args.trace, text_only=args.text_only)
+                                       trace=args.trace, text_only=args.text_only,
+                                       baseline=args.baseline)
                 rows += found
                 if steps:
                     traces.append(step_table(size, steps))
