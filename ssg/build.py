@@ -12,9 +12,10 @@ nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,9 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: What made each file of the site: dest -> origin (`content/posts/a.md`, `sitemap`).
     origins: dict[str, str] = field(default_factory=dict)
+    #: Warns about the site's broken links, when BuildOptions.links_later left that to the
+    #: caller (to be called before the next build).
+    report_links: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class BuildOptions:
     reindex: bool = True
     #: Look at the links of the Markdown (`ssg check` reports them from the HTML instead).
     check_links: bool = True
+    #: Leave the (non-strict) link report to the caller, as BuildResult.report_links: the dev
+    #: server shows the new page first and warns about its links a moment later.
+    links_later: bool = False
     #: Called as work advances: (what, done, total).
     progress: Progress | None = None
 
@@ -121,10 +128,11 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
             front = quick_front(reuse, settings, changed)
     if front is None:
         front = make_site(config, options, reuse, engine, timer)
-    if options.check_links:
+    links = partial(_report_links, front, config, strict=options.strict)
+    later = options.check_links and options.links_later and not options.strict
+    if options.check_links and not later:
         with timer.step("links"):
-            report_links(front.site, front.contents, front.tasks, strict=options.strict,
-                         ids=template_ids(config), elsewhere=(BUNDLE_DIR + "/",))
+            links()
     with timer.step("fingerprints"):
         fingerprints = Fingerprints(front.site, front.contents, reuse.hashes.hash)
         fingerprints.warm(front.tasks)
@@ -144,7 +152,14 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
         written=tuple(written), removed=tuple(removed), full=old is None,
         seconds=time.perf_counter() - start, timings=timer.steps,
-        origins={task.dest_path: task.origin for task in front.tasks})
+        origins={task.dest_path: task.origin for task in front.tasks},
+        report_links=links if later else None)
+
+
+def _report_links(front: Front, config: Config, *, strict: bool) -> None:
+    """Warn about (strict: fail on) the broken links of the front end's Markdown."""
+    report_links(front.site, front.contents, front.tasks, strict=strict,
+                 ids=template_ids(config), elsewhere=(BUNDLE_DIR + "/",))
 
 
 def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engine | None,

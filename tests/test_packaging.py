@@ -23,6 +23,9 @@ def test_wheel_ships_theme_and_builds_a_site_outside_the_repo(tmp_path: Path) ->
     assert "ssg/themes/default/templates/base.html" in names
     assert "ssg/stages/builtin/atom.xml" in names
     assert any(n.startswith("ssg/themes/default/static/") for n in names)
+    # The dev server's client and the library it morphs pages with, with its licence.
+    for name in ("reload.js", "idiomorph.min.js", "idiomorph.LICENSE"):
+        assert f"ssg/serve/client/{name}" in names, name
 
     # Install the wheel into a folder of its own and put it first on the path: the test then
     # runs the same way on the system Python (CI, as root) and inside a user's virtual

@@ -317,9 +317,9 @@ def test_serves_pages_with_the_client_that_built_files_never_hold(
     status, headers, body = served.get("/posts/first/")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "First body text." in body
-    assert body.count('<script id="ssg-livereload">') == 1
+    assert body.count('<script id="ssg-livereload"') == 1
     assert body.index('id="ssg-livereload"') < body.index("</head>")
-    assert f'var v="{headers[VERSION_HEADER.lower()]}"' in body
+    assert f'data-version="{headers[VERSION_HEADER.lower()]}"' in body
     assert f'href="http://127.0.0.1:{served.port}/posts/first/"' in body  # canonical: local
     status, _, css = served.get("/css/style.css")
     assert status == 200 and "livereload" not in css

@@ -41,6 +41,10 @@ from ssg.serve.watch import Watcher, modified_since
 
 log = logging.getLogger("ssg")
 
+#: Seconds after a build's reloads are sent before its links are checked (which holds the
+#: interpreter, and would slow down the server answering the pages' fetches).
+LINKS_AFTER = 0.3
+
 
 class DevServer:
     """Builds SITE_DIR into a temporary folder, serves it and rebuilds it on every change."""
@@ -58,7 +62,7 @@ class DevServer:
         self._report = report or (lambda exc: log.error("%s", exc))
         # The search index is made by full builds only: Pagefind reads every page, which
         # takes seconds per save on a large site. Search shows the site as it was then.
-        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False)
+        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False, links_later=True)
         self.config: Config | None = None
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
@@ -67,6 +71,8 @@ class DevServer:
         #: The last good build (what made each served file).
         self._result: BuildResult | None = None
         self._served = ServedFiles()
+        #: The last build's link report, not run yet.
+        self._links: Callable[[], None] | None = None
         self._tmp: Path | None = None
         self._http: HttpThread | None = None
 
@@ -98,9 +104,12 @@ class DevServer:
         try:
             self._start(watcher, HttpThread(self, sockets))
             while True:
-                batch = watcher.next_batch()
+                batch = watcher.next_batch(LINKS_AFTER if self._links else None)
                 if batch:
+                    self._links = None
                     self._on_changes(batch, watcher)
+                elif self._links is not None:
+                    self._report_links()
         except KeyboardInterrupt:
             pass
         finally:
@@ -188,6 +197,9 @@ class DevServer:
             self.error = None
             plan = ReloadPlan(everything=True)
         self._reload(plan)
+        # Warnings only: reported once the open pages have fetched their update (LINKS_AFTER
+        # seconds without a change), or left to the next build when a change comes first.
+        self._links = self._result.report_links if self._result is not None else None
 
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.
@@ -202,6 +214,15 @@ class DevServer:
         log.info("Built %s pages in %.2f s (%s files changed)", f"{result.pages:,}",
                  result.seconds, f"{len(dests):,}")
         return dests
+
+    def _report_links(self) -> None:
+        """Warn about the last build's broken links."""
+        report, self._links = self._links, None
+        try:
+            if report is not None:
+                report()
+        except Exception as exc:  # a bug in ssg: the build itself succeeded
+            log.error("internal error while checking links: %r", exc)
 
     def _fail(self, exc: SsgError) -> None:
         """Show a build or config error in the terminal and over every open page."""

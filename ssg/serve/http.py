@@ -33,7 +33,7 @@ from ssg.errors import BuildErrors, SsgError
 
 log = logging.getLogger("ssg")
 
-#: Where the client script is served, and the WebSocket it connects to (LiveReload's own).
+#: Where LiveReload's client is served, and the WebSocket it connects to (LiveReload's own).
 CLIENT_PATH = "/livereload.js"
 SOCKET_PATH = "/livereload"
 #: Ports tried after the default one when it is taken.
@@ -42,25 +42,52 @@ _WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 #: Header naming the version of a page (its bytes and the build error shown over it).
 VERSION_HEADER = "X-Ssg-Version"
-#: Loads LiveReload's client from this server, whatever host name and port the page has.
-#: Once connected, it asks whether the page changed while it loaded (a build that finished
-#: between the page's response and its WebSocket registration sent it no reload).
-_CLIENT = (
-    '<script id="ssg-livereload">(function(){var v="%s";'
-    'var s=document.createElement("script");'
-    'var p=location.port||(location.protocol==="https:"?443:80);'
-    f's.src="{CLIENT_PATH}?port="+p;document.head.appendChild(s);'
-    'var t=setInterval(function(){var l=window.LiveReload;'
-    'if(!l||!l.connector||!(l.connector.protocol>=7))return;clearInterval(t);'
-    'setTimeout(function(){fetch(location.href,{method:"HEAD",cache:"no-store"})'
-    f'.then(function(r){{if(r.headers.get("{VERSION_HEADER}")!==v)location.reload();}})'
-    '.catch(function(){});},100);},50);})();</script>'
-)
+#: Header naming a page's head and scripts: when it changes, an open page reloads in full.
+HEAD_HEADER = "X-Ssg-Head"
+#: Header giving the length of a page's body, so the client morphs only a whole page.
+LENGTH_HEADER = "X-Ssg-Length"
+#: The path LiveReload is told to reload when a page's HTML changed (ssg's client updates the
+#: page in place; LiveReload's own client alone would reload it).
+PAGE_PATH = "ssg:page"
+#: The morphing library shipped in the package (see ssg/serve/client/README.md).
+IDIOMORPH_VERSION = "0.8.0"
+LIBRARY_FILE = Path(__file__).with_name("client") / "idiomorph.min.js"
+LIBRARY_PATH = f"/__ssg/idiomorph.min.js?v={IDIOMORPH_VERSION}"
 
 
-def client_script(version: str) -> bytes:
-    """The script injected into a page whose version is `version`."""
-    return (_CLIENT % version).encode()
+def _client_code() -> str:
+    """ssg's client (ssg/serve/client/reload.js) with the names it shares with the server."""
+    code = (Path(__file__).with_name("client") / "reload.js").read_text(encoding="utf-8")
+    for name, value in (("VERSION_HEADER", VERSION_HEADER), ("HEAD_HEADER", HEAD_HEADER),
+                        ("LENGTH_HEADER", LENGTH_HEADER), ("PAGE_PATH", PAGE_PATH),
+                        ("LIBRARY_PATH", LIBRARY_PATH), ("CLIENT_PATH", CLIENT_PATH)):
+        code = code.replace(f"%{name}%", value)
+    return code
+
+
+_CLIENT = _client_code()
+
+
+def client_script(version: str, head: str) -> bytes:
+    """The script injected into a page whose version is `version` and head signature `head`."""
+    return (f'<script id="ssg-livereload" data-version="{version}" data-head="{head}">'
+            f"{_CLIENT}</script>").encode()
+
+
+_SCRIPT = re.compile(rb"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+#: A description in the head (`description`, `og:description`, ...): most themes fill it with
+#: the page's summary, so a body edit changes it; the client updates it in place instead.
+_DESCRIPTION = re.compile(rb"<meta\b[^>]*?\b(?:name|property)\s*=\s*[\"']?[\w:.-]*description"
+                          rb"[\"'\s/>][^>]*>", re.IGNORECASE)
+
+
+def head_signature(page: bytes) -> str:
+    """Names the page's head (everything up to `</head>`, descriptions aside) and every script
+    in it: an open page whose signature changes reloads in full rather than being morphed."""
+    head_end = _HEAD_END.search(page)
+    head = _DESCRIPTION.sub(b"<meta description>", page[:head_end.end()]) if head_end else b""
+    parts = [head, *_SCRIPT.findall(page)]
+    return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
 
 
 _OVERLAY_STYLE = (
@@ -332,8 +359,12 @@ class _SiteHandler(web.RequestHandler):
         if kind == "text/html":
             error = site.error
             version = hashlib.blake2b(data + str(error).encode(), digest_size=8).hexdigest()
+            head = head_signature(data)
+            data = inject(data, client_script(version, head),
+                          overlay_html(error) if error else b"")
             self.set_header(VERSION_HEADER, version)
-            data = inject(data, client_script(version), overlay_html(error) if error else b"")
+            self.set_header(HEAD_HEADER, head)
+            self.set_header(LENGTH_HEADER, str(len(data)))
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
         self._send(status, data, kind, body=body)
@@ -346,6 +377,19 @@ class _SiteHandler(web.RequestHandler):
         else:
             self.set_header("Content-Length", str(len(data)))
             self.finish()
+
+
+class _LibraryHandler(web.RequestHandler):
+    """Serves idiomorph from the package (never from the network); cached, as its URL names
+    its version."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "max-age=86400")
+        self.finish(_LIBRARY)
+
+
+_LIBRARY = LIBRARY_FILE.read_bytes()
 
 
 class HttpThread:
@@ -391,6 +435,7 @@ class HttpThread:
         app = web.Application(
             [(SOCKET_PATH, _ReloadSocket, {"site": self._site}),
              (CLIENT_PATH, LiveReloadJSHandler),
+             (LIBRARY_PATH.split("?")[0], _LibraryHandler),
              (r"/.*", _SiteHandler, {"site": self._site})],
             log_function=lambda _handler: None,
         )

@@ -1,7 +1,9 @@
-"""Which open pages a change of the served build reloads, and telling them (LiveReload).
+"""Which open pages a change of the served build updates, and telling them (LiveReload).
 
-After a build, the pages whose output bytes changed reload; changed stylesheets and images are
-swapped in place; feeds, sitemaps and the search index reload nothing.
+After a build, the open pages whose output bytes changed are updated in place (ssg's client
+fetches the page again and morphs it into the open one; see ssg/serve/client/reload.js);
+changed stylesheets and images are swapped in place; feeds, sitemaps and the search index
+change nothing; any other asset (a script, a font) reloads every open page in full.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from livereload.handlers import LiveReloadHandler
 
 from ssg.build import BuildResult
 from ssg.output.writer import MARKER
+from ssg.serve.http import PAGE_PATH
 
 #: Files no page embeds: a change to them alone reloads nothing.
 _UNSEEN = (".xml", ".txt", ".map", "feed.json")  # files no page shows: feeds, sitemaps
@@ -67,12 +70,17 @@ def dest_for_url(url: str, base_path: str) -> str | None:
 
 
 def send_reloads(plan: ReloadPlan, base_path: str) -> None:
-    """Tell each open page what to reload (runs on the IOLoop)."""
+    """Tell each open page what to reload (runs on the IOLoop): "*" reloads it in full,
+    PAGE_PATH updates it in place, a stylesheet's or image's URL path swaps that file."""
     for waiter in list(LiveReloadHandler.waiters):
         url = getattr(waiter, "page_url", None)
         dest = dest_for_url(url, base_path) if url else None
-        if plan.everything or (plan.pages and dest is None) or dest in plan.pages:
-            paths: Iterable[str] = ("*",)
+        paths: Iterable[str]
+        if plan.everything or (plan.pages and dest is None):
+            paths = ("*",)
+        elif dest in plan.pages:
+            # Stylesheets first: the morphed page uses them as they are now.
+            paths = (*plan.swaps, PAGE_PATH)
         else:
             paths = plan.swaps
         for path in paths:

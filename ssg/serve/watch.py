@@ -5,6 +5,14 @@ backup deleted), and `git checkout` of 500 files is a thousand; the dev server m
 once for each, not hundreds of times. Events are collected until no new one has come for
 `quiet` seconds, then returned together by `next_batch()`. Events that arrive while the
 caller is busy (rebuilding) wait for its next call, so the last change always gets a rebuild.
+
+Where the system says when a file written is closed (inotify, on Linux), a batch also waits
+(up to MAX_WAIT) until every file written in it is closed: a save that truncates the file and
+then writes it (most editors) is never built half-written.
+
+A save after a pause (the usual case: a writer saves, reads, saves again) waits only `settled`
+seconds once the file is closed after writing or renamed into place, the last event of a save;
+within a burst of changes the full quiet time applies.
 """
 
 from __future__ import annotations
@@ -31,6 +39,10 @@ from watchdog.observers.polling import PollingObserver
 
 #: Seconds without a new event after which a burst of changes counts as finished.
 QUIET = 0.05
+#: Seconds to wait after a save's last event (a file closed after writing, or renamed into
+#: place) when it follows a pause of IDLE seconds since the last batch.
+SETTLED = 0.005
+IDLE = 0.5
 #: A stream of changes that never goes quiet is still handed over this often (seconds).
 MAX_WAIT = 1.0
 
@@ -69,12 +81,17 @@ class Watcher:
         self._quiet = quiet
         self._max_wait = max_wait
         self._observer: BaseObserver = PollingObserver() if poll else Observer()
+        self._reports_closes = type(self._observer).__name__ == "InotifyObserver"
+        #: Files written whose closing has not been reported yet.
+        self._writing: set[Path] = set()
         self._handler = _Handler(self._add)
         self._watches: dict[tuple[Path, bool], tuple[ObservedWatch, int]] = {}
         self._cond = threading.Condition()
         self._pending: set[Path] = set()
         self._first = 0.0
         self._last = 0.0
+        self._handed = 0.0
+        self._saved = False
         self._started = False
 
     def start(self) -> None:
@@ -129,11 +146,17 @@ class Watcher:
                 self._cond.wait(left)
             while True:
                 now = time.monotonic()
-                settle = min(self._last + self._quiet, self._first + self._max_wait)
+                quiet = (SETTLED if self._saved and self._first - self._handed >= IDLE
+                         else self._quiet)
+                settle = self._last + quiet
+                if self._writing & self._pending:
+                    settle = max(settle, self._first + self._max_wait)
+                settle = min(settle, self._first + self._max_wait)
                 if now >= settle:
                     break
                 self._cond.wait(settle - now)
             batch, self._pending = self._pending, set()
+            self._handed = time.monotonic()
             return batch
 
     def add(self, paths: Iterable[Path]) -> None:
@@ -141,15 +164,22 @@ class Watcher:
         for path in paths:
             self._add(path, force=True)
 
-    def _add(self, path: Path, *, force: bool = False) -> None:
+    def _add(self, path: Path, *, force: bool = False, kind: str = "") -> None:
         if not force and (is_noise(str(path)) or not self._relevant(path)):
             return
+        # A save's last event: its file closed after writing, or renamed into place.
+        saved = kind in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED)
         with self._cond:
+            if kind == EVENT_TYPE_MODIFIED and self._reports_closes:
+                self._writing.add(path)
+            elif kind:
+                self._writing.discard(path)
             now = time.monotonic()
             if not self._pending:
                 self._first = now
             self._pending.add(path)
             self._last = now
+            self._saved = saved
             self._cond.notify_all()
 
 
@@ -165,7 +195,7 @@ def _inode(path: Path) -> int | None:
 class _Handler(FileSystemEventHandler):
     """Turns watchdog events into changed paths (both ends of a move)."""
 
-    def __init__(self, add: Callable[[Path], None]):
+    def __init__(self, add: Callable[..., None]):
         super().__init__()
         self._add = add
 
@@ -176,7 +206,7 @@ class _Handler(FileSystemEventHandler):
             return
         for raw in (event.src_path, event.dest_path):
             if raw:
-                self._add(Path(os.fsdecode(raw)))
+                self._add(Path(os.fsdecode(raw)), kind=event.event_type)
 
 
 def modified_since(started_ns: int, files: Iterable[Path], folders: Iterable[Path]
