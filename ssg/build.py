@@ -11,9 +11,11 @@ nothing.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,17 +24,19 @@ from ssg.config import Config
 from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
+from ssg.incremental.state import CACHE_DIR
 from ssg.output.writer import Stage, check_dests, check_output_dir, static_files
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
+from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.markdown import Content
 from ssg.stages.parse import parse_sources
 from ssg.stages.plan import Task, plan
-from ssg.stages.render import Progress, Renderer, report_links
+from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
 from ssg.stages.search import (
     BUNDLE_DIR,
     Engine,
@@ -42,7 +46,7 @@ from ssg.stages.search import (
     touches_pages,
 )
 from ssg.stages.templates import template_ids
-from ssg.utils import Timer
+from ssg.utils import Timer, dest_for_path
 
 __all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
 
@@ -108,6 +112,13 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
     `changed`, the files changed since the session's last build, allows a quick rebuild when
     only page bodies changed (see ssg.incremental.quick).
     """
+    with ExitStack() as scratch:
+        store = image_store(config, options, session, scratch)
+        return _build(config, options, session, changed, store)
+
+
+def _build(config: Config, options: BuildOptions, session: Session | None,
+           changed: Iterable[Path] | None, store: Path) -> BuildResult:
     start, started_ns, timer = time.perf_counter(), time.time_ns(), Timer()
     config, engine = prepare_search(config)
     check_output_dir(config)  # fail before any work, not after it
@@ -120,7 +131,10 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         with timer.step("quick front"):
             front = quick_front(reuse, settings, changed)
     if front is None:
-        front = make_site(config, options, reuse, engine, timer)
+        front = make_site(config, options, reuse, engine, timer, store)
+    with timer.step("image checks"):
+        report_problems(front.site.images, image_uses(front.site, front.contents),
+                        strict=options.strict)
     if options.check_links:
         with timer.step("links"):
             report_links(front.site, front.contents, front.tasks, strict=options.strict,
@@ -147,8 +161,17 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         origins={task.dest_path: task.origin for task in front.tasks})
 
 
+def image_store(config: Config, options: BuildOptions, session: Session | None,
+                scratch: ExitStack) -> Path:
+    """Where processed images are kept: the build cache, or a folder for this build only
+    (`--no-cache`)."""
+    if session is not None or options.cache:
+        return config.site_dir / CACHE_DIR / "images"
+    return Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="ssg-images-")))
+
+
 def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engine | None,
-              timer: Timer) -> Front:
+              timer: Timer, store: Path) -> Front:
     """The normal front end: the site model from every source, its planned outputs and the
     Markdown of every document."""
     visibility = Visibility(drafts=options.drafts, future=options.future,
@@ -161,8 +184,18 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
+    static = static_files(config)
+    with timer.step("images"):
+        found = image_sources(((a.display, a.src_path, dest_for_path(path))
+                                 for a, path in site.assets), static)
+        images = process_images(config.images, found, reuse.hashes.hash, store,
+                                jobs=options.jobs or default_jobs())
+        site = replace(site, images=images)
     with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
-        tasks = plan(site, static_files(config))
+        tasks = plan(site, static)
+        tasks += [Task(v.dest, f"{v.width}px {v.format} copy of {info.display}", "copy",
+                       src_path=Path(v.file))
+                  for info in images.by_dest.values() for v in info.variants]
         check_dests((task.dest_path, task.origin) for task in tasks)
         if engine is not None:
             check_reserved((task.dest_path, task.origin) for task in tasks)
@@ -171,6 +204,24 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
                                          progress=options.progress)
         contents = reuse.keep_bodies(site, reused, rendered)
     return Front(site, tasks, contents)
+
+
+def image_uses(site: Site, contents: Mapping[str, Content]
+               ) -> Iterator[tuple[str, int | None, str]]:
+    """(page, line, output path) of every image of the site a page's Markdown shows."""
+    base = site.config.base_path
+    for doc in markdown_docs(site):
+        for ref in contents[doc.source.src].refs:
+            if ref.tag != "img":
+                continue
+            url = site.links.get(ref.target) if ref.target else ref.href
+            if url is None:
+                continue
+            if url.startswith("/") and not url.startswith(base):
+                url = base + url[1:]
+            dest = dest_of_url(url, base)
+            if dest is not None:
+                yield doc.source.display, ref.line, dest
 
 
 def stale(front: Front, old: OutputState | None, fingerprints: Fingerprints

@@ -13,6 +13,7 @@ from typing import Any
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.stages.discover import SECTION_FILE, SourceFile, Sources, page_stem, split_name_date
+from ssg.stages.images import NO_IMAGES, Images
 from ssg.stages.parse import Document
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
@@ -106,6 +107,8 @@ class Site:
     assets: tuple[tuple[SourceFile, str], ...] = field(default=())
     #: Values of the data files, by name (`site.data.NAME` in templates).
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: The site's images with their sizes and resized copies (set by the images stage).
+    images: Images = NO_IMAGES
 
     def url(self, path: str) -> str:
         """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""
