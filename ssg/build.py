@@ -258,6 +258,11 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
             rendered = render_tasks(front.site, reuse.contents, todo, stage, jobs=jobs,
                                     progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
+        with timer.step("processed images"):
+            derived_written, derived_removed = publish_derived(
+                old, output, stage, Path(front.site.images.store))
+        written += derived_written
+        removed = [*removed, *derived_removed]
         if engine is not None and (old is None
                                    or (reindex and touches_pages(written, removed))):
             with timer.step("search index"):
@@ -276,6 +281,32 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
         stage.discard()
         raise
     return output, written, removed
+
+
+def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, store: Path
+                    ) -> tuple[list[str], list[str]]:
+    """Put in the stage the processed images that templates asked for and the output does
+    not have yet; returns them and those no output asks for any more (which leave the
+    output and the store)."""
+    now, before = derived_files(output), derived_files(old) if old else {}
+    written = []
+    for dest, stored in sorted(now.items()):
+        if old is None or before.get(dest) != stored:
+            stage.write(dest, (store / stored).read_bytes())
+            written.append(dest)
+    removed = sorted(dest for dest in before if dest not in now) if old else []
+    if store.is_dir():
+        keep = set(now.values())
+        for path in store.glob("t-*"):
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+    return written, removed
+
+
+def derived_files(output: OutputState) -> dict[str, str]:
+    """Output path -> stored file of every processed image the outputs ask for."""
+    return {key[1]: key[3] for _hash, deps in output.outputs.values() for key in deps
+            if key[0] == "derived"}
 
 
 def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:

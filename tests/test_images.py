@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
+import shutil
 import struct
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import html_tags
 from PIL import Image, features
 
+from conftest import Site, html_tags
 from ssg.errors import SsgError
 from ssg.stages import images
 
@@ -207,3 +208,80 @@ def test_each_image_is_processed_once_and_again_only_when_it_changes(
     # The cache keeps the copies of the images still in use, and only those.
     stored = {p.name for p in (site.root / ".ssg-cache" / "images").iterdir()}
     assert len(stored - {"index.json"}) == 2 * 2 * len(FORMATS)  # 480w and 960w of each
+
+
+GALLERY = """<!doctype html><html lang="en"><head><title>{{ page.title }}</title></head><body>
+{% for img in page.resources.match("*.jpg") %}
+{% set t = img.fill(200, 100, anchor="top") %}{% set r = img.resize(300) %}
+<img class="t" src="{{ t.url }}" width="{{ t.width }}" height="{{ t.height }}" alt="">
+<img class="r" src="{{ r.url }}" width="{{ r.width }}" height="{{ r.height }}" alt="">
+<img class="o" src="{{ img.url }}" width="{{ img.width }}" height="{{ img.height }}" alt="">
+{% endfor %}
+<p class="all">{{ page.resources | map(attribute="name") | join(",") }}</p>
+{% set logo = image("img/logo.png") %}
+{% set f = logo.fit(40, 40, format="webp") %}{% set c = logo.crop(10, 10, "bottomright") %}
+<img class="f" src="{{ f.url }}" width="{{ f.width }}" height="{{ f.height }}" alt="">
+<img class="c" src="{{ c.url }}" width="{{ c.width }}" height="{{ c.height }}" alt="">
+</body></html>
+"""
+
+
+def gallery_site(make_site: Any, **kwargs: Any) -> Any:
+    return make_site({
+        "templates/page.html": GALLERY,
+        "content/trip/index.md": page("Words."),
+        "content/trip/a.jpg": photo(800, 600),
+        "content/trip/notes.txt": "notes",
+        "static/img/logo.png": photo(200, 100, "PNG"),
+    }, **kwargs)
+
+
+def test_templates_resize_fit_fill_and_crop_images(make_site: Any) -> None:
+    site = gallery_site(make_site)
+    html = site.read("trip/index.html")
+    tags = {tag["class"]: tag for tag in html_tags(html, "img")}
+    expected = {"t": ((200, 100), "JPEG"), "r": ((300, 225), "JPEG"), "o": ((800, 600), "JPEG"),
+                "f": ((40, 20), "WEBP"), "c": ((10, 10), "PNG")}
+    for name, (dims, fmt) in expected.items():
+        tag = tags[name]
+        assert (int(tag["width"] or 0), int(tag["height"] or 0)) == dims, name
+        with Image.open(site.out / (tag["src"] or "").lstrip("/")) as made:
+            assert (made.size, made.format) == (dims, fmt), name
+    assert "a.jpg,notes.txt" in html
+    # A crop at the bottom right is taken from that corner of the original.
+    with Image.open(site.root / "static/img/logo.png") as logo, \
+            Image.open(site.out / (tags["c"]["src"] or "").lstrip("/")) as crop:
+        assert crop.getpixel((9, 9)) == logo.getpixel((199, 99))
+
+
+def test_processed_images_follow_the_templates_and_the_sources(make_site: Any,
+                                                                tmp_path: Path) -> None:
+    site = gallery_site(make_site)
+    first = {tag["class"]: tag["src"] for tag in html_tags(site.read("trip/index.html"), "img")}
+    site.write({"templates/page.html": GALLERY.replace("fill(200, 100", "fill(120, 100")})
+    result = site.build()
+    now = {tag["class"]: tag["src"] for tag in html_tags(site.read("trip/index.html"), "img")}
+    assert now["t"] != first["t"] and now["r"] == first["r"]
+    assert (first["t"] or "").lstrip("/") in result.removed
+    assert not (site.out / (first["t"] or "").lstrip("/")).exists()
+    assert (site.out / (now["t"] or "").lstrip("/")).exists()
+    site.write({"content/trip/a.jpg": photo(1000, 500)})
+    site.build()
+    again = {tag["class"]: tag for tag in html_tags(site.read("trip/index.html"), "img")}
+    assert (again["r"]["width"], again["r"]["height"]) == ("300", "150")
+    assert not (site.out / (now["r"] or "").lstrip("/")).exists()
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+
+
+def clean_build(root: Path, copy: Path) -> dict[str, bytes]:
+    """The output of a build from scratch of a copy of the site at root."""
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("output", ".ssg-cache"))
+    fresh = Site(copy)
+    fresh.build(cache=False)
+    return fresh.tree()
+
+
+def test_a_missing_image_in_a_template_is_an_error_naming_it(make_site: Any) -> None:
+    with pytest.raises(SsgError, match="no-such.png"):
+        make_site({"templates/page.html": '{{ image("no-such.png").url }}',
+                   "content/a.md": "# A\n"})

@@ -118,6 +118,16 @@ class Site:
         """The absolute URL of a site path."""
         return self.config.origin + self.url(path)
 
+    def bundle(self, src: str) -> list[tuple[str, str]]:
+        """(name in the bundle, output path) of the files of a page bundle, in name order
+        (none for a page that is not a bundle)."""
+        page = self.pages.get(src)
+        if page is None or page.doc.source.role != "bundle":
+            return []
+        folder = page.doc.source.rel.parent
+        return sorted((asset.rel.relative_to(folder).as_posix(), path.lstrip("/"))
+                      for asset, path in self.assets if asset.rel.is_relative_to(folder))
+
 
 def listing_key(page: Page) -> tuple[Any, ...]:
     """Newest first; undated pages after dated ones; then weight, then title."""

@@ -102,6 +102,8 @@ class ImageInfo:
     #: Why it is copied as it is, without a size or copies ("" when it is fine).
     problem: str
     variants: tuple[Variant, ...] = ()
+    #: Hash of the source's bytes.
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ class Images:
     """Every image of the site, by output path."""
 
     by_dest: Mapping[str, ImageInfo]
+    #: The folder of processed images (the build cache, or one for this build).
+    store: str = ""
+    #: Rewrite the `<img>` of pages (`[images] enabled`).
+    rewrite: bool = False
 
     def copies(self) -> list[Variant]:
         """Every resized copy, in a fixed order."""
@@ -137,7 +143,7 @@ def process_images(config: ImagesConfig, sources: list[ImageSource],
                    file_hash: Callable[[str], str], store: Path, *, jobs: int) -> Images:
     """Every image's size and resized copies, from the store when it has them, else made in
     worker processes and kept there; copies no image needs any more are removed."""
-    if not config.enabled or not sources:
+    if not sources:
         return NO_IMAGES
     store.mkdir(parents=True, exist_ok=True)
     index = _load_index(store)
@@ -163,7 +169,7 @@ def process_images(config: ImagesConfig, sources: list[ImageSource],
     used = {hashes[s.dest] for s in sources if _ext(s.dest) not in UNSUPPORTED}
     _save_index(store, {h: v for h, v in index.items() if h in used})
     _prune(store, {Path(v.file).name for info in by_dest.values() for v in info.variants})
-    return Images(MappingProxyType(by_dest))
+    return Images(MappingProxyType(by_dest), str(store), config.enabled)
 
 
 def _info(source: ImageSource, content_hash: str, index: Mapping[str, dict[str, Any]],
@@ -175,7 +181,7 @@ def _info(source: ImageSource, content_hash: str, index: Mapping[str, dict[str, 
     probe = index[content_hash]
     if probe["problem"]:
         return ImageInfo(source.display, str(source.src_path), source.dest, 0, 0,
-                         probe["problem"])
+                         probe["problem"], content_hash=content_hash)
     folder, name = posixpath.split(source.dest)
     stem = posixpath.splitext(name)[0]
     variants = tuple(
@@ -183,13 +189,13 @@ def _info(source: ImageSource, content_hash: str, index: Mapping[str, dict[str, 
                 str(store / _stored_name(content_hash, config, fmt, w)))
         for fmt, w, h in _specs(config, probe, source.resize))
     return ImageInfo(source.display, str(source.src_path), source.dest, probe["width"],
-                     probe["height"], "", variants)
+                     probe["height"], "", variants, content_hash)
 
 
 def _specs(config: ImagesConfig, probe: Mapping[str, Any], resize: bool
            ) -> list[tuple[str, int, int]]:
     """(format, width, height) of each resized copy an image gets."""
-    if not resize or probe["problem"] or not probe["still"]:
+    if not (resize and config.enabled) or probe["problem"] or not probe["still"]:
         return []
     width, height = probe["width"], probe["height"]
     return [(fmt, w, max(1, round(height * w / width)))
@@ -223,8 +229,10 @@ def _save_index(store: Path, index: dict[str, dict[str, Any]]) -> None:
 
 
 def _prune(store: Path, keep: set[str]) -> None:
+    """Remove the resized copies no image needs (those templates make are pruned after
+    rendering, by `prune_derived`)."""
     for path in store.iterdir():
-        if path.suffix[1:] in _MIME and path.name not in keep:
+        if path.suffix[1:] in _MIME and path.name not in keep and not path.name.startswith("t-"):
             path.unlink(missing_ok=True)
 
 
@@ -381,7 +389,7 @@ def rewrite_images(text: str, images: Images, base_path: str,
     """The HTML with each `<img>` of the site's images given its size, lazy loading (all but
     the first image) and a `<picture>` of its resized copies; `note` hears the source file of
     every image it looked at."""
-    if not images.by_dest or "<img" not in text:
+    if not images.rewrite or "<img" not in text:
         return text
     first = True
 

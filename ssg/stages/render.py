@@ -26,6 +26,7 @@ from ssg.stages.keys import Key, record, tracking
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
+from ssg.stages.resources import ImageResource, site_image
 from ssg.stages.templates import (
     ShortcodeRenderer,
     describe_template_error,
@@ -177,7 +178,11 @@ class Renderer:
         self.views = Views(site, contents)
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
-                                        "term": None}
+                                        "term": None, "image": self._image}
+
+    def _image(self, path: str) -> ImageResource:
+        """`image("img/a.jpg")` in templates."""
+        return site_image(path, self.site.images, self.site.config.base_path, record)
 
     def render(self, task: Task) -> tuple[bytes, frozenset[Key]]:
         """The bytes of one output and the keys of everything it read."""

@@ -18,6 +18,7 @@ from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
 from ssg.stages.markdown import Content, reading_time
+from ssg.stages.resources import Resources, bundle_resources
 from ssg.utils import slugify
 
 
@@ -128,6 +129,14 @@ class PageView:
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
                             doc="Minutes to read, at least one.")
+
+    @property
+    def resources(self) -> Resources:
+        """The files of the page's bundle (images with `resize`, `fit`, `fill`, `crop`)."""
+        record(keys.bundle_files(self._src))
+        site = self._views.site
+        return bundle_resources(site.bundle(self._src),
+                                site.images, site.config.base_path, record)
 
     @property
     def summary(self) -> Markup:
