@@ -100,6 +100,11 @@ class BuildOptions:
     check_links: bool = True
     #: Called as work advances: (what, done, total).
     progress: Progress | None = None
+    #: Minify HTML, CSS and JS (None: as `minify` in ssg.toml says).
+    minify: bool | None = None
+    #: Name assets by the hash of their content (the dev server says no: it swaps changed
+    #: stylesheets in place, by name).
+    fingerprint: bool = True
 
 
 def build(config: Config, options: BuildOptions = BuildOptions(),
@@ -190,7 +195,8 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
                                  for a, path in site.assets), static)
         images = process_images(config.images, found, reuse.hashes.hash, store,
                                 jobs=options.jobs or default_jobs())
-        site = replace(site, images=images)
+        site = replace(site, images=images, fingerprint=options.fingerprint,
+                       minify=config.minify if options.minify is None else options.minify)
     with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
         tasks = plan(site, static)
         tasks += [Task(v.dest, f"{v.width}px {v.format} copy of {info.display}", "copy",
@@ -312,7 +318,7 @@ def derived_files(output: OutputState) -> dict[str, str]:
 def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:
     """Fingerprint of the settings every output depends on: a change rebuilds everything."""
     return digest(repr(config), options.drafts, options.future, options.expired,
-                  engine.identity if engine else "")
+                  options.minify, options.fingerprint, engine.identity if engine else "")
 
 
 def watched_folders(config: Config) -> list[Path]:

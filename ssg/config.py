@@ -133,6 +133,8 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     #: Index the pages with Pagefind into /pagefind/ and show the theme's search box.
     search: bool = True
+    #: Minify the HTML, CSS and JS the build writes.
+    minify: bool = False
     #: Image processing (`[images]`).
     images: ImagesConfig = field(default_factory=ImagesConfig)
 
@@ -458,4 +460,5 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "extra": (dict, _check_extra),
     "search": (bool, None),
     "images": (dict, _images_config),
+    "minify": (bool, None),
 }

@@ -109,6 +109,11 @@ class Site:
     data: Mapping[str, Any] = field(default_factory=dict)
     #: The site's images with their sizes and resized copies (set by the images stage).
     images: Images = NO_IMAGES
+    #: Give assets names made of their content's hash (not in the dev server, whose
+    #: stylesheets are swapped in place by name).
+    fingerprint: bool = True
+    #: Minify the HTML, CSS and JS written.
+    minify: bool = False
 
     def url(self, path: str) -> str:
         """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""

@@ -144,7 +144,7 @@ def process_images(config: ImagesConfig, sources: list[ImageSource],
     """Every image's size and resized copies, from the store when it has them, else made in
     worker processes and kept there; copies no image needs any more are removed."""
     if not sources:
-        return NO_IMAGES
+        return Images(MappingProxyType({}), str(store), config.enabled)
     store.mkdir(parents=True, exist_ok=True)
     index = _load_index(store)
     hashes = {s.dest: file_hash(str(s.src_path)) for s in sources}
