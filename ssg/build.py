@@ -168,9 +168,12 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
 
 def image_store(config: Config, options: BuildOptions, session: Session | None,
                 scratch: ExitStack) -> Path:
-    """Where processed images are kept: the build cache, or a folder for this build only
+    """Where processed images are kept: the build cache, a folder of the system's temporary
+    files for the dev server (kept between its runs), or a folder for this build only
     (`--no-cache`)."""
-    if session is not None or options.cache:
+    if session is not None:  # a session never touches the site's cache: a folder of its own
+        return Path(tempfile.gettempdir()) / f"ssg-images-{digest(str(config.site_dir))}"
+    if options.cache:
         return config.site_dir / CACHE_DIR / "images"
     return Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="ssg-images-")))
 
