@@ -325,10 +325,10 @@ def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) ->
 
 
 def watched_folders(config: Config) -> list[Path]:
-    """The folders a build reads: content, templates, static, data and the theme."""
+    """The folders a build reads: content, templates, static, data, assets and the theme."""
     site = config.site_dir
     return [site / "content", site / "templates", site / "static", site / DATA_DIR,
-            config.theme_dir]
+            site / "assets", config.theme_dir]
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:

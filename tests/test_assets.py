@@ -134,3 +134,43 @@ def test_the_dev_server_neither_minifies_nor_fingerprints(make_site: Any) -> Non
     site.result = build(load_config(site.root), server.options)
     assert site.tree()["js/app.js"] == (site.root / "static/js/app.js").read_bytes()
     assert stylesheet(site)["href"] == "/css/style.css"
+
+
+SASS_SITE: dict[str, str | bytes] = {
+    "templates/page.html": '{% set s = asset("css/main.scss") %}'
+                           '<link rel="stylesheet" href="{{ s.url }}">',
+    "assets/css/main.scss": '@import "colours";\na { color: $accent; b { margin: 0 } }\n',
+    "assets/css/_colours.scss": "$accent: #123456;\n",
+    "content/a.md": "# A\n",
+}
+
+
+def sass_css(site: Site) -> str:
+    (link,) = html_tags(site.read("a/index.html"), "link")
+    href = link["href"] or ""
+    assert href.startswith("/css/main.") and href.endswith(".css")
+    return (site.out / href.lstrip("/")).read_text()
+
+
+def test_sass_is_compiled_and_its_imports_are_followed(make_site: Any, tmp_path: Path) -> None:
+    pytest.importorskip("sass")
+    site = make_site(SASS_SITE)
+    css = sass_css(site)
+    assert "#123456" in css and "a b" in css
+    assert not site.exists("css/main.scss") and not site.exists("css/_colours.scss")
+    site.write({"assets/css/_colours.scss": "$accent: #abcdef;\n"})
+    site.build()
+    assert "#abcdef" in sass_css(site)
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+    # The dev server writes it under its plain name, for the stylesheet swap.
+    site.build(fingerprint=False)
+    (link,) = html_tags(site.read("a/index.html"), "link")
+    assert link["href"] == "/css/main.css" and "#abcdef" in site.read("css/main.css")
+
+
+def test_a_sass_error_names_the_file_and_line(make_site: Any) -> None:
+    pytest.importorskip("sass")
+    with pytest.raises(SsgError) as info:
+        make_site({**SASS_SITE, "assets/css/main.scss": "a {\n  color: $nope;\n}\n"})
+    message = str(info.value)
+    assert "main.scss" in message and ":2" in message and "Undefined variable" in message

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import posixpath
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +76,7 @@ class Assets:
                  note: Note):
         self.config, self.store = config, Path(store) if store else None
         self.fingerprint, self.minified, self.note = fingerprint, minified, note
-        self._made: dict[tuple[str, ...], tuple[Asset, tuple[str, ...]]] = {}
+        self._made: dict[tuple[str, ...], tuple[Asset, tuple[str, ...], list[str]]] = {}
 
     def url(self, path: str) -> str:
         """`asset_url("css/style.css")`: `/css/style.3f2a1b9c.css`."""
@@ -90,35 +92,52 @@ class Assets:
         if isinstance(paths, str) or not paths:
             raise TemplateError("bundle needs a list of files of static/")
         dest = _clean(dest)
+        if _is_sass(dest):
+            dest = posixpath.splitext(dest)[0] + ".css"
         sources = [self._source(_clean(path)) for path in paths]
-        if not self.fingerprint and len(sources) == 1:
+        statics = (self.config.site_dir / "static", self.config.theme_dir / "static")
+        if (not self.fingerprint and len(sources) == 1 and not _is_sass(sources[0].name)
+                and any(sources[0].is_relative_to(root) for root in statics)):
+            # Copied as it is under that name already: the dev server swaps it by name.
             return Asset(self.config.base_path + quote(dest, safe="/"), "")
         key = (dest, *map(str, sources))
         made = self._made.get(key)
         if made is None:
             made = self._made[key] = self._make(dest, sources)
-        asset, derived = made
-        for source in sources:
-            self.note(("file", str(source)))
+        asset, derived, read = made
+        for path in read:
+            self.note(("file", path))
         self.note(derived)
         return asset
 
     def _source(self, dest: str) -> Path:
+        """The file an asset path names: static/ then assets/, the site's then the theme's."""
         self.note(("static", dest))
         for root in (self.config.site_dir, self.config.theme_dir):
             path = root / "static" / dest
             if path.is_file():
                 return path
-        raise TemplateError(f"asset {dest!r}: no such file in static/ (the site's or the "
-                            "theme's)")
+            path = root / "assets" / dest
+            self.note(("file", str(path)))  # "missing" until it is made
+            if path.is_file():
+                return path
+        raise TemplateError(f"asset {dest!r}: no such file in static/ or assets/ (the site's "
+                            "or the theme's)")
 
-    def _make(self, dest: str, sources: list[Path]) -> tuple[Asset, tuple[str, ...]]:
+    def _make(self, dest: str, sources: list[Path]
+              ) -> tuple[Asset, tuple[str, ...], list[str]]:
         parts = []
+        read = [str(source) for source in sources]
         for source in sources:
-            try:
-                data = source.read_bytes()
-            except OSError as exc:
-                raise TemplateError(f"asset {source.name}: cannot read: {exc.strerror}") from exc
+            if _is_sass(source.name):
+                data, imported = compile_sass(source)
+                read += imported
+            else:
+                try:
+                    data = source.read_bytes()
+                except OSError as exc:
+                    raise TemplateError(f"asset {source.name}: cannot read: "
+                                        f"{exc.strerror}") from exc
             parts.append(data if len(sources) == 1 or data.endswith(b"\n") else data + b"\n")
         data = b"".join(parts)
         if self.minified:
@@ -138,7 +157,38 @@ class Assets:
             os.replace(tmp, final)
         url = self.config.base_path + quote(name, safe="/")
         return (Asset(url, integrity if self.fingerprint else ""),
-                ("derived", name, str(sources[0]), stored))
+                ("derived", name, str(sources[0]), stored), read)
+
+
+def _is_sass(name: str) -> bool:
+    return name.lower().endswith((".scss", ".sass"))
+
+
+def compile_sass(source: Path) -> tuple[bytes, list[str]]:
+    """CSS from a Sass/SCSS file with libsass (the `sass` extra), and every file it imported
+    (`@import`), for dependency tracking; a Sass error names the file and line."""
+    try:
+        import sass
+    except ImportError:
+        raise TemplateError(f"asset {source.name}: Sass needs libsass: "
+                            "pip install 'ssg[sass]'") from None
+    map_file = source.with_suffix(".css.map")
+    try:
+        css, source_map = sass.compile(filename=str(source), source_map_filename=str(map_file),
+                                       omit_source_map_url=True, output_style="expanded")
+    except sass.CompileError as exc:
+        message = str(exc).strip()
+        match = _SASS_WHERE.search(message)
+        line = int(match.group(1)) if match else None
+        first = message.splitlines()[0].removeprefix("Error: ")
+        raise TemplateError(f"Sass: {first}", path=source, line=line) from None
+    sources = json.loads(source_map).get("sources", [])
+    imported = sorted({os.path.normpath(os.path.join(source.parent, name)) for name in sources}
+                      - {str(source)})
+    return css.encode("utf-8"), imported
+
+
+_SASS_WHERE = re.compile(r"on line (\d+)")
 
 
 def _clean(path: str) -> str:
