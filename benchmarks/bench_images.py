@@ -10,7 +10,9 @@ same operations: each image resized to 480, 960 and 1600 pixels wide in WebP at 
 ssg does them from Markdown (`![](photo.jpg)`, `[images] formats = ["webp"]`); Hugo from a
 template calling `.Resize "480x webp q80"` (and 960x, 1600x) on the page's image. Cold: no
 output and no cache (ssg's `.ssg-cache`, Hugo's `resources/_gen` and cache dir removed).
-No change: the same command again. Runs of ssg and Hugo alternate. Prints a Markdown table.
+No change: the same command again. One image changed: the first photo replaced by another
+of the same size, then the same command. Runs of ssg and Hugo alternate. Prints a Markdown
+table.
 """
 
 from __future__ import annotations
@@ -124,13 +126,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     ssg_site, hugo_site = make_sites(args.images)
-    times: dict[str, list[float]] = {k: [] for k in ("ssg cold", "ssg no change",
-                                                      "hugo cold", "hugo no change")}
-    for _ in range(args.repeat):
+    times: dict[str, list[float]] = {k: [] for k in (
+        "ssg cold", "ssg no change", "ssg one image changed", "hugo cold", "hugo no change",
+        "hugo one image changed")}
+    for round_ in range(args.repeat):
         times["ssg cold"].append(ssg_cold(ssg_site))
         times["hugo cold"].append(hugo_cold(hugo_site))
         times["ssg no change"].append(ssg_again(ssg_site))
         times["hugo no change"].append(hugo_again(hugo_site))
+        width, height = SIZES[0]
+        for site in (ssg_site, hugo_site):  # the first image replaced by another photo
+            photo(site / "content/p0/photo.jpg", width, height, 1000 + round_)
+        times["ssg one image changed"].append(ssg_again(ssg_site))
+        times["hugo one image changed"].append(hugo_again(hugo_site))
     made = sorted((ssg_site / "output").rglob("*.webp"))
     hugo_made = sorted((hugo_site / "public").rglob("*.webp"))
     print(f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}"
