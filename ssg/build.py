@@ -172,9 +172,17 @@ def image_store(config: Config, options: BuildOptions, session: Session | None,
     files for the dev server (kept between its runs), or a folder for this build only
     (`--no-cache`)."""
     if session is not None:  # a session never touches the site's cache: a folder of its own
-        return Path(tempfile.gettempdir()) / f"ssg-images-{digest(str(config.site_dir))}"
-    if options.cache:
-        return config.site_dir / CACHE_DIR / "images"
+        store = Path(tempfile.gettempdir()) / f"ssg-images-{digest(str(config.site_dir))}"
+    elif options.cache:
+        store = config.site_dir / CACHE_DIR / "images"
+    else:
+        store = None
+    if store is not None:
+        try:
+            store.mkdir(parents=True, exist_ok=True)
+            return store
+        except OSError:  # a cache that cannot be written only costs the reuse (it is warned of)
+            pass
     return Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="ssg-images-")))
 
 
