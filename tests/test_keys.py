@@ -67,6 +67,14 @@ VARIED = {
 }
 
 
+def file_hash(path: str) -> str:
+    """A file's hash, "missing" for none (as the build's FileHashes gives)."""
+    try:
+        return digest_bytes(Path(path).read_bytes())
+    except FileNotFoundError:
+        return "missing"
+
+
 def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     """Run the stages of a build on the site at root: every key any output recorded, with
     the output that recorded it."""
@@ -78,7 +86,7 @@ def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     found = image_sources(((a.display, a.src_path, path.lstrip("/")) for a, path in site.assets),
                           static_files(config))
     site = replace(site, images=process_images(
-        config.images, found, lambda path: digest_bytes(Path(path).read_bytes()),
+        config.images, found, file_hash,
         root / ".ssg-cache" / "images", jobs=1))
     docs = markdown_docs(site)
     contents = dict(zip((d.source.src for d in docs), render_documents(site, docs),
@@ -88,7 +96,7 @@ def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     for task in plan(site, static_files(config)):
         for key in renderer.render(task)[1]:
             recorded.setdefault(key, task.dest_path)
-    inputs = Inputs(site, contents, lambda path: digest_bytes(Path(path).read_bytes()))
+    inputs = Inputs(site, contents, file_hash)
     return inputs, recorded
 
 
