@@ -11,9 +11,11 @@ nothing.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -23,17 +25,19 @@ from ssg.config import Config
 from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
+from ssg.incremental.state import CACHE_DIR
 from ssg.output.writer import Stage, check_dests, check_output_dir, static_files
 from ssg.parallel import default_jobs, map_ranges
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
+from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.markdown import Content
 from ssg.stages.parse import parse_sources
 from ssg.stages.plan import Task, plan
-from ssg.stages.render import Progress, Renderer, report_links
+from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
 from ssg.stages.search import (
     BUNDLE_DIR,
     Engine,
@@ -43,7 +47,7 @@ from ssg.stages.search import (
     touches_pages,
 )
 from ssg.stages.templates import template_ids
-from ssg.utils import Timer
+from ssg.utils import Timer, dest_for_path
 
 __all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
 
@@ -103,6 +107,11 @@ class BuildOptions:
     links_later: bool = False
     #: Called as work advances: (what, done, total).
     progress: Progress | None = None
+    #: Minify HTML, CSS and JS (None: as `minify` in ssg.toml says).
+    minify: bool | None = None
+    #: Name assets by the hash of their content (the dev server says no: it swaps changed
+    #: stylesheets in place, by name).
+    fingerprint: bool = True
 
 
 def build(config: Config, options: BuildOptions = BuildOptions(),
@@ -115,6 +124,13 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
     `changed`, the files changed since the session's last build, allows a quick rebuild when
     only page bodies changed (see ssg.incremental.quick).
     """
+    with ExitStack() as scratch:
+        store = image_store(config, options, session, scratch)
+        return _build(config, options, session, changed, store)
+
+
+def _build(config: Config, options: BuildOptions, session: Session | None,
+           changed: Iterable[Path] | None, store: Path) -> BuildResult:
     start, started_ns, timer = time.perf_counter(), time.time_ns(), Timer()
     config, engine = prepare_search(config)
     check_output_dir(config)  # fail before any work, not after it
@@ -127,7 +143,10 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
         with timer.step("quick front"):
             front = quick_front(reuse, settings, changed)
     if front is None:
-        front = make_site(config, options, reuse, engine, timer)
+        front = make_site(config, options, reuse, engine, timer, store)
+    with timer.step("image checks"):
+        report_problems(front.site.images, image_uses(front.site, front.contents),
+                        strict=options.strict)
     links = partial(_report_links, front, config, strict=options.strict)
     later = options.check_links and options.links_later and not options.strict
     if options.check_links and not later:
@@ -162,8 +181,28 @@ def _report_links(front: Front, config: Config, *, strict: bool) -> None:
                  ids=template_ids(config), elsewhere=(BUNDLE_DIR + "/",))
 
 
+def image_store(config: Config, options: BuildOptions, session: Session | None,
+                scratch: ExitStack) -> Path:
+    """Where processed images are kept: the build cache, a folder of the system's temporary
+    files for the dev server (kept between its runs), or a folder for this build only
+    (`--no-cache`)."""
+    if session is not None:  # a session never touches the site's cache: a folder of its own
+        store = Path(tempfile.gettempdir()) / f"ssg-images-{digest(str(config.site_dir))}"
+    elif options.cache:
+        store = config.site_dir / CACHE_DIR / "images"
+    else:
+        store = None
+    if store is not None:
+        try:
+            store.mkdir(parents=True, exist_ok=True)
+            return store
+        except OSError:  # a cache that cannot be written only costs the reuse (it is warned of)
+            pass
+    return Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="ssg-images-")))
+
+
 def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engine | None,
-              timer: Timer) -> Front:
+              timer: Timer, store: Path) -> Front:
     """The normal front end: the site model from every source, its planned outputs and the
     Markdown of every document."""
     visibility = Visibility(drafts=options.drafts, future=options.future,
@@ -176,8 +215,19 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
+    static = static_files(config)
+    with timer.step("images"):
+        found = image_sources(((a.display, a.src_path, dest_for_path(path))
+                                 for a, path in site.assets), static)
+        images = process_images(config.images, found, reuse.hashes.hash, store,
+                                jobs=options.jobs or default_jobs())
+        site = replace(site, images=images, fingerprint=options.fingerprint,
+                       minify=config.minify if options.minify is None else options.minify)
     with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
-        tasks = plan(site, static_files(config))
+        tasks = plan(site, static)
+        tasks += [Task(v.dest, f"{v.width}px {v.format} copy of {info.display}", "copy",
+                       src_path=Path(v.file))
+                  for info in images.by_dest.values() for v in info.variants]
         check_dests((task.dest_path, task.origin) for task in tasks)
         if engine is not None:
             check_reserved((task.dest_path, task.origin) for task in tasks)
@@ -186,6 +236,24 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
                                          progress=options.progress)
         contents = reuse.keep_bodies(site, reused, rendered)
     return Front(site, tasks, contents)
+
+
+def image_uses(site: Site, contents: Mapping[str, Content]
+               ) -> Iterator[tuple[str, int | None, str]]:
+    """(page, line, output path) of every image of the site a page's Markdown shows."""
+    base = site.config.base_path
+    for doc in markdown_docs(site):
+        for ref in contents[doc.source.src].refs:
+            if ref.tag != "img":
+                continue
+            url = site.links.get(ref.target) if ref.target else ref.href
+            if url is None:
+                continue
+            if url.startswith("/") and not url.startswith(base):
+                url = base + url[1:]
+            dest = dest_of_url(url, base)
+            if dest is not None:
+                yield doc.source.display, ref.line, dest
 
 
 def stale(front: Front, old: OutputState | None, fingerprints: Fingerprints
@@ -222,6 +290,11 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
             rendered = render_tasks(front.site, reuse.contents, todo, stage, jobs=jobs,
                                     progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
+        with timer.step("processed images"):
+            derived_written, derived_removed = publish_derived(
+                old, output, stage, Path(front.site.images.store))
+        written += derived_written
+        removed = [*removed, *derived_removed]
         if engine is not None and (old is None
                                    or (reindex and touches_pages(written, removed))):
             with timer.step("search index"):
@@ -242,17 +315,43 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
     return output, written, removed
 
 
+def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, store: Path
+                    ) -> tuple[list[str], list[str]]:
+    """Put in the stage the processed images that templates asked for and the output does
+    not have yet; returns them and those no output asks for any more (which leave the
+    output and the store)."""
+    now, before = derived_files(output), derived_files(old) if old else {}
+    written = []
+    for dest, stored in sorted(now.items()):
+        if old is None or before.get(dest) != stored:
+            stage.write(dest, (store / stored).read_bytes())
+            written.append(dest)
+    removed = sorted(dest for dest in before if dest not in now) if old else []
+    if store.is_dir():
+        keep = set(now.values())
+        for path in store.glob("t-*"):
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+    return written, removed
+
+
+def derived_files(output: OutputState) -> dict[str, str]:
+    """Output path -> stored file of every processed image the outputs ask for."""
+    return {key[1]: key[3] for _hash, deps in output.outputs.values() for key in deps
+            if key[0] == "derived"}
+
+
 def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:
     """Fingerprint of the settings every output depends on: a change rebuilds everything."""
     return digest(repr(config), options.drafts, options.future, options.expired,
-                  engine.identity if engine else "")
+                  options.minify, options.fingerprint, engine.identity if engine else "")
 
 
 def watched_folders(config: Config) -> list[Path]:
-    """The folders a build reads: content, templates, static, data and the theme."""
+    """The folders a build reads: content, templates, static, data, assets and the theme."""
     site = config.site_dir
     return [site / "content", site / "templates", site / "static", site / DATA_DIR,
-            config.theme_dir]
+            site / "assets", config.theme_dir]
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:

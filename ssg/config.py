@@ -67,6 +67,32 @@ class MarkdownConfig:
     highlight_style_dark: str = "monokai"
 
 
+#: Formats `[images] formats` can name, in the order a `<picture>` offers them (smallest first).
+IMAGE_FORMATS: tuple[str, ...] = ("avif", "webp")
+
+
+def supported_image_formats() -> tuple[str, ...]:
+    """The IMAGE_FORMATS the installed Pillow can write (AVIF needs a build with libavif)."""
+    from PIL import features
+
+    return tuple(name for name in IMAGE_FORMATS if features.check(name))
+
+
+@dataclass(frozen=True)
+class ImagesConfig:
+    """How the images of pages are processed: sizes, dimensions, resized copies."""
+
+    #: Give images of pages their size, lazy loading and resized copies; off: left as written.
+    enabled: bool = True
+    #: Widths in pixels of the resized copies of an image wider than them.
+    widths: tuple[int, ...] = (480, 960, 1600)
+    #: Formats of the resized copies (the original stays as the fallback); by default AVIF,
+    #: when the installed Pillow can write it, and WebP.
+    formats: tuple[str, ...] = field(default_factory=supported_image_formats)
+    #: Encoder quality of the resized copies, 1 to 100.
+    quality: int = 80
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a build needs to know about a site, from ssg.toml and the command line."""
@@ -107,6 +133,10 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     #: Index the pages with Pagefind into /pagefind/ and show the theme's search box.
     search: bool = True
+    #: Minify the HTML, CSS and JS the build writes.
+    minify: bool = False
+    #: Image processing (`[images]`).
+    images: ImagesConfig = field(default_factory=ImagesConfig)
 
     @property
     def content_dir(self) -> Path:
@@ -363,6 +393,48 @@ def _markdown_config(key: str, table: dict[str, Any], bad: Bad) -> MarkdownConfi
     )
 
 
+_IMAGES_KEYS = ("enabled", "widths", "formats", "quality")
+
+
+def _images_config(key: str, table: dict[str, Any], bad: Bad) -> ImagesConfig:
+    for name in table:
+        if name not in _IMAGES_KEYS:
+            _unknown_key(name, _IMAGES_KEYS, f"{CONFIG_FILE} [images]")
+    values: dict[str, Any] = {}
+    enabled = table.get("enabled", True)
+    if isinstance(enabled, bool):
+        values["enabled"] = enabled
+    else:
+        bad(f"images.enabled must be true or false, not {enabled!r}")
+    widths = table.get("widths", list(ImagesConfig.widths))
+    if (not isinstance(widths, list) or not widths
+            or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= 10000
+                       for w in widths)):
+        bad(f"images.widths must be a non-empty list of widths from 1 to 10000 pixels, "
+            f"not {widths!r}")
+    else:
+        values["widths"] = tuple(sorted(set(widths)))
+    supported = supported_image_formats()
+    formats = table.get("formats", list(supported))
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        bad(f"images.formats must be a list of format names ({', '.join(IMAGE_FORMATS)}), "
+            f"not {formats!r}")
+    else:
+        for name in formats:
+            if name not in IMAGE_FORMATS:
+                bad(f"images.formats: unknown format {name!r} "
+                    f"(known: {', '.join(IMAGE_FORMATS)})")
+            elif name not in supported:
+                bad(f"images.formats: the installed Pillow cannot write {name!r}")
+        values["formats"] = tuple(f for f in IMAGE_FORMATS if f in formats)
+    quality = table.get("quality", ImagesConfig.quality)
+    if isinstance(quality, int) and not isinstance(quality, bool) and 1 <= quality <= 100:
+        values["quality"] = quality
+    else:
+        bad(f"images.quality must be a whole number from 1 to 100, not {quality!r}")
+    return ImagesConfig(**values)
+
+
 def _style_exists(name: str) -> bool:
     from pygments.styles import get_all_styles
 
@@ -387,4 +459,6 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "markdown": (dict, _markdown_config),
     "extra": (dict, _check_extra),
     "search": (bool, None),
+    "images": (dict, _images_config),
+    "minify": (bool, None),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import io
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,11 +12,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from conftest import Site, serve_http
 from ssg.cli import main
 from ssg.config import load_config
 from ssg.tools.check import check_external, check_site
+
+
+def tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), "teal").save(out, "PNG")
+    return out.getvalue()
+
 
 CLEAN = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
@@ -25,7 +34,7 @@ CLEAN = {
                     "[home](https://example.org/) [own b](https://example.org/b/#section-two)\n",
     "content/b.md": "---\ntitle: B\n---\n## Section two\n\n[out](https://www.example.com/x)\n",
     "content/trip/index.md": "---\ntitle: Trip\n---\n![photo](photo.png)\n",
-    "content/trip/photo.png": b"\x89PNG\r\n\x1a\n",
+    "content/trip/photo.png": tiny_png(),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from PIL import Image
 
 from conftest import Site, write_files
 from ssg.build import BuildOptions, Session, build
@@ -45,7 +47,30 @@ TEMPLATES = [
     '{% extends "base.html" %}{% block content %}{{ page.title }} | '
     '{% for t in page.taxonomies.tags %}{{ t.name }} {% endfor %}'
     '{% if page.next %}next={{ page.next.title }}{% endif %}{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ page.content }}'
+    '{% for r in page.resources.match("*.png") %}{% if r.width is defined %}'
+    '{{ r.fill(30, 20, anchor="top").url }} {{ r.resize(50).width }}{% endif %}{% endfor %}'
+    '{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ page.content }}'
+    '{{ asset_url("site.css") }} {{ image("img/logo.png").fit(16, 16).url }}{% endblock %}',
 ]
+#: Images the image rules write: None deletes, "bad" is a truncated PNG.
+IMAGES: list[tuple[int, int, str] | str | None] = [
+    None, (150, 100, "teal"), (400, 200, "navy"), (400, 200, "olive"), (240, 420, "red"), "bad"]
+#: Small widths and one format keep the clean builds (which process every image) quick.
+IMAGE_SETTINGS = '[images]\nwidths = [100, 200]\nformats = ["webp"]\n'
+
+
+def png(spec: tuple[int, int, str] | str) -> bytes:
+    if isinstance(spec, str):
+        return png((400, 200, "navy"))[:200]
+    width, height, colour = spec
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    image.paste(Image.new("RGB", (width // 3, height // 3), colour), (width // 4, height // 4))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
 names = st.sampled_from(["alpha", "beta", "gamma", "delta", "eps", "zeta"])
 
 
@@ -87,7 +112,9 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
         self.memory = Session()
         self.touched: set[Path] = set()
-        write_files(self.root, {"ssg.toml": "paginate = 2\n", "content/_index.md": "Home\n"})
+        write_files(self.root, {"ssg.toml": "paginate = 2\n" + IMAGE_SETTINGS,
+                                "content/_index.md": "Home\n",
+                                "content/trip/index.md": "---\ntitle: Trip\n---\n![a](a.png)\n"})
         shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
 
     def teardown(self) -> None:
@@ -152,6 +179,18 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         else:
             write_files(self.root, {"static/site.css": css})
 
+    @rule(where=st.sampled_from(["content/p.png", "content/posts/p.png", "content/trip/a.png",
+                                 "content/trip/b.png", "static/img/logo.png"]),
+          spec=st.sampled_from(IMAGES))
+    def image(self, where: str, spec: tuple[int, int, str] | str | None) -> None:
+        """Add, change or delete an image that pages show, bundles hold or templates use."""
+        path = self.root / where
+        self.touched.add(path)
+        if spec is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_files(self.root, {where: png(spec)})
+
     @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml",
                                 "rss.xml"]),
           text=st.sampled_from([None, "mine 1", "mine 2"]))
@@ -167,7 +206,8 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]),
           feeds=st.sampled_from(['["atom", "rss", "json"]', '["rss"]', "[]"]))
     def config(self, paginate: int, title: str, feeds: str) -> None:
-        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n")
+        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
+                    + IMAGE_SETTINGS)
 
     @invariant()
     def incremental_equals_clean(self) -> None:

@@ -3,9 +3,12 @@ kind in the vocabulary is recorded by some build (none is dead)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import PIL.Image
 import pytest
 
 from conftest import Site
@@ -15,10 +18,20 @@ from ssg.stages import keys
 from ssg.stages.assemble import assemble
 from ssg.stages.data import load_data
 from ssg.stages.discover import discover
+from ssg.stages.images import image_sources, process_images
 from ssg.stages.keys import FINGERPRINTS, Inputs, Key, digest_bytes, fingerprint
 from ssg.stages.parse import parse, read_bytes
 from ssg.stages.plan import plan
 from ssg.stages.render import Renderer, markdown_docs, render_documents
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    PIL.Image.new("RGB", (40, 20), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
+BOAT = _png()
 
 #: A site that reads everything templates can read: pages with tags and neighbours, nested
 #: sections with _index.md, data files, a shortcode, a page asset, static files, site templates.
@@ -34,6 +47,7 @@ VARIED = {
     "content/posts/deep/three.md": "---\ntitle: Three\ndate: 2024-03-01\n---\nThird.\n",
     "content/trip/index.md": "---\ntitle: Trip\n---\n![harbour](harbour.png)\n",
     "content/trip/harbour.png": "not really a png",
+    "content/trip/boat.png": BOAT,
     "data/menu.yaml": "- Home\n- Posts\n",
     "data/people.toml": 'name = "Ann"\n',
     "static/hello.txt": "hello\n",
@@ -47,9 +61,18 @@ VARIED = {
         {% if page.prev %}{{ page.prev.title }}{% endif %}
         {% for term in page.taxonomies.tags %}{{ term.name }} {{ term.count }}{% endfor %}
         {% for sub in page.section.subsections %}{{ sub.title }} {{ sub.content }}{% endfor %}
+        {% for r in page.resources.match("b*.png") %}{{ r.resize(10).url }}{% endfor %}
         {% endblock %}
     """,
 }
+
+
+def file_hash(path: str) -> str:
+    """A file's hash, "missing" for none (as the build's FileHashes gives)."""
+    try:
+        return digest_bytes(Path(path).read_bytes())
+    except FileNotFoundError:
+        return "missing"
 
 
 def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
@@ -60,6 +83,11 @@ def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     pages = [parse(s, config.taxonomies, read_bytes(s)) for s in sources.pages]
     sections = [parse(s, config.taxonomies, read_bytes(s)) for s in sources.section_files]
     site = assemble(sources, pages, sections, config, data=load_data(config))
+    found = image_sources(((a.display, a.src_path, path.lstrip("/")) for a, path in site.assets),
+                          static_files(config))
+    site = replace(site, images=process_images(
+        config.images, found, file_hash,
+        root / ".ssg-cache" / "images", jobs=1))
     docs = markdown_docs(site)
     contents = dict(zip((d.source.src for d in docs), render_documents(site, docs),
                         strict=True))
@@ -68,7 +96,7 @@ def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     for task in plan(site, static_files(config)):
         for key in renderer.render(task)[1]:
             recorded.setdefault(key, task.dest_path)
-    inputs = Inputs(site, contents, lambda path: digest_bytes(Path(path).read_bytes()))
+    inputs = Inputs(site, contents, file_hash)
     return inputs, recorded
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pytest
+from PIL import Image
 
 from conftest import Site
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
 from ssg.errors import SsgError
+
+
+def tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), "teal").save(out, "PNG")
+    return out.getvalue()
+
 
 GOOD = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
@@ -26,8 +35,8 @@ GOOD = {
     "content/posts/p.md": "P.\n",
     "content/files/a.pdf": b"%PDF-1.4\n",
     "content/trip/index.md": "---\ntitle: Trip\n---\n## Day 1\n\n![photo](photo.png)\n",
-    "content/trip/photo.png": b"\x89PNG\r\n\x1a\n",
-    "static/img/logo.png": b"\x89PNG\r\n\x1a\n",
+    "content/trip/photo.png": tiny_png(),
+    "static/img/logo.png": tiny_png(),
 }
 
 

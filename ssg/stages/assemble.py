@@ -13,6 +13,7 @@ from typing import Any
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.stages.discover import SECTION_FILE, SourceFile, Sources, page_stem, split_name_date
+from ssg.stages.images import NO_IMAGES, Images
 from ssg.stages.parse import Document
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
@@ -106,6 +107,13 @@ class Site:
     assets: tuple[tuple[SourceFile, str], ...] = field(default=())
     #: Values of the data files, by name (`site.data.NAME` in templates).
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: The site's images with their sizes and resized copies (set by the images stage).
+    images: Images = NO_IMAGES
+    #: Give assets names made of their content's hash (not in the dev server, whose
+    #: stylesheets are swapped in place by name).
+    fingerprint: bool = True
+    #: Minify the HTML, CSS and JS written.
+    minify: bool = False
 
     def url(self, path: str) -> str:
         """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""
@@ -114,6 +122,16 @@ class Site:
     def permalink(self, path: str) -> str:
         """The absolute URL of a site path."""
         return self.config.origin + self.url(path)
+
+    def bundle(self, src: str) -> list[tuple[str, str]]:
+        """(name in the bundle, output path) of the files of a page bundle, in name order
+        (none for a page that is not a bundle)."""
+        page = self.pages.get(src)
+        if page is None or page.doc.source.role != "bundle":
+            return []
+        folder = page.doc.source.rel.parent
+        return sorted((asset.rel.relative_to(folder).as_posix(), path.lstrip("/"))
+                      for asset, path in self.assets if asset.rel.is_relative_to(folder))
 
 
 def listing_key(page: Page) -> tuple[Any, ...]:

@@ -295,7 +295,7 @@ def _template(inputs: Inputs, name: str) -> str:
 
 
 #: Kinds whose fingerprint reads a file on disk (a template, a copied file, a static file).
-FILE_KINDS = frozenset({"tpl", "file", "static"})
+FILE_KINDS = frozenset({"tpl", "file", "static", "derived"})
 
 
 def template_names(keys: Iterable[Key]) -> set[str]:
@@ -311,6 +311,27 @@ def copied_file(path: str) -> Key:
 @_fingerprint("file")
 def _copied_file(inputs: Inputs, path: str) -> str:
     return inputs.file_hash(path)
+
+
+def derived_image(dest: str, src_path: str, stored: str) -> Key:
+    """A processed image a template asked for: its output path, its source and the stored
+    file holding its bytes (named by the source's hash and the operation)."""
+    return ("derived", dest, src_path, stored)
+
+
+@_fingerprint("derived")
+def _derived_image(inputs: Inputs, dest: str, src_path: str, stored: str) -> str:
+    return inputs.file_hash(src_path)
+
+
+def bundle_files(src: str) -> Key:
+    """Which files a page bundle has."""
+    return ("bundle", src)
+
+
+@_fingerprint("bundle")
+def _bundle_files(inputs: Inputs, src: str) -> str:
+    return digest(inputs.site.bundle(src)) if src in inputs.site.pages else GONE
 
 
 def static_file(dest: str) -> Key:

@@ -21,11 +21,13 @@ from ssg import __version__
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.stages import keys
 from ssg.stages.assemble import Site
+from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
+from ssg.stages.resources import ImageResource, site_image
 from ssg.stages.templates import (
     ShortcodeRenderer,
     describe_template_error,
@@ -175,14 +177,25 @@ class Renderer:
         self.site = site
         self.env = make_environment(site.config)
         self.views = Views(site, contents)
+        self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
+                             minified=site.minify, note=record)
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
-                                        "term": None}
+                                        "term": None, "image": self._image,
+                                        "asset": self.assets.asset,
+                                        "asset_url": self.assets.url,
+                                        "bundle": self.assets.bundle}
+
+    def _image(self, path: str) -> ImageResource:
+        """`image("img/a.jpg")` in templates."""
+        return site_image(path, self.site.images, self.site.config.base_path, record)
 
     def render(self, task: Task) -> tuple[bytes, frozenset[Key]]:
         """The bytes of one output and the keys of everything it read."""
         with tracking() as deps:
             data = self._render(task)
+        if self.site.minify:
+            data = minify(task.dest_path, data)
         return data, frozenset(deps)
 
     def _render(self, task: Task) -> bytes:
@@ -194,6 +207,9 @@ class Renderer:
         if task.kind == "copy":
             assert task.src_path is not None
             record(keys.copied_file(str(task.src_path)))
+            if task.origin.startswith(("static/", "theme static/")):
+                # A site's static file that comes to shadow the theme's changes what is copied.
+                record(keys.static_file(task.dest_path))
             try:
                 return task.src_path.read_bytes()
             except OSError as exc:  # gone or unreadable since it was found

@@ -15,8 +15,10 @@ from markupsafe import Markup
 from ssg.config import FEED_FORMATS
 from ssg.stages import keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
+from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
 from ssg.stages.markdown import Content, reading_time
+from ssg.stages.resources import Resources, bundle_resources
 from ssg.utils import slugify
 
 
@@ -53,6 +55,12 @@ class Views:
         self._sections: dict[str, SectionView] = {}
         self._terms: dict[tuple[str, str], TermView] = {}
         self.site_view = SiteView(self)
+
+    def html(self, text: str) -> Markup:
+        """HTML of the Markdown, its images given their size and resized copies."""
+        site = self.site
+        return Markup(rewrite_images(text, site.images, site.config.base_path,
+                                     lambda path: record(keys.copied_file(path))))
 
     def page(self, src: str) -> PageView:
         """The view of the page with this source path."""
@@ -116,17 +124,25 @@ class PageView:
     extra = property(lambda self: self._meta().doc.front.extra, doc="Front matter `extra`.")
     src_path = property(lambda self: self._meta().doc.source.display,
                         doc="The source file: `content/posts/hello.md`.")
-    content = property(lambda self: Markup(self._body().html), doc="The body as HTML.")
+    content = property(lambda self: self._views.html(self._body().html), doc="The body as HTML.")
     toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
                             doc="Minutes to read, at least one.")
 
     @property
+    def resources(self) -> Resources:
+        """The files of the page's bundle (images with `resize`, `fit`, `fill`, `crop`)."""
+        record(keys.bundle_files(self._src))
+        site = self._views.site
+        return bundle_resources(site.bundle(self._src),
+                                site.images, site.config.base_path, record)
+
+    @property
     def summary(self) -> Markup:
         """The summary as HTML."""
         record(keys.page_summary(self._src))
-        return Markup(self._views.contents[self._src].summary)
+        return self._views.html(self._views.contents[self._src].summary)
 
     @property
     def taxonomies(self) -> dict[str, list[TermView]]:
@@ -191,9 +207,9 @@ class SectionView:
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
     extra = property(lambda self: self._meta().doc.front.extra if self._section.doc else {},
                      doc="Front matter `extra` of the front file (_index.md).")
-    content = property(lambda self: Markup(c.html if (c := self._content()) else ""),
+    content = property(lambda self: self._views.html(c.html if (c := self._content()) else ""),
                        doc="The text of _index.md as HTML.")
-    summary = property(lambda self: Markup(c.summary if (c := self._content()) else ""),
+    summary = property(lambda self: self._views.html(c.summary if (c := self._content()) else ""),
                        doc="The summary of _index.md as HTML.")
     toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
                    doc="Table of contents of _index.md.")

