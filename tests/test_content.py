@@ -250,8 +250,6 @@ def test_plain_front_matter_summaries_match_python_markdown() -> None:
     """Plain-text summaries skip the second Markdown pass: the HTML must be the same."""
     import random
 
-    import markdown
-
     from ssg.config import DEFAULT_EXTENSIONS, OPTIONAL_EXTENSIONS, MarkdownConfig
     from ssg.stages.markdown import MarkdownRenderer
 

@@ -123,7 +123,8 @@ def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
 #: A line of the simplest front matter: `key: "text"`, `key: [word, word]`, `key: 2024-01-02`
 #: (or a time in UTC), with nothing YAML could read another way (no escapes, no bool words).
 _SIMPLE_LINE = re.compile(
-    r'([A-Za-z][A-Za-z0-9_-]*): (?:"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]*)"'
+    r'([A-Za-z][A-Za-z0-9_-]*): '
+    r'(?:"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]*)"'
     r"|\[((?:[a-z][a-z0-9-]*, )*[a-z][a-z0-9-]*)?\]"
     r"|(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?))")
 #: Plain words that YAML 1.1 reads as booleans or null, not as text.
