@@ -278,7 +278,8 @@ def test_simple_front_matter_reads_as_the_yaml_loader_reads_it() -> None:
     keys = ["title", "date", "tags", "on", "Yes", "k-1", "x_y", "1a"]
     values = ['"Quoted, with: # marks"', '"back\\\\slash"', '"é 中 \u2028"', '""', "[a, b-c]",
               "[yes, x]", "[]", "[a,b]", "2024-01-02", "2024-02-30", "2016-05-15T20:16:16Z",
-              "2024-13-01T00:00:00Z", "plain", '"x" # c', "[Null]", "~"]
+              "2024-13-01T00:00:00Z", "plain", '"x" # c', "[Null]", "~", "true", "false",
+              "False", "0", "12", "012", "1_000", '"a \\"q\\" b"', '"\\\\"', '"x\\"', "-3"]
     for _ in range(3000):
         text = "".join(f"{rng.choice(keys)}: {rng.choice(values)}\n"
                        for _ in range(rng.randint(1, 4)))

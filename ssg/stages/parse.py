@@ -120,13 +120,14 @@ def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
     return "", "", text, 1
 
 
-#: A line of the simplest front matter: `key: "text"`, `key: [word, word]`, `key: 2024-01-02`
-#: (or a time in UTC), with nothing YAML could read another way (no escapes, no bool words).
+#: A line of the simplest front matter: `key: "text"` (with no escape but `\"`), `key: [word,
+#: word]`, `key: 2024-01-02` (or a time in UTC), `key: true`, `key: 12`, with nothing YAML
+#: could read another way (no bool words as keys or list items).
 _SIMPLE_LINE = re.compile(
     r'([A-Za-z][A-Za-z0-9_-]*): '
-    r'(?:"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]*)"'
+    r'(?:"((?:[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]|\\")*)"'
     r"|\[((?:[a-z][a-z0-9-]*, )*[a-z][a-z0-9-]*)?\]"
-    r"|(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?))")
+    r"|(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?)|(true|false)|(0|[1-9][0-9]{0,17}))")
 #: Plain words that YAML 1.1 reads as booleans or null, not as text.
 _YAML_WORDS = frozenset(("yes", "no", "true", "false", "on", "off", "null"))
 _TIMESTAMPS = yaml.constructor.SafeConstructor()
@@ -142,11 +143,15 @@ def _simple_yaml(text: str) -> dict[str, Any] | None:
         match = _SIMPLE_LINE.fullmatch(line)
         if match is None:
             return None
-        key, quoted, words, stamp = match.groups()
+        key, quoted, words, stamp, flag, number = match.groups()
         if key.casefold() in _YAML_WORDS:
             return None
         if quoted is not None:
-            data[key] = quoted
+            data[key] = quoted.replace('\\"', '"')
+        elif flag is not None:
+            data[key] = flag == "true"
+        elif number is not None:
+            data[key] = int(number)
         elif stamp is not None:
             node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", stamp)
             try:
