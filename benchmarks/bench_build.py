@@ -9,8 +9,14 @@
 For ssg it measures, as medians of --repeat runs in fresh processes: a cold build (no output,
 no cache), a no-change rebuild, a one-page edit and a one-template edit; the build's own time
 ("work", from its closing line) next to the wall time (start-up included); and peak memory (the
-largest process's maximum RSS). Peers build the same corpus through ../shared/bench/peers/
-adapters, when their tools are installed (Debian's hugo; PyPI pelican and mkdocs).
+largest process's maximum RSS). It does so twice: with the defaults (search on), then with
+`search = false`, which is what the peers build (no search index). Peers build the same corpus
+through ../shared/bench/peers/ adapters, when their tools are installed (Debian's hugo; PyPI
+pelican and mkdocs).
+
+The "Markdown floor" row is Python-Markdown alone converting every document of the corpus once,
+with the extensions and settings ssg uses, divided by the number of worker processes: what a
+cold build would take if everything but Markdown were free.
 """
 
 from __future__ import annotations
@@ -55,13 +61,53 @@ def corpus(pages: int) -> Path:
     if not (site / "content").is_dir():
         subprocess.run([sys.executable, str(SHARED / "gen_corpus.py"), str(site),
                         "--pages", str(pages)], check=True, capture_output=True)
-    # Peers build no search index: compare like with like (bench_search.py measures search).
-    (site / "ssg.toml").write_text(
-        'title = "Bench"\nbase_url = "http://example.org/"\nsearch = false\n')
+    configure(site, search=True)
     templates = site / "templates"
     templates.mkdir(exist_ok=True)
     shutil.copy(REPO / "themes/default/templates/page.html", templates / "page.html")
     return site
+
+
+def configure(site: Path, *, search: bool) -> None:
+    """Write the corpus's ssg.toml: the defaults, or with the search index turned off."""
+    (site / "ssg.toml").write_text('title = "Bench"\nbase_url = "http://example.org/"\n'
+                                   + ("" if search else "search = false\n"))
+
+
+#: Python-Markdown alone over the corpus's documents, as ssg sets it up (argv: site, jobs).
+_FLOOR = """
+import sys, time
+from pathlib import Path
+import markdown
+from ssg.config import load_config
+from ssg.stages.discover import discover
+from ssg.stages.markdown import _extension_configs
+from ssg.stages.parse import decode, read_bytes, split_front_matter
+config = load_config(Path(sys.argv[1]))
+sources = discover(config)
+bodies = []
+for source in [*sources.pages, *sources.section_files]:
+    bodies.append(split_front_matter(decode(source, read_bytes(source)), source.display)[2])
+extensions = config.markdown.extensions
+configs = _extension_configs(config.markdown)
+md = markdown.Markdown(extensions=list(extensions), output_format="html",
+                       extension_configs={k: v for k, v in configs.items() if k in extensions})
+start = time.perf_counter()
+for body in bodies:
+    md.reset()
+    md.convert(body)
+print(len(bodies), time.perf_counter() - start)
+"""
+
+
+def markdown_floor(site: Path, jobs: int) -> tuple[int, float]:
+    """(documents, seconds): Python-Markdown converting each document once, in one process,
+    divided by `jobs`."""
+    proc = subprocess.run([sys.executable, "-c", _FLOOR, str(site)], cwd=REPO,
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    docs, seconds = proc.stdout.split()
+    return int(docs), float(seconds) / jobs
 
 
 def ssg_work_seconds(output: str) -> float:
@@ -84,9 +130,9 @@ def bench_ssg(site: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
             for name, change in (
                 ("cold build", None),
                 ("no-change rebuild", None),
-                ("one-page edit", lambda: page.write_text(page_text + f"\nEdit {i}.\n")),
+                ("one-page edit", lambda i=i: page.write_text(page_text + f"\nEdit {i}.\n")),
                 ("one-template edit",
-                 lambda: template.write_text(template_text + f"\n{{# edit {i} #}}\n")),
+                 lambda i=i: template.write_text(template_text + f"\n{{# edit {i} #}}\n")),
             ):
                 if change is not None:
                     change()
@@ -157,21 +203,31 @@ def main() -> None:
         peers = {} if pages > 10_000 else {
             name: bench_peer(name, site, args.peer_repeat) for name in args.peers}
         hugo = peers.get("hugo")
-        ssg = bench_ssg(site, args.repeat if pages <= 10_000 else 1)
+        first = len(lines)
 
-        def ratio(seconds: float) -> str:
+        def ratio(seconds: float, hugo: tuple[float, float] | None = hugo) -> str:
             return f"{seconds / hugo[0]:.2f}x" if hugo else "n/a"
 
-        for scenario, (wall, work, rss) in ssg.items():
-            lines.append(f"| {pages:,} | ssg {scenario} | {wall:.2f} s | {work:.2f} s | "
-                         f"{rss:,.0f} MB | {ratio(wall)} |")
+        for label, search in (("", True), (" (search off)", False)):
+            configure(site, search=search)
+            ssg = bench_ssg(site, args.repeat if pages <= 10_000 else 1)
+            for scenario, (wall, work, rss) in ssg.items():
+                lines.append(f"| {pages:,} | ssg {scenario}{label} | {wall:.2f} s | "
+                             f"{work:.2f} s | {rss:,.0f} MB | {ratio(wall)} |")
+            per_page = ssg["cold build"][0] / pages
+            lines.append(f"| {pages:,} | ssg cold build per page{label} | "
+                         f"{per_page * 1000:.2f} ms | | | |")
+        configure(site, search=True)
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+        docs, floor = markdown_floor(site, jobs)
+        lines.append(f"| {pages:,} | Markdown floor ({docs:,} documents / {jobs} processes) | "
+                     f"{floor:.2f} s | | | {ratio(floor)} |")
         for name, result in peers.items():
             if result is not None:
                 lines.append(f"| {pages:,} | {name} cold build | {result[0]:.2f} s | | "
                              f"{result[1]:,.0f} MB | {ratio(result[0])} |")
-        per_page = ssg["cold build"][0] / pages
-        lines.append(f"| {pages:,} | ssg cold build per page | {per_page * 1000:.2f} ms | | | |")
-        print("\n".join(lines[-(len(ssg) + len(peers) + 1):]), flush=True)
+        print("\n".join(lines[first:]), flush=True)
     table = "\n".join(lines)
     print("\n" + table)
     if args.write_readme:

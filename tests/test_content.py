@@ -244,3 +244,47 @@ def test_heading_ids_keep_unicode(make_site: Callable[..., Site]) -> None:
     site = make_site({"content/u.md": "## Über uns\n\n## 東京\n"})
     html = site.read("u/index.html")
     assert re.search(r'id="über-uns"', html) and 'id="東京"' in html
+
+
+def test_plain_front_matter_summaries_match_python_markdown() -> None:
+    """Plain-text summaries skip the second Markdown pass: the HTML must be the same."""
+    import random
+
+    from ssg.config import DEFAULT_EXTENSIONS, OPTIONAL_EXTENSIONS, MarkdownConfig
+    from ssg.stages.markdown import MarkdownRenderer
+
+    extensions = tuple(e for e in (*DEFAULT_EXTENSIONS, *OPTIONAL_EXTENSIONS) if e != "smarty")
+    config = MarkdownConfig(extensions=extensions)
+    fast = MarkdownRenderer(config, {}, "/")
+    slow = MarkdownRenderer(config, {}, "/")
+    slow._plain_summaries = False
+    alphabet = "aZé中1 ,.;:!?'\"()-_*#>[]{}<&\\~`|=+^\n\t"
+    rng = random.Random(7)
+    texts = ["Plain words, with (some) punctuation: ok!", "1. a list", "# heading", "a  b ",
+             "Tom's \"quoted\" -- text...", "x{{< s >}}", "*[HTML]: Hyper"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+              for _ in range(5000)]
+    for text in texts:
+        assert fast._summary(text, "") == slow._summary(text, ""), text
+
+
+def test_simple_front_matter_reads_as_the_yaml_loader_reads_it() -> None:
+    """The fast path for plain `key: value` front matter gives what the YAML loader gives."""
+    import random
+
+    from ssg.stages import parse
+
+    rng = random.Random(3)
+    keys = ["title", "date", "tags", "on", "Yes", "k-1", "x_y", "1a"]
+    values = ['"Quoted, with: # marks"', '"back\\\\slash"', '"é 中 \u2028"', '""', "[a, b-c]",
+              "[yes, x]", "[]", "[a,b]", "2024-01-02", "2024-02-30", "2016-05-15T20:16:16Z",
+              "2024-13-01T00:00:00Z", "plain", '"x" # c', "[Null]", "~", "true", "false",
+              "False", "0", "12", "012", "1_000", '"a \\"q\\" b"', '"\\\\"', '"x\\"', "-3"]
+    for _ in range(3000):
+        text = "".join(f"{rng.choice(keys)}: {rng.choice(values)}\n"
+                       for _ in range(rng.randint(1, 4)))
+        fast = parse._simple_yaml(text)
+        if fast is not None:
+            assert fast == parse.yaml.load(text, Loader=parse._YamlLoader), text
+    corpus = 'title: "A"\ndate: 2016-05-15T20:16:16Z\ntags: [databases, roadmap]\n'
+    assert parse._simple_yaml(corpus) == parse.yaml.load(corpus, Loader=parse._YamlLoader)

@@ -27,6 +27,10 @@ from ssg.stages.shortcodes import Call, ShortcodePreprocessor
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _FIRST_PARAGRAPH = re.compile(r"<p>.*?</p>", re.DOTALL)
 _WORD = re.compile(r"\w+")
+#: Text that Python-Markdown (without smarty) turns into one paragraph of itself: words,
+#: spaces and punctuation that start no Markdown, HTML or shortcode construct, beginning with
+#: a letter (no list, heading or quote) and ending without space; one line.
+_PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:!?'\"()-])*(?<! )")
 WORDS_PER_MINUTE = 200
 #: An `id` (or `<a name>`) in raw HTML, which Python-Markdown keeps out of its element tree.
 _RAW_ID = re.compile(r"""<[a-zA-Z][^>]*?\s(?:id|name)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -254,6 +258,8 @@ class MarkdownRenderer:
             output_format="html",
         )
         self._has_toc = "toc" in config.extensions
+        # Smarty turns quotes and dashes into entities: plain text is then not its own HTML.
+        self._plain_summaries = "smarty" not in config.extensions
         self._shortcodes = shortcodes
         self._calls: ShortcodePreprocessor | None = None
         self._inner: MarkdownRenderer | None = None
@@ -327,11 +333,11 @@ class MarkdownRenderer:
         if MORE_MARKER in html:
             summary = html.split(MORE_MARKER, 1)[0].strip()
         elif doc.front.summary:
-            summary = self._convert(doc.front.summary, src_dir)
+            summary = self._summary(doc.front.summary, src_dir)
         else:
             match = _FIRST_PARAGRAPH.search(html)
             summary = match.group(0) if match else ""
-        word_count = sum(1 for _ in _WORD.finditer(doc.body))  # no list of every word
+        word_count = _WORD.subn("", doc.body)[1]  # counted in C, with no list of every word
         return Content(
             html=html,
             summary=summary,
@@ -344,6 +350,13 @@ class MarkdownRenderer:
             template_deps=tuple((name, "") for name in sorted(host.used)) if host else (),
             ids=ids,
         )
+
+    def _summary(self, text: str, src_dir: str) -> str:
+        """A front matter summary as HTML: plain text is one paragraph of itself (most are),
+        without a second pass of Python-Markdown over the page."""
+        if self._plain_summaries and _PLAIN.fullmatch(text):
+            return f"<p>{text}</p>"
+        return self._convert(text, src_dir)
 
     def _toc(self) -> str:
         tokens: list[dict[str, Any]] = getattr(self._md, "toc_tokens", [])

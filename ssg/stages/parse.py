@@ -120,9 +120,58 @@ def split_front_matter(text: str, display: str) -> tuple[str, str, str, int]:
     return "", "", text, 1
 
 
+#: A line of the simplest front matter: `key: "text"` (with no escape but `\"`), `key: [word,
+#: word]`, `key: 2024-01-02` (or a time in UTC), `key: true`, `key: 12`, with nothing YAML
+#: could read another way (no bool words as keys or list items).
+_SIMPLE_LINE = re.compile(
+    r'([A-Za-z][A-Za-z0-9_-]*): '
+    r'(?:"((?:[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]|\\")*)"'
+    r"|\[((?:[a-z][a-z0-9-]*, )*[a-z][a-z0-9-]*)?\]"
+    r"|(\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?)|(true|false)|(0|[1-9][0-9]{0,17}))")
+#: Plain words that YAML 1.1 reads as booleans or null, not as text.
+_YAML_WORDS = frozenset(("yes", "no", "true", "false", "on", "off", "null"))
+_TIMESTAMPS = yaml.constructor.SafeConstructor()
+
+
+def _simple_yaml(text: str) -> dict[str, Any] | None:
+    """The mapping of front matter made only of `_SIMPLE_LINE`s, exactly as the YAML loader
+    reads it but without its per-node work; None for anything else (the loader reads it)."""
+    data: dict[str, Any] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, quoted, words, stamp, flag, number = match.groups()
+        if key.casefold() in _YAML_WORDS:
+            return None
+        if quoted is not None:
+            data[key] = quoted.replace('\\"', '"')
+        elif flag is not None:
+            data[key] = flag == "true"
+        elif number is not None:
+            data[key] = int(number)
+        elif stamp is not None:
+            node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", stamp)
+            try:
+                data[key] = _TIMESTAMPS.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                data[key] = stamp
+        else:
+            items = words.split(", ") if words else []
+            if not _YAML_WORDS.isdisjoint(items):
+                return None
+            data[key] = items
+    return data or None
+
+
 def parse_yaml(text: str) -> Any:
     """Parse YAML with the safe loader (the C one where available); a value its tag cannot
     make (`!!int x`) is a YAMLError like any other."""
+    simple = _simple_yaml(text)
+    if simple is not None:
+        return simple
     try:
         return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
     except (ValueError, TypeError, OverflowError) as exc:

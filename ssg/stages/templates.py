@@ -118,7 +118,38 @@ def make_environment(config: Config) -> jinja2.Environment:
     env.filters["xml_text"] = xml_text
     env.filters["relative_url"] = lambda path: base_path + str(path).lstrip("/")
     env.filters["absolute_url"] = lambda path: origin + base_path + str(path).lstrip("/")
+    env.filters["place"] = place
+    env.globals["memo"] = Memo()
     return env
+
+
+class Memo:
+    """`{% call memo(name, key...) %}...{% endcall %}`: the block's HTML rendered once per
+    build (per process) for each key, for what many pages share, such as the navigation.
+
+    The key must name everything the block reads that differs between pages: the site model
+    does not change during a build. Each output that takes the saved HTML still records the
+    dependency keys the block recorded, so incremental builds stay exact.
+    """
+
+    def __init__(self) -> None:
+        self._saved: dict[tuple[Any, ...], tuple[str, frozenset[keys.Key]]] = {}
+
+    def __call__(self, *key: Any, caller: Any) -> Markup:
+        saved = self._saved.get(key)
+        if saved is None:
+            with tracking() as deps:
+                html = caller()
+            saved = self._saved[key] = (html, frozenset(deps))
+        for dep in saved[1]:
+            record(dep)
+        return Markup(saved[0])
+
+
+def place(url: str, urls: Any) -> tuple[int, ...]:
+    """Where `url` stands among `urls`: for each, 2 when it is that URL, 1 when it is under
+    it, else 0 (a `memo` key for navigation that marks the current entry)."""
+    return tuple(2 if url == u else 1 if url.startswith(u) else 0 for u in map(str, urls))
 
 
 def format_date(value: datetime | None, fmt: str = "%B %d, %Y") -> str:

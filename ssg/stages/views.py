@@ -54,6 +54,7 @@ class Views:
         self._pages: dict[str, PageView] = {}
         self._sections: dict[str, SectionView] = {}
         self._terms: dict[tuple[str, str], TermView] = {}
+        self._term_order: dict[str, dict[str, int]] = {}
         self.site_view = SiteView(self)
 
     def html(self, text: str) -> Markup:
@@ -86,6 +87,14 @@ class Views:
         if view is None:
             view = self._terms[(taxonomy, term.slug)] = TermView(self, taxonomy, term)
         return view
+
+    def term_order(self, taxonomy: str) -> dict[str, int]:
+        """Each term's slug and its place in the taxonomy's (sorted) terms."""
+        order = self._term_order.get(taxonomy)
+        if order is None:
+            terms = self.site.taxonomies[taxonomy].terms
+            order = self._term_order[taxonomy] = {t.slug: i for i, t in enumerate(terms)}
+        return order
 
     def taxonomy(self, name: str) -> TaxonomyView:
         """The view of a whole taxonomy."""
@@ -152,7 +161,9 @@ class PageView:
         result: dict[str, list[TermView]] = {}
         for name, taxonomy in site.taxonomies.items():
             slugs = {slugify(t) or t for t in page.doc.front.terms.get(name, ())}
-            result[name] = [self._views.term(name, t) for t in taxonomy.terms if t.slug in slugs]
+            order = self._views.term_order(name)
+            found = sorted(order[slug] for slug in slugs if slug in order)
+            result[name] = [self._views.term(name, taxonomy.terms[i]) for i in found]
         return result
 
     @property
