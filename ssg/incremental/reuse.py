@@ -13,6 +13,7 @@ so the stages never see where the answers come from. Three implementations:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +42,7 @@ from ssg.stages.parse import Document
 from ssg.stages.plan import Task
 from ssg.stages.render import markdown_docs, render_documents
 from ssg.stages.search import BUNDLE_DIR
+from ssg.utils import pid_alive
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class Recent:
     contents: dict[str, Content]
 
 
+#: Names the process that builds into the session folder in the cache (see Session.output_dir).
+_OWNER = "owner.pid"
+
+
 @dataclass
 class Session:
     """In-memory reuse kept by a long-running process (the dev server) between its builds.
@@ -95,16 +101,40 @@ class Session:
         unusable, saying why)."""
         return cls(state=load_state(site_dir), site_dir=site_dir, stubbed=True)
 
-    def output_dir(self, name: str) -> Path | None:
-        """A folder in the cache, kept between runs, for a long-running process to build
-        into (so its next run starts from it); None for a session without a site."""
-        return None if self.site_dir is None else self.site_dir / CACHE_DIR / "serve" / name
+    def output_dir(self) -> Path | None:
+        """A folder in the cache, kept between runs, for this process to build into (so its
+        next run starts from it); None without a site, or while another live process has
+        it (`save` gives it up)."""
+        if self.site_dir is None:
+            return None
+        folder = self.site_dir / CACHE_DIR / "serve"
+        owner = folder / _OWNER
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                pid = int(owner.read_text(encoding="ascii"))
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and pid_alive(pid):
+                return None
+            tmp = folder / f"{_OWNER}.tmp-{os.getpid()}"
+            tmp.write_text(str(os.getpid()), encoding="ascii")
+            os.replace(tmp, owner)
+        except OSError:
+            return None
+        return folder / "site"
 
     def save(self) -> None:
         """Write what the session knows to the on-disk cache (its texts to the SQLite file,
         the rest to the state), so the next build reuses it."""
         if self.site_dir is None:
             return
+        owner = self.site_dir / CACHE_DIR / "serve" / _OWNER
+        try:
+            if owner.read_text(encoding="ascii") == str(os.getpid()):
+                owner.unlink()
+        except OSError:
+            pass
         state = self.state
         if not self.stubbed:
             store = ContentStore(texts_file(self.site_dir))
