@@ -396,7 +396,8 @@ def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
 ) -> None:
     before = posts.tree()
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(ssg.output.writer, "rename_exchange", lambda a, b: False)  # exercise os.rename
+    # Take the two-rename path of systems without an atomic exchange.
+    monkeypatch.setattr(ssg.output.writer, "rename_exchange", lambda a, b: False)
     _fail(monkeypatch, target, name, code, when)
     with pytest.raises(OutputError) as info:
         posts.build()
