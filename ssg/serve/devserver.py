@@ -128,15 +128,23 @@ class DevServer:
 
     def _start(self, watcher: Watcher, http: HttpThread) -> None:
         """The first build, then watching, then serving (changes made during the first
-        build are queued for the next one)."""
+        build are queued for the next one). When the last run left its build, that one is
+        served at once, and the first build (a check, incremental) reloads what changed."""
         self._session = Session.from_cache(self.site_dir)
         self._tmp = self._served_folder()
         started_ns = time.time_ns()
         if self._load_config():
+            if not self._temporary and self.out.is_dir():  # only ever swapped in whole
+                self._serve(http)
             self._build_and_reload(set())
         watcher.start()
         self._watch(watcher)
         watcher.add(modified_since(started_ns, [self.site_dir / CONFIG_FILE], self._sources()))
+        if self._http is None:
+            self._serve(http)
+
+    def _serve(self, http: HttpThread) -> None:
+        """Start answering requests."""
         self._http = http
         http.start()
         log.info("Serving %s at %s (Ctrl-C to stop)", self.site_dir.name, self.url)
