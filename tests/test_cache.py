@@ -178,6 +178,8 @@ def _spoil(data: dict[str, Any], how: str) -> None:
         next(iter(output["outputs"].values()))[1].append(10**6)
     elif how == "word count as list":
         data["contents"]["posts/p1.md"][1]["word_count"] = [1]
+    elif how == "output outside the output folder":
+        output["outputs"]["../../victim.txt"] = next(iter(output["outputs"].values()))
     elif how == "files as list":
         data["files"] = []
     elif how == "missing field":
@@ -186,8 +188,8 @@ def _spoil(data: dict[str, Any], how: str) -> None:
 
 @pytest.mark.parametrize("how", [
     "line as text", "title as number", "date without zone", "unknown tag", "unknown key kind",
-    "key with extra arguments", "record names no key", "word count as list", "files as list",
-    "missing field",
+    "key with extra arguments", "record names no key", "word count as list",
+    "output outside the output folder", "files as list", "missing field",
 ])
 def test_a_cache_with_wrong_types_is_discarded_with_one_warning(
     make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture, tmp_path: Path, how: str

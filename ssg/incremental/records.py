@@ -109,6 +109,16 @@ def _dict(value: Any) -> dict[str, Any]:
     return value
 
 
+def _dest(value: Any) -> str:
+    """An output file's path: relative, POSIX, inside the output folder (a hostile cache
+    must not make the writer touch anything outside it)."""
+    text = _str(value)
+    if (not text or text.startswith("/") or "\0" in text
+            or any(part in ("", ".", "..") for part in text.split("/"))):
+        raise Invalid(f"unsafe output path {text!r}")
+    return text
+
+
 def _each(value: Any, item: Callable[[Any], T]) -> list[T]:
     return [item(v) for v in _list(value)]
 
@@ -404,8 +414,9 @@ def output_state_from_data(data: Any, paths: Paths) -> OutputState:
     for item in _list(d["key_fps"]):
         position, fp = _list(item, 2)
         key_fps[key_at(position)] = _str(fp)
+    outputs = {_dest(dest): record(value) for dest, value in _dict(d["outputs"]).items()}
     return OutputState(build_id=_str(d["build_id"]), config_fp=_str(d["config_fp"]),
-                       outputs=_mapping(d["outputs"], record), key_fps=key_fps)
+                       outputs=outputs, key_fps=key_fps)
 
 
 # --- file hashes -----------------------------------------------------------------------------
