@@ -280,6 +280,7 @@ def save_state(site_dir: Path, state: BuildState) -> None:
                 stale.unlink(missing_ok=True)  # left by a build killed while saving
         tmp.write_bytes(encode_state(site_dir, state))
         os.replace(tmp, path)
+        (path.parent / "state.pickle").unlink(missing_ok=True)  # ssg 0.1's signed pickle
     except (OSError, RecursionError, ValueError) as exc:
         log.warning("cache could not be written (%s); the next build will be a full one",
                     getattr(exc, "strerror", None) or exc)
