@@ -130,12 +130,13 @@ class DevServer:
         """The first build, then watching, then serving (changes made during the first
         build are queued for the next one). When the last run left its build, that one is
         served at once, and the first build (a check, incremental) reloads what changed."""
-        self._session = Session.from_cache(self.site_dir)
         self._tmp = self._served_folder()
         started_ns = time.time_ns()
-        if self._load_config():
-            if not self._temporary and self.out.is_dir():  # only ever swapped in whole
-                self._serve(http)
+        loaded = self._load_config()
+        if loaded and not self._temporary and self.out.is_dir():  # only ever swapped in whole
+            self._serve(http)
+        self._session = Session.from_cache(self.site_dir)  # seconds on a large site
+        if loaded:
             self._build_and_reload(set())
         watcher.start()
         self._watch(watcher)
@@ -158,7 +159,7 @@ class DevServer:
     def _served_folder(self) -> Path:
         """The folder whose `site` is served: the session's in the cache, else a temporary
         one."""
-        kept = self._session.output_dir()
+        kept = Session(site_dir=self.site_dir).output_dir()
         if kept is not None:
             self._temporary = False
             return kept.parent
