@@ -342,9 +342,20 @@ def derived_files(output: OutputState) -> dict[str, str]:
 
 
 def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:
-    """Fingerprint of the settings every output depends on: a change rebuilds everything."""
-    return digest(repr(config), options.drafts, options.future, options.expired,
+    """Fingerprint of the settings every output depends on: a change rebuilds everything.
+
+    Folders count relative to the site, so a site moved or restored elsewhere keeps its cache.
+    """
+    site = config.site_dir
+    placed = replace(config, site_dir=Path("."), output_dir=_from_site(config.output_dir, site),
+                     theme_dir=_from_site(config.theme_dir, site))
+    return digest(repr(placed), options.drafts, options.future, options.expired,
                   options.minify, options.fingerprint, engine.identity if engine else "")
+
+
+def _from_site(path: Path, site: Path) -> Path:
+    """The path relative to the site folder when it is inside it."""
+    return path.relative_to(site) if path.is_relative_to(site) else path
 
 
 def watched_folders(config: Config) -> list[Path]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import pickle
 import random
 import shutil
 import signal
@@ -306,7 +305,7 @@ def _dying_connect(path: Any, **kwargs: Any) -> sqlite3.Connection:
 
 
 @pytest.mark.parametrize(("target", "name"), [
-    (pickle, "dumps"),  # while writing the state
+    (ssg.incremental.state, "encode_state"),  # while writing the state
     (DiskCache, "finish"),  # after the output went live, before the state
     (ssg.incremental.state.sqlite3, "connect"),  # while storing rendered Markdown
 ])
@@ -397,7 +396,8 @@ def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
 ) -> None:
     before = posts.tree()
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)  # exercise os.rename
+    # Take the two-rename path of systems without an atomic exchange.
+    monkeypatch.setattr(ssg.output.writer, "rename_exchange", lambda a, b: False)
     _fail(monkeypatch, target, name, code, when)
     with pytest.raises(OutputError) as info:
         posts.build()
@@ -412,7 +412,7 @@ def test_output_that_cannot_be_written_is_one_error_and_the_old_output_stays(
 def test_output_on_a_mount_point_says_so(posts: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     before = posts.tree()
     posts.write({"ssg.toml": 'title = "Changed"\n'})
-    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(ssg.output.writer, "rename_exchange", lambda a, b: False)
     _fail(monkeypatch, os, "rename", errno.EBUSY, lambda src, dst: Path(src) == posts.out)
     with pytest.raises(OutputError, match="mount point"):
         posts.build()
@@ -423,7 +423,7 @@ def test_a_failed_second_rename_puts_the_old_output_back(posts: Site,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     before = posts.tree()
     posts.write({"ssg.toml": 'title = "Changed"\n'})
-    monkeypatch.setattr(ssg.output.writer, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(ssg.output.writer, "rename_exchange", lambda a, b: False)
     failed: list[str] = []
 
     def once(src: str, dst: str) -> bool:
@@ -472,12 +472,16 @@ def test_disk_full_while_writing_the_cache_leaves_no_partial_file(
     posts: Site, monkeypatch: pytest.MonkeyPatch, ssg_log: pytest.LogCaptureFixture,
     tmp_path: Path
 ) -> None:
-    def full(*args: Any, **kwargs: Any) -> None:
-        args[0].write(b"partial")
+    real = Path.write_bytes
+
+    def full(path: Path, data: bytes) -> int:
+        if not path.name.startswith(cache_file(posts.root).name + ".tmp-"):
+            return real(path, data)
+        real(path, data[: len(data) // 2])  # the disk fills up half-way through the state
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(ssg.incremental.state, "_write_state", full)
+    monkeypatch.setattr(Path, "write_bytes", full)
     posts.build()
     monkeypatch.undo()
     assert "cache could not be written (No space left on device)" in ssg_log.text

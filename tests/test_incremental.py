@@ -315,7 +315,7 @@ class _Exploit:
 
 
 def test_a_cache_from_elsewhere_is_never_unpickled(make_site: Callable[..., Site]) -> None:
-    """A .ssg-cache that came with a cloned repository must not run code."""
+    """A .ssg-cache that came with a cloned repository must not run code: it is JSON."""
     site = make_site({"content/a.md": "a\n"})
     marker = site.root / "pwned"
     cache_file(site.root).write_bytes(b"\0" * 32 + pickle.dumps(_Exploit(marker)))

@@ -344,8 +344,8 @@ def test_requests_cannot_leave_the_served_build(serve: Callable[..., Served],
     served = serve()
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
-    roots = list((served.tmp).glob("ssg-serve-*/site"))
-    assert len(roots) == 1, "the served build is in the server's temporary folder"
+    roots = [served.site / ".ssg-cache/serve/site"]
+    assert roots[0].is_dir(), "the served build is in the site's cache"
     (roots[0] / "leak.txt").symlink_to(secret)
     for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt",
                  "/..%5csecret.txt", "/%5c..%5c..%5csecret.txt", "//etc/passwd",
@@ -555,11 +555,12 @@ def test_default_port_in_use_moves_to_the_next(serve: Callable[..., Served]) -> 
 def test_ctrl_c_stops_cleanly(serve: Callable[..., Served]) -> None:
     served = serve()
     served.get("/posts/first/")
-    assert list(served.tmp.glob("ssg-serve-*"))
+    owner = served.site / ".ssg-cache/serve/owner.pid"
+    assert owner.read_text() == str(served.proc.pid)
     assert served.stop() == 0
     assert "Traceback" not in served.output and "Aborted" not in served.output
     assert served.output.rstrip().endswith("Stopped.")
-    assert not list(served.tmp.glob("ssg-serve-*")), "the served build is removed"
+    assert not owner.exists(), "the served build is given up for the next server"
 
 
 @pytest.mark.parametrize("signals", [
@@ -571,7 +572,8 @@ def test_sigterm_and_repeated_signals_stop_cleanly(serve: Callable[..., Served],
                                                    signals: list[signal.Signals]) -> None:
     served = serve()
     assert served.get("/posts/first/")[0] == 200
-    assert list(served.tmp.glob("ssg-serve-*"))
+    owner = served.site / ".ssg-cache/serve/owner.pid"
+    assert owner.exists()
     for signum in signals:
         if served.proc.poll() is None:
             served.proc.send_signal(signum)
@@ -580,7 +582,8 @@ def test_sigterm_and_repeated_signals_stop_cleanly(serve: Callable[..., Served],
     served.stop()
     assert "Traceback" not in served.output and "Aborted" not in served.output
     assert served.output.rstrip().endswith("Stopped.")
-    assert not list(served.tmp.glob("ssg-serve-*")), "the served build is removed"
+    assert not owner.exists(), "the served build is given up for the next server"
+    assert (served.site / ".ssg-cache/state.json").exists(), "the session is saved"
 
 
 def test_other_hosts_get_a_warning(serve: Callable[..., Served]) -> None:

@@ -27,6 +27,9 @@ class OutputState:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     #: The fingerprint every recorded key had when the outputs depending on it were written.
     key_fps: dict[Key, str] = field(default_factory=dict)
+    #: Live files that no record vouches for (found when a moved output folder was checked
+    #: file by file): deleted unless a task makes them again. Never stored.
+    strays: tuple[str, ...] = ()
 
 
 class Fingerprints:
@@ -80,7 +83,7 @@ def stale_tasks(tasks: list[Task], state: OutputState, fingerprints: Fingerprint
     Each key is fingerprinted once; an output is stale when one of its keys changed.
     """
     planned = {task.dest_path for task in tasks}
-    removed = sorted(dest for dest in state.outputs if dest not in planned)
+    removed = sorted({dest for dest in (*state.outputs, *state.strays) if dest not in planned})
     changed = {key for key, value in state.key_fps.items() if fingerprints(key) != value}
     stale = []
     for task in tasks:
@@ -108,5 +111,5 @@ def update_state(state: OutputState | None, rendered: list[tuple[str, str, froze
         for key in keys:
             key_fps[key] = fingerprints(key)
     for dest in removed:
-        del outputs[dest]
+        outputs.pop(dest, None)
     return OutputState("", "", outputs, key_fps), written

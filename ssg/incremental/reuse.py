@@ -13,12 +13,15 @@ so the stages never see where the answers come from. Three implementations:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ssg.config import Config
 from ssg.incremental.fingerprints import OutputState
 from ssg.incremental.state import (
+    CACHE_DIR,
     BuildState,
     ContentStore,
     FileHashes,
@@ -28,16 +31,18 @@ from ssg.incremental.state import (
     text_fp,
     texts_file,
 )
-from ssg.output.writer import output_build_id
+from ssg.output.writer import output_build_id, output_files
 from ssg.stages.assemble import Site
 from ssg.stages.bodies import reparse
 from ssg.stages.discover import SourceFile
-from ssg.stages.keys import Key, digest
+from ssg.stages.keys import Key, digest, digest_bytes
 from ssg.stages.lookup import template_file
 from ssg.stages.markdown import Content
 from ssg.stages.parse import Document
 from ssg.stages.plan import Task
 from ssg.stages.render import markdown_docs, render_documents
+from ssg.stages.search import BUNDLE_DIR
+from ssg.utils import pid_alive
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,81 @@ class Recent:
     contents: dict[str, Content]
 
 
+#: Names the process that builds into the session folder in the cache (see Session.output_dir).
+_OWNER = "owner.pid"
+
+
 @dataclass
 class Session:
-    """In-memory reuse kept by a long-running process (the dev server) between its builds."""
+    """In-memory reuse kept by a long-running process (the dev server) between its builds.
+
+    `Session.from_cache(site_dir)` starts from the on-disk cache, and `save()` leaves what
+    the session knows there for the next build or session.
+    """
 
     #: What the last build left: file hashes, parsed documents, contents, output records.
     state: BuildState = field(default_factory=BuildState)
     #: The last build's site model, for quick rebuilds after edits to page bodies only.
     recent: Recent | None = None
+    #: The site whose on-disk cache the session started from and is saved to (None: memory
+    #: only).
+    site_dir: Path | None = None
+    #: True while `state.contents` holds contents without their texts (as read from the
+    #: disk cache, whose SQLite file has the texts), until the first build succeeds.
+    stubbed: bool = False
+
+    @classmethod
+    def from_cache(cls, site_dir: Path) -> Session:
+        """A session starting from SITE_DIR/.ssg-cache (empty when there is none, or it is
+        unusable, saying why)."""
+        return cls(state=load_state(site_dir), site_dir=site_dir, stubbed=True)
+
+    def output_dir(self) -> Path | None:
+        """A folder in the cache, kept between runs, for this process to build into (so its
+        next run starts from it); None without a site, or while another live process has
+        it (`save` gives it up)."""
+        if self.site_dir is None:
+            return None
+        folder = self.site_dir / CACHE_DIR / "serve"
+        owner = folder / _OWNER
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                pid = int(owner.read_text(encoding="ascii"))
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and pid_alive(pid):
+                return None
+            tmp = folder / f"{_OWNER}.tmp-{os.getpid()}"
+            tmp.write_text(str(os.getpid()), encoding="ascii")
+            os.replace(tmp, owner)
+        except OSError:
+            return None
+        return folder / "site"
+
+    def save(self) -> None:
+        """Write what the session knows to the on-disk cache (its texts to the SQLite file,
+        the rest to the state), so the next build reuses it."""
+        if self.site_dir is None:
+            return
+        owner = self.site_dir / CACHE_DIR / "serve" / _OWNER
+        try:
+            if owner.read_text(encoding="ascii") == str(os.getpid()):
+                owner.unlink()
+        except OSError:
+            pass
+        state = self.state
+        if not self.stubbed:
+            store = ContentStore(texts_file(self.site_dir))
+            stored = store.stored()
+            store.save({src: content for src, (_hash, content) in state.contents.items()
+                        if stored.get(src) != text_fp(content)},
+                       set(stored) - set(state.contents))
+            store.close()
+            state = replace(state, contents={src: (file_hash, stub(content))
+                                             for src, (file_hash, content)
+                                             in state.contents.items()})
+        save_state(self.site_dir, state)
 
 
 class Reuse:
@@ -142,6 +214,7 @@ class _StateReuse(Reuse):
         self._markdown_key = digest(config.markdown, config.base_path)
         self._bodies = state.contents if state.markdown_key == self._markdown_key else {}
         self._stored_texts: dict[str, str] | None = None
+        self._checked: tuple[str, OutputState | None] | None = None
 
     def document(self, source: SourceFile, data: bytes | None = None) -> Document | None:
         old = self._docs.get(source.src)
@@ -209,11 +282,42 @@ class _StateReuse(Reuse):
             (name, self._template_fp(name)) for name, _fp in content.template_deps))
 
     def outputs(self, settings: str) -> OutputState | None:
+        if self._checked is None or self._checked[0] != settings:
+            self._checked = settings, self._check_outputs(settings)
+        return self._checked[1]
+
+    def _check_outputs(self, settings: str) -> OutputState | None:
         old = self.state.outputs.get(str(self.config.output_dir))
-        if (old is not None and old.config_fp == settings
-                and old.build_id == output_build_id(self.config)):
-            return old
-        return None
+        if old is None or old.config_fp != settings:
+            return None
+        live = output_build_id(self.config)
+        if not live:
+            return None  # no output, or a half-written one
+        if old.build_id == live:
+            return old  # untouched since (the shortcut on the machine that wrote it)
+        return verified(old, self.config)
+
+
+def verified(old: OutputState, config: Config) -> OutputState:
+    """The records of an output folder that was copied, restored or touched since they were
+    written (its marker is another): only those whose file still has the recorded bytes, by
+    hash; every other live file is a stray, replaced or deleted by the build. The search
+    bundle is left as it is (its files have no records; the search step rewrites it)."""
+    outputs: dict[str, tuple[str, tuple[Key, ...]]] = {}
+    strays = []
+    for dest, path in output_files(config):
+        if dest.startswith(BUNDLE_DIR + "/"):
+            continue
+        record = old.outputs.get(dest)
+        try:
+            same = record is not None and digest_bytes(path.read_bytes()) == record[0]
+        except OSError:
+            same = False
+        if same and record is not None:
+            outputs[dest] = record
+        else:
+            strays.append(dest)
+    return replace(old, outputs=outputs, strays=tuple(strays))
 
 
 class DiskCache(_StateReuse):
@@ -232,7 +336,10 @@ class SessionReuse(_StateReuse):
     """A session's memory; a successful build leaves its site model for quick rebuilds."""
 
     def __init__(self, config: Config, started_ns: int, session: Session):
-        super().__init__(config, started_ns, session.state, ContentStore(None))
+        # A session read from the disk cache completes its contents from the SQLite file.
+        texts = (texts_file(session.site_dir)
+                 if session.stubbed and session.site_dir is not None else None)
+        super().__init__(config, started_ns, session.state, ContentStore(texts))
         self.session = session
         #: The last build's site model, for the quick front end.
         self.recent = session.recent
@@ -260,6 +367,13 @@ class SessionReuse(_StateReuse):
         self.state.started_ns = min(self.state.started_ns, self.started_ns)
 
     def finish(self, site: Site, tasks: list[Task], settings: str) -> None:
+        if self.session.stubbed:
+            # From now on the session keeps every content whole, in memory.
+            self.state.contents = {src: (file_hash, self.contents[src])
+                                   for src, (file_hash, _stub) in self.state.contents.items()}
+            self.contents.fresh.update(
+                (src, content) for src, (_hash, content) in self.state.contents.items())
+            self.session.stubbed = False
         super().finish(site, tasks, settings)
         for src, doc in (self._edits or {}).items():
             file_hash = self.hashes.hash(str(doc.source.src_path))

@@ -1,72 +1,59 @@
 """The build cache that outlives the process: parsed pages, rendered Markdown, output records.
 
-Everything is keyed by content hashes, so a cache can only ever save work, never change a result:
-a cache written by another ssg version or library version, or one that cannot be read, is
-discarded with one line saying so.
+The cache is data only (`state.json`, and rendered Markdown's texts in an SQLite file of plain
+text columns), written and checked by ssg.incremental.records: reading it runs no code, so a
+cache restored in CI, by another user or into another folder is used. It holds paths relative
+to the site, and file contents are known by their hashes: a file's stat is only a shortcut on
+the machine that wrote the cache; when the stat differs, the file is hashed and compared. A
+cache can only ever save work, never change a result: one written by another ssg version or
+library version, or one that cannot be read, is discarded with one line saying so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 import logging
 import os
-import pickle
-import secrets
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import jinja2
 import markdown
 import pygments
 
 from ssg import __version__
-from ssg.incremental.fingerprints import OutputState
+from ssg.incremental.records import (
+    FORMAT,
+    BuildState,
+    FileRecord,
+    Invalid,
+    Paths,
+    state_from_data,
+    state_to_data,
+    stored_version,
+)
 from ssg.stages.keys import digest_bytes
 from ssg.stages.markdown import Content
-from ssg.stages.parse import FrontMatter
 from ssg.utils import pid_alive
+
+__all__ = ["CACHE_DIR", "VERSION", "BuildState", "ContentStore", "FileHashes", "cache_file",
+           "load_state", "save_state", "stub", "text_fp", "texts_file"]
 
 log = logging.getLogger("ssg")
 
 CACHE_DIR = ".ssg-cache"
-_FILE = "state.pickle"
-_KEY_BYTES = 32
+_FILE = "state.json"
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
-#: Bumped whenever the layout of BuildState, or what its parts mean, changes.
-_FORMAT = 6
+#: What the cached products depend on besides the inputs: a change discards the cache.
 VERSION = (
-    f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; "
-    f"jinja2 {jinja2.__version__}; pygments {pygments.__version__}; "
-    f"pickle {pickle.HIGHEST_PROTOCOL}"
+    f"ssg {__version__}; markdown {markdown.__version__}; jinja2 {jinja2.__version__}; "
+    f"pygments {pygments.__version__}"
 )
-
-
-@dataclass
-class BuildState:
-    """What one build leaves for the next."""
-
-    version: str = VERSION
-    #: When the build that saved this state started (ns), for the racy-stat rule: a file whose
-    #: mtime is well before it cannot have changed without changing its stat.
-    started_ns: int = 0
-    #: path -> ((mtime_ns, size, inode), content hash).
-    files: dict[str, tuple[tuple[int, int, int], str]] = field(default_factory=dict)
-    #: Fingerprint of the settings that parsing depends on (taxonomies).
-    parse_key: str = ""
-    #: src -> (file hash, front matter, body's first line, first heading) of each source;
-    #: bodies are not kept: a source whose Markdown must be rendered again is read again.
-    docs: dict[str, tuple[str, FrontMatter, int, str | None]] = field(default_factory=dict)
-    #: Fingerprint of the settings that Markdown rendering depends on.
-    markdown_key: str = ""
-    #: src -> (file hash, rendered content without its texts; those are in ContentStore).
-    contents: dict[str, tuple[str, Content]] = field(default_factory=dict)
-    #: Output folder -> what it holds.
-    outputs: dict[str, OutputState] = field(default_factory=dict)
 
 
 class FileHashes:
@@ -75,7 +62,7 @@ class FileHashes:
     def __init__(self, state: BuildState):
         self.old = state.files
         self.trust_before = state.started_ns - _RACY_NS
-        self.now: dict[str, tuple[tuple[int, int, int], str]] = {}
+        self.now: dict[str, FileRecord] = {}
 
     def hash(self, path: str, data: bytes | None = None) -> str:
         """The content hash of a file (reads it only when it may have changed)."""
@@ -86,6 +73,8 @@ class FileHashes:
             st = os.stat(path)
         except OSError:
             return "missing"
+        if not stat.S_ISREG(st.st_mode):
+            return "missing"  # a pipe or a device (named by a hostile cache) is never read
         sig = (st.st_mtime_ns, st.st_size, st.st_ino)
         old = self.old.get(path)
         if data is None and old is not None and old[0] == sig and sig[0] < self.trust_before:
@@ -148,7 +137,8 @@ class ContentStore(Mapping[str, Content]):
         if self.path is None or not self.path.exists():
             return {}
         try:
-            return dict(self._db().execute("SELECT src, fp FROM texts").fetchall())
+            rows = self._db().execute("SELECT src, fp FROM texts").fetchall()
+            return {src: fp for src, fp in rows if isinstance(src, str) and isinstance(fp, str)}
         except (sqlite3.Error, OSError) as exc:
             log.warning("cache %s could not be read (%s); discarded", self.path, exc)
             self.close()
@@ -168,7 +158,8 @@ class ContentStore(Mapping[str, Content]):
                                      (src,)).fetchone()
         except (sqlite3.Error, OSError):
             row = None
-        if row is not None and row[0] == text_fp(stub):
+        if (row is not None and row[0] == text_fp(stub)
+                and all(isinstance(text, str) for text in row[1:])):
             content = replace(stub, html=row[1], summary=row[2], toc=row[3])
         elif self.recompute is not None:
             content = self.recompute(src)
@@ -237,50 +228,9 @@ def texts_file(site_dir: Path) -> Path:
     return site_dir / CACHE_DIR / "texts.sqlite"
 
 
-def _signing_key() -> bytes | None:
-    """This user's secret for signing caches, made on first use (None if it cannot be kept).
-
-    A cache is a pickle, and unpickling runs code: a `.ssg-cache/` that came with a cloned
-    repository must never be loaded. Only caches signed with this key are.
-    """
-    root = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "ssg"
-    path = root / "cache-key"
-    try:
-        key = path.read_bytes()
-        if len(key) == _KEY_BYTES:
-            return key
-    except OSError:
-        pass
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        tmp = root / f"cache-key.tmp-{os.getpid()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(secrets.token_bytes(_KEY_BYTES))
-        os.link(tmp, path)  # the first of two racing builds wins; both then read its key
-        tmp.unlink()
-        return path.read_bytes()
-    except FileExistsError:
-        tmp.unlink(missing_ok=True)
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _sign(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
-
-
-def _write_state(stream: BinaryIO, key: bytes, data: bytes) -> None:
-    """The signature, then the pickled state."""
-    stream.write(_sign(key, data))
-    stream.write(data)
-
-
 def load_state(site_dir: Path) -> BuildState:
     """The saved state, or an empty one (saying why when a cache was there but unusable)."""
     path = cache_file(site_dir)
-    key = _signing_key()
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -289,21 +239,33 @@ def load_state(site_dir: Path) -> BuildState:
         log.warning("cache %s could not be read (%s); discarded, doing a full build",
                     path, exc.strerror)
         return BuildState()
-    signature, data = raw[: hashlib.sha256().digest_size], raw[hashlib.sha256().digest_size :]
-    if key is None or not hmac.compare_digest(signature, _sign(key, data)):
-        log.warning("cache %s was not written by ssg for this user; discarded, doing a full "
-                    "build", path)
-        return BuildState()
     try:
-        state = pickle.loads(data)  # noqa: S301 - signed by this user's ssg, see _signing_key
-    except Exception as exc:  # a truncated or corrupted file can fail in many ways
+        data = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         log.warning("cache %s could not be read (%s); discarded, doing a full build",
                     path, type(exc).__name__)
         return BuildState()
-    if not isinstance(state, BuildState) or state.version != VERSION:
-        log.warning("cache %s is from another ssg version; discarded, doing a full build", path)
+    if stored_version(data) != (FORMAT, VERSION):
+        log.warning("cache %s is from another ssg version or format; discarded, doing a "
+                    "full build", path)
         return BuildState()
-    return state
+    try:
+        return state_from_data(data, Paths(site_dir))
+    except (Invalid, KeyError, ValueError, TypeError, RecursionError) as exc:
+        log.warning("cache %s holds data ssg did not write (%s); discarded, doing a full "
+                    "build", path, exc)
+        return BuildState()
+
+
+def _no_constant(name: str) -> Any:
+    raise Invalid(f"{name} is not stored by ssg")
+
+
+def encode_state(site_dir: Path, state: BuildState) -> bytes:
+    """The state as the bytes of state.json."""
+    data = state_to_data(state, Paths(site_dir), VERSION)
+    return json.dumps(data, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
@@ -316,15 +278,10 @@ def save_state(site_dir: Path, state: BuildState) -> None:
             pid = stale.name.rsplit("-", 1)[-1]
             if not (pid.isdigit() and pid_alive(int(pid))):
                 stale.unlink(missing_ok=True)  # left by a build killed while saving
-        key = _signing_key()
-        if key is None:
-            log.warning("cache not written: no place for ssg's key in %s", Path.home())
-            return
-        data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-        with tmp.open("wb") as stream:
-            _write_state(stream, key, data)
+        tmp.write_bytes(encode_state(site_dir, state))
         os.replace(tmp, path)
-    except (OSError, RecursionError) as exc:
+        (path.parent / "state.pickle").unlink(missing_ok=True)  # ssg 0.1's signed pickle
+    except (OSError, RecursionError, ValueError) as exc:
         log.warning("cache could not be written (%s); the next build will be a full one",
                     getattr(exc, "strerror", None) or exc)
         try:

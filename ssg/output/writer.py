@@ -1,7 +1,8 @@
 """Write the finished site; only this module touches the output folder.
 
 Every build that changes anything writes a complete new output folder beside the live one and
-swaps the two in one step (Linux renameat2 RENAME_EXCHANGE; elsewhere two renames), so the
+swaps the two in one step (Linux renameat2 RENAME_EXCHANGE, `rename_exchange`; elsewhere two
+renames), so the
 output folder always holds one whole build, and a build killed at any moment leaves the
 previous one as it was (the next build deletes what the killed one left beside it).
 
@@ -136,6 +137,15 @@ def _build_id(folder: Path) -> str:
     except OSError:
         return ""
     return f"{st.st_ino}:{st.st_mtime_ns}"
+
+
+def output_files(config: Config) -> Iterator[tuple[str, Path]]:
+    """(dest, path) of every file of the live output folder but its marker (none if absent)."""
+    if not config.output_dir.is_dir():
+        return
+    for dest, path in _files(config.output_dir):
+        if dest != MARKER:
+            yield dest, path
 
 
 class Stage:
@@ -403,7 +413,7 @@ def _swap(new: Path, out: Path) -> Path | None:
     if not out.exists():
         os.rename(new, out)
         return None
-    if _exchange(new, out):
+    if rename_exchange(new, out):
         return new
     old = new.with_name(new.name + "-old")
     os.rename(out, old)
@@ -426,8 +436,12 @@ def _remove_later(tree: Path) -> None:
                    stdin=subprocess.DEVNULL, check=False)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically exchange two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+def rename_exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported.
+
+    Where it returns False the output is swapped with two renames instead (tests replace it
+    with `lambda a, b: False` to take that path on Linux too).
+    """
     name = ctypes.util.find_library("c")
     if name is None:
         return False

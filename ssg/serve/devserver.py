@@ -1,5 +1,10 @@
 """`ssg serve`: build the site into a private folder, serve it over HTTP, rebuild on every save.
 
+The session starts from the site's build cache and builds into a folder kept in it (a
+temporary one while another server of the same site has it), so a restart is an incremental
+build; the session is written back to the cache when the server stops, so the next
+`ssg build` is incremental too.
+
 Three threads share the work:
 
 - the main thread builds: the first build, then one rebuild per batch of changes that the
@@ -68,6 +73,7 @@ class DevServer:
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
         self._config_failed = False
+        #: Replaced by one read from the site's cache when the server starts.
         self._session = Session()
         #: The last good build (what made each served file).
         self._result: BuildResult | None = None
@@ -75,11 +81,13 @@ class DevServer:
         #: The last build's link report, not run yet.
         self._links: Callable[[], None] | None = None
         self._tmp: Path | None = None
+        #: True when the served folder is a temporary one (deleted on stop).
+        self._temporary = True
         self._http: HttpThread | None = None
 
     @property
     def out(self) -> Path:
-        """The served build (inside a temporary folder, never the site's output/)."""
+        """The served build (in the site's cache, or a temporary folder; never output/)."""
         assert self._tmp is not None
         return self._tmp / "site"
 
@@ -122,21 +130,32 @@ class DevServer:
                 self._http.stop()
             for sock in sockets:
                 sock.close()
-            if self._tmp is not None:
+            self._session.save()  # the next build or server starts from it
+            if self._tmp is not None and self._temporary:
                 _remove_tree(self._tmp)
             _restore_signals(previous)
         log.info("Stopped.")
 
     def _start(self, watcher: Watcher, http: HttpThread) -> None:
         """The first build, then watching, then serving (changes made during the first
-        build are queued for the next one)."""
-        self._tmp = Path(tempfile.mkdtemp(prefix="ssg-serve-"))
+        build are queued for the next one). When the last run left its build, that one is
+        served at once, and the first build (a check, incremental) reloads what changed."""
+        self._tmp = self._served_folder()
         started_ns = time.time_ns()
-        if self._load_config():
+        loaded = self._load_config()
+        if loaded and not self._temporary and self.out.is_dir():  # only ever swapped in whole
+            self._serve(http)
+        self._session = Session.from_cache(self.site_dir)  # seconds on a large site
+        if loaded:
             self._build_and_reload(set())
         watcher.start()
         self._watch(watcher)
         watcher.add(modified_since(started_ns, [self.site_dir / CONFIG_FILE], self._sources()))
+        if self._http is None:
+            self._serve(http)
+
+    def _serve(self, http: HttpThread) -> None:
+        """Start answering requests."""
         self._http = http
         http.start()
         log.info("Serving %s at %s (Ctrl-C to stop)", self.site_dir.name, self.url)
@@ -146,6 +165,15 @@ class DevServer:
                         self.host or "every address")
         if self.open_browser and not webbrowser.open(self.url):
             log.warning("could not open a web browser; visit %s", self.url)
+
+    def _served_folder(self) -> Path:
+        """The folder whose `site` is served: the session's in the cache, else a temporary
+        one."""
+        kept = Session(site_dir=self.site_dir).output_dir()
+        if kept is not None:
+            self._temporary = False
+            return kept.parent
+        return Path(tempfile.mkdtemp(prefix="ssg-serve-"))
 
     # --- building ---
 
@@ -190,7 +218,7 @@ class DevServer:
         except Exception as exc:  # a bug in ssg: keep serving, say what happened
             log.error("internal error while building: %r", exc)
             traceback.print_exception(exc)
-            self._session = Session()
+            self._session = Session.from_cache(self.site_dir)  # memory is not trusted now
             self._fail(SsgError(f"internal error: {exc!r} (see the terminal)"))
             return
         plan = plan_reload(dests, self.base_path)

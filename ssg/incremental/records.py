@@ -1,0 +1,476 @@
+"""The cache's stage products as plain data (JSON), and back, checked on the way in.
+
+The cache is data only: reading it never runs code (no pickle), so it needs no signature and a
+cache restored in CI, by another user or into another folder can be used. Every product the
+cache keeps has one pair of functions here, `X_to_data` and `X_from_data`; a new field goes
+into both (and `FORMAT` is bumped). `X_from_data` checks the type of everything it reads and
+raises `Invalid` otherwise, so a corrupt or hostile cache can only be rejected, never crash the
+build. Paths are kept relative to the site folder (`Paths`), so the cache still names the right
+files after the site folder moved.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+from ssg.incremental.fingerprints import OutputRecord, OutputState
+from ssg.stages.keys import FINGERPRINTS, Key
+from ssg.stages.markdown import Content, Ref
+from ssg.stages.parse import FrontMatter
+
+#: Bumped whenever what is stored, or what it means, changes (a cache of another format is
+#: discarded as a whole).
+FORMAT = 7
+
+#: A parsed document as kept: (file hash, front matter, body's first line, first heading).
+DocumentRecord = tuple[str, FrontMatter, int, str | None]
+#: A rendered body as kept: (file hash, content without its texts).
+ContentRecord = tuple[str, Content]
+#: A file's stat signature and content hash: ((mtime_ns, size, inode), hash).
+FileRecord = tuple[tuple[int, int, int], str]
+
+T = TypeVar("T")
+
+
+@dataclass
+class BuildState:
+    """What one build leaves for the next."""
+
+    #: When the build that saved this state started (ns), for the racy-stat rule: a file whose
+    #: mtime is well before it cannot have changed without changing its stat.
+    started_ns: int = 0
+    #: path -> ((mtime_ns, size, inode), content hash).
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    #: Fingerprint of the settings that parsing depends on (taxonomies).
+    parse_key: str = ""
+    #: src -> (file hash, front matter, body's first line, first heading) of each source;
+    #: bodies are not kept: a source whose Markdown must be rendered again is read again.
+    docs: dict[str, DocumentRecord] = field(default_factory=dict)
+    #: Fingerprint of the settings that Markdown rendering depends on.
+    markdown_key: str = ""
+    #: src -> (file hash, rendered content without its texts; those are in ContentStore).
+    contents: dict[str, ContentRecord] = field(default_factory=dict)
+    #: Output folder -> what it holds.
+    outputs: dict[str, OutputState] = field(default_factory=dict)
+
+
+class Invalid(ValueError):
+    """Stored data that is not what this version of ssg writes."""
+
+
+class Unencodable(ValueError):
+    """A value the cache cannot keep as data (the product is then not cached)."""
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"expected text, found {type(value).__name__}")
+    return value
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid(f"expected a whole number, found {type(value).__name__}")
+    return value
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, found {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, length: int | None = None) -> list[Any]:
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        raise Invalid("expected a list" + (f" of {length}" if length is not None else ""))
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a mapping, found {type(value).__name__}")
+    return value
+
+
+def _dest(value: Any) -> str:
+    """An output file's path: relative, POSIX, inside the output folder (a hostile cache
+    must not make the writer touch anything outside it)."""
+    text = _str(value)
+    if (not text or text.startswith("/") or "\0" in text
+            or any(part in ("", ".", "..") for part in text.split("/"))):
+        raise Invalid(f"unsafe output path {text!r}")
+    return text
+
+
+def _each(value: Any, item: Callable[[Any], T]) -> list[T]:
+    return [item(v) for v in _list(value)]
+
+
+def _mapping(value: Any, item: Callable[[Any], T]) -> dict[str, T]:
+    return {_str(k): item(v) for k, v in _dict(value).items()}
+
+
+# --- paths -----------------------------------------------------------------------------------
+
+class Paths:
+    """Turns the absolute paths a build uses into paths relative to the site folder, and back.
+
+    A path outside the site (a built-in template, a theme elsewhere) stays absolute.
+    """
+
+    def __init__(self, site_dir: os.PathLike[str] | str):
+        self.root = os.path.abspath(site_dir)
+        self._prefix = self.root.rstrip(os.sep) + os.sep
+
+    def to_data(self, path: str) -> str:
+        """The path as stored."""
+        if path.startswith(self._prefix):
+            return path[len(self._prefix):].replace(os.sep, "/")
+        return path
+
+    def from_data(self, value: Any) -> str:
+        """The path a stored one names now."""
+        stored = _str(value)
+        if os.path.isabs(stored):
+            return stored
+        return os.path.join(self.root, *stored.split("/"))
+
+
+# --- front matter values (YAML and TOML) ---------------------------------------------------
+
+def value_to_data(value: Any) -> Any:
+    """A front matter value as JSON data; tagged objects (`{"$date": ...}`) keep the types
+    JSON lacks, so the value comes back equal and with the same repr."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, list):
+        return [value_to_data(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+            return {k: value_to_data(v) for k, v in value.items()}
+        return {"$map": [[value_to_data(k), value_to_data(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"$tuple": [value_to_data(v) for v in value]}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": [value_to_data(v) for v in value], "frozen": isinstance(value, frozenset)}
+    raise Unencodable(type(value).__name__)
+
+
+_TAGS: dict[str, Callable[[Any], Any]] = {
+    "$float": lambda v: float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[_str(v)]),
+    "$map": lambda v: {_hashable(value_from_data(k)): value_from_data(x)
+                       for k, x in (_list(pair, 2) for pair in _list(v))},
+    "$tuple": lambda v: tuple(value_from_data(x) for x in _list(v)),
+    "$datetime": lambda v: datetime.fromisoformat(_str(v)),
+    "$date": lambda v: date.fromisoformat(_str(v)),
+    "$time": lambda v: time.fromisoformat(_str(v)),
+    "$bytes": lambda v: base64.b64decode(_str(v), validate=True),
+}
+
+
+def value_from_data(data: Any) -> Any:
+    """The front matter value stored by value_to_data."""
+    if data is None or isinstance(data, (str, bool, int, float)):
+        return data
+    if isinstance(data, list):
+        return [value_from_data(v) for v in data]
+    if not isinstance(data, dict):
+        raise Invalid(f"unexpected {type(data).__name__}")
+    if "$set" in data:
+        items = {_hashable(value_from_data(v)) for v in _list(data["$set"])}
+        return frozenset(items) if _bool(data.get("frozen", False)) else items
+    if len(data) == 1:
+        tag, inner = next(iter(data.items()))
+        if tag in _TAGS:
+            try:
+                return _TAGS[tag](inner)
+            except (KeyError, ValueError, TypeError) as exc:
+                raise Invalid(f"bad {tag} value") from exc
+    if any(isinstance(k, str) and k.startswith("$") for k in data):
+        raise Invalid("unknown tag")
+    return {k: value_from_data(v) for k, v in data.items()}
+
+
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError as exc:
+        raise Invalid("a mapping key or set item that cannot be one") from exc
+    return value
+
+
+# --- front matter and documents --------------------------------------------------------------
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _moment_from(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(_str(value))
+    except ValueError as exc:
+        raise Invalid("bad date") from exc
+    if moment.tzinfo is None:
+        raise Invalid("a date without a timezone")
+    return moment
+
+
+def front_to_data(front: FrontMatter) -> dict[str, Any]:
+    """Front matter as data."""
+    return {
+        "title": front.title, "date": _moment(front.date), "updated": _moment(front.updated),
+        "expires": _moment(front.expires), "draft": front.draft, "slug": front.slug,
+        "url": front.url, "template": front.template, "summary": front.summary,
+        "weight": front.weight, "aliases": list(front.aliases),
+        "terms": {name: list(values) for name, values in front.terms.items()},
+        "extra": value_to_data(dict(front.extra)),
+    }
+
+
+def front_from_data(data: Any) -> FrontMatter:
+    """Front matter stored by front_to_data."""
+    d = _dict(data)
+    extra = value_from_data(d["extra"])
+    if not isinstance(extra, dict):
+        raise Invalid("extra is not a mapping")
+    return FrontMatter(
+        title=_opt_str(d["title"]), date=_moment_from(d["date"]),
+        updated=_moment_from(d["updated"]), expires=_moment_from(d["expires"]),
+        draft=_bool(d["draft"]), slug=_opt_str(d["slug"]), url=_opt_str(d["url"]),
+        template=_opt_str(d["template"]), summary=_opt_str(d["summary"]),
+        weight=_int(d["weight"]), aliases=tuple(_each(d["aliases"], _str)),
+        terms={k: tuple(_each(v, _str)) for k, v in _dict(d["terms"]).items()},
+        extra=extra,
+    )
+
+
+def document_to_data(record: DocumentRecord) -> list[Any]:
+    """A parsed document as kept (its body is not: it is read again when needed)."""
+    file_hash, front, body_line, heading = record
+    return [file_hash, front_to_data(front), body_line, heading]
+
+
+def document_from_data(data: Any) -> DocumentRecord:
+    """A parsed document stored by document_to_data."""
+    file_hash, front, body_line, heading = _list(data, 4)
+    return _str(file_hash), front_from_data(front), _int(body_line), _opt_str(heading)
+
+
+# --- rendered Markdown -----------------------------------------------------------------------
+
+#: The fields of Content that content_to_data stores (the texts live in the ContentStore).
+CONTENT_FIELDS = ("word_count", "refs", "link_deps", "body_fp", "summary_fp",
+                  "template_deps", "ids")
+#: Fields kept elsewhere: the texts, in the SQLite file beside the state.
+CONTENT_TEXTS = ("html", "summary", "toc")
+
+
+def content_to_data(record: ContentRecord) -> list[Any]:
+    """A rendered body without its texts."""
+    file_hash, c = record
+    return [file_hash, {
+        "word_count": c.word_count,
+        "refs": [[r.line, r.tag, r.href, r.target, r.fragment] for r in c.refs],
+        "link_deps": [[target, url] for target, url in c.link_deps],
+        "body_fp": c.body_fp, "summary_fp": c.summary_fp,
+        "template_deps": [[name, fp] for name, fp in c.template_deps],
+        "ids": sorted(c.ids),
+    }]
+
+
+def _ref(value: Any) -> Ref:
+    line, tag, href, target, fragment = _list(value, 5)
+    return Ref(_opt_int(line), _str(tag), _str(href), _opt_str(target), _str(fragment))
+
+
+def _pair(value: Any) -> tuple[str, str]:
+    first, second = _list(value, 2)
+    return _str(first), _str(second)
+
+
+def _link_dep(value: Any) -> tuple[str, str | None]:
+    target, url = _list(value, 2)
+    return _str(target), _opt_str(url)
+
+
+def content_from_data(data: Any) -> ContentRecord:
+    """A rendered body stored by content_to_data (texts empty: the ContentStore has them)."""
+    file_hash, fields_data = _list(data, 2)
+    d = _dict(fields_data)
+    return _str(file_hash), Content(
+        html="", summary="", toc="", word_count=_int(d["word_count"]),
+        refs=tuple(_each(d["refs"], _ref)), link_deps=tuple(_each(d["link_deps"], _link_dep)),
+        body_fp=_str(d["body_fp"]), summary_fp=_str(d["summary_fp"]),
+        template_deps=tuple(_each(d["template_deps"], _pair)),
+        ids=frozenset(_each(d["ids"], _str)),
+    )
+
+
+def unstored_content_fields() -> set[str]:
+    """Fields of Content that neither the state nor the ContentStore keeps (must be none)."""
+    return {f.name for f in fields(Content)} - set(CONTENT_FIELDS) - set(CONTENT_TEXTS)
+
+
+# --- dependency keys and output records ------------------------------------------------------
+
+#: Key kinds whose argument is a file's path (stored relative to the site).
+_PATH_KINDS = frozenset({"file"})
+
+
+def _arity(kind: str) -> tuple[int, int]:
+    """How many arguments a key of this kind may have (the fingerprint's parameters)."""
+    params = list(inspect.signature(FINGERPRINTS[kind]).parameters.values())[1:]
+    required = sum(p.default is inspect.Parameter.empty for p in params)
+    return required, len(params)
+
+
+def key_to_data(key: Key, paths: Paths) -> list[str]:
+    """A dependency key as data."""
+    if key[0] in _PATH_KINDS:
+        return [key[0], paths.to_data(key[1])]
+    return list(key)
+
+
+def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) -> Key:
+    """A dependency key stored by key_to_data; only known kinds with their arguments."""
+    parts = _each(data, _str)
+    if not parts or parts[0] not in FINGERPRINTS:
+        raise Invalid("unknown dependency key")
+    kind = parts[0]
+    if kind not in arities:
+        arities[kind] = _arity(kind)
+    low, high = arities[kind]
+    if not low <= len(parts) - 1 <= high:
+        raise Invalid(f"dependency key {kind!r} with {len(parts) - 1} arguments")
+    if kind in _PATH_KINDS:
+        return (kind, paths.from_data(parts[1]))
+    return tuple(parts)
+
+
+def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
+    """What an output folder holds; keys are stored once and named by their index."""
+    index: dict[Key, int] = {}
+    for key in state.key_fps:
+        index.setdefault(key, len(index))
+    records = {}
+    for dest, (data_hash, keys) in state.outputs.items():
+        for key in keys:
+            index.setdefault(key, len(index))
+        records[dest] = [data_hash, [index[key] for key in keys]]
+    return {
+        "build_id": state.build_id, "config_fp": state.config_fp,
+        "keys": [key_to_data(key, paths) for key in index],
+        "key_fps": [[index[key], fp] for key, fp in state.key_fps.items()],
+        "outputs": records,
+    }
+
+
+def output_state_from_data(data: Any, paths: Paths) -> OutputState:
+    """What an output folder holds, stored by output_state_to_data."""
+    d = _dict(data)
+    arities: dict[str, tuple[int, int]] = {}
+    keys = [key_from_data(k, paths, arities) for k in _list(d["keys"])]
+
+    def key_at(i: Any) -> Key:
+        position = _int(i)
+        if not 0 <= position < len(keys):
+            raise Invalid("no such key")
+        return keys[position]
+
+    def record(value: Any) -> OutputRecord:
+        data_hash, key_list = _list(value, 2)
+        return _str(data_hash), tuple(key_at(i) for i in _list(key_list))
+
+    key_fps = {}
+    for item in _list(d["key_fps"]):
+        position, fp = _list(item, 2)
+        key_fps[key_at(position)] = _str(fp)
+    outputs = {_dest(dest): record(value) for dest, value in _dict(d["outputs"]).items()}
+    return OutputState(build_id=_str(d["build_id"]), config_fp=_str(d["config_fp"]),
+                       outputs=outputs, key_fps=key_fps)
+
+
+# --- file hashes -----------------------------------------------------------------------------
+
+def file_to_data(record: FileRecord) -> list[Any]:
+    """A file's stat signature and content hash."""
+    (mtime_ns, size, inode), file_hash = record
+    return [mtime_ns, size, inode, file_hash]
+
+
+def file_from_data(data: Any) -> FileRecord:
+    """A file record stored by file_to_data."""
+    mtime_ns, size, inode, file_hash = _list(data, 4)
+    return (_int(mtime_ns), _int(size), _int(inode)), _str(file_hash)
+
+
+# --- the whole state -------------------------------------------------------------------------
+
+def state_to_data(state: BuildState, paths: Paths, version: str) -> dict[str, Any]:
+    """Everything one build leaves for the next, as data. A document whose front matter
+    holds a value that cannot be stored is left out (it is parsed again)."""
+    docs = {}
+    for src, record in state.docs.items():
+        try:
+            docs[src] = document_to_data(record)
+        except Unencodable:
+            continue
+    return {
+        "format": FORMAT, "version": version, "started_ns": state.started_ns,
+        "files": {paths.to_data(path): file_to_data(r) for path, r in state.files.items()},
+        "parse_key": state.parse_key, "docs": docs,
+        "markdown_key": state.markdown_key,
+        "contents": {src: content_to_data(r) for src, r in state.contents.items()},
+        "outputs": {paths.to_data(folder): output_state_to_data(o, paths)
+                    for folder, o in state.outputs.items()},
+    }
+
+
+def stored_version(data: Any) -> tuple[Any, Any]:
+    """(format, version) of stored state data, to tell a foreign cache from a broken one."""
+    if not isinstance(data, dict):
+        return None, None
+    return data.get("format"), data.get("version")
+
+
+def state_from_data(data: Any, paths: Paths) -> BuildState:
+    """The state stored by state_to_data (check its format and version first)."""
+    d = _dict(data)
+    return BuildState(
+        started_ns=_int(d["started_ns"]),
+        files={paths.from_data(k): file_from_data(v) for k, v in _dict(d["files"]).items()},
+        parse_key=_str(d["parse_key"]), docs=_mapping(d["docs"], document_from_data),
+        markdown_key=_str(d["markdown_key"]),
+        contents=_mapping(d["contents"], content_from_data),
+        outputs={paths.from_data(k): output_state_from_data(v, paths)
+                 for k, v in _dict(d["outputs"]).items()},
+    )

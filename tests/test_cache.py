@@ -1,0 +1,376 @@
+"""The on-disk cache travels: it is data only, names files relative to the site, and trusts
+content hashes, so a cache copied or restored into another folder, by another user, with new
+mtimes, is used; a broken or hostile one is discarded with one warning and a full build."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Site, write_files
+from ssg.build import BuildOptions, Session, build
+from ssg.config import load_config
+from ssg.incremental.records import (
+    BuildState,
+    Invalid,
+    Paths,
+    content_from_data,
+    content_to_data,
+    front_from_data,
+    front_to_data,
+    state_from_data,
+    unstored_content_fields,
+    value_from_data,
+    value_to_data,
+)
+from ssg.incremental.state import VERSION, cache_file, texts_file
+from ssg.stages.markdown import Content, Ref
+from ssg.stages.parse import FrontMatter, parse_yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean(site: Path, scratch: Path) -> dict[str, bytes]:
+    """What a clean --no-cache build of the site writes."""
+    out = scratch / "clean-out"
+    shutil.rmtree(out, ignore_errors=True)
+    build(load_config(site, output_dir=out), BuildOptions(cache=False, jobs=1))
+    return tree(out)
+
+
+def page(n: int, tail: str = "More text.") -> str:
+    return (f"---\ntitle: Page {n}\ndate: 2024-01-{n + 1:02d}\ntags: [t{n % 3}]\n"
+            f"extra:\n  when: 2024-02-03T04:05:06+02:00\n  day: 2024-02-03\n  n: {n}\n---\n"
+            f"Summary of {n}, [next](p{(n + 1) % 6}.md).\n\n<!-- more -->\n\n{tail}\n")
+
+
+SITE: dict[str, str | bytes] = {
+    "ssg.toml": 'title = "Travel"\nbase_url = "https://example.org/"\n',
+    "content/_index.md": "Home.\n",
+    "content/posts/_index.md": "---\ntitle: Posts\n---\nAll posts.\n",
+    "content/posts/bundle/index.md": "---\ntitle: Bundle\n---\n![pic](pic.png)\n",
+    "content/posts/bundle/pic.png": b"\x89PNG fake",
+    "static/style.css": "body { color: red }\n",
+    "templates/shortcodes/note.html": "<aside>{{ body }}</aside>",
+    **{f"content/posts/p{n}.md": page(n) for n in range(6)},
+}
+
+
+#: The site without feeds (they hold whole bodies) and search: an edited body changes one file.
+QUIET = {**SITE, "ssg.toml": 'title = "Travel"\nfeeds = []\nsearch = false\n'}
+
+
+def copy_with_new_mtimes(source: Path, target: Path) -> None:
+    """Copy a folder as a fresh clone or a restore would leave it: new inodes and mtimes."""
+    shutil.copytree(source, target, copy_function=shutil.copyfile, symlinks=True)
+    later = time.time_ns() + 5_000_000_000
+    for path in target.rglob("*"):
+        os.utime(path, ns=(later, later), follow_symlinks=False)
+
+
+def _ssg_build(site: Path, home: Path) -> str:
+    """`ssg build -v` as a subprocess of another user's account (another HOME)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), HOME=str(home),
+               XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"))
+    home.mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "ssg", "build", str(site), "-v"],
+                          capture_output=True, text=True, env=env, timeout=300, check=True)
+    return done.stdout + done.stderr
+
+
+def _report(text: str) -> tuple[int, int, int]:
+    """(files rendered, files changed, files in the site) from `ssg build -v`'s report."""
+    match = re.search(r"\((\d+) of ([\d,]+) files rendered, (\d+) changed", text)
+    assert match, text
+    return int(match[1]), int(match[3]), int(match[2].replace(",", ""))
+
+
+def test_a_cache_copied_elsewhere_with_new_mtimes_rebuilds_only_the_edited_page(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    site = make_site(QUIET)
+    moved = tmp_path / "elsewhere" / "clone"
+    copy_with_new_mtimes(site.root, moved)
+    edit = {"content/posts/p2.md": page(2, tail="Edited after the summary.")}
+    site.write(edit)
+    in_place = _report(_ssg_build(site.root, tmp_path / "user"))
+    shutil.rmtree(site.root)  # nothing may still point at the first folder
+
+    write_files(moved, edit)
+    report = _ssg_build(moved, tmp_path / "other-user")
+    assert "discarded" not in report
+    rendered, changed, files = _report(report)
+    # The page, and the lists that show its reading time (their bytes stay the same): the
+    # very work the same edit costs where the cache was written.
+    assert (rendered, changed) == in_place[:2]
+    assert changed == 1 and rendered <= 4 and files > 15
+    assert "Edited after the summary." in (moved / "output/posts/p2/index.html").read_text()
+    assert tree(moved / "output") == clean(moved, tmp_path)
+
+
+def test_a_restored_cache_is_used_and_a_tampered_output_is_repaired(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    site = make_site(SITE)
+    moved = tmp_path / "restored"
+    copy_with_new_mtimes(site.root, moved)
+    (moved / "output/posts/p1/index.html").write_text("changed by hand")
+    (moved / "output/posts/p4/index.html").unlink()
+    (moved / "output/stray.html").write_text("left by someone")
+    result = build(load_config(moved), BuildOptions(jobs=1))
+    assert not result.full
+    assert sorted(result.written) == ["posts/p1/index.html", "posts/p4/index.html"]
+    assert result.removed == ("stray.html",)
+    assert tree(moved / "output") == clean(moved, tmp_path)
+    assert build(load_config(moved), BuildOptions(jobs=1)).rendered == 0
+
+
+def test_the_cache_names_no_absolute_path_of_the_site(make_site: Callable[..., Site]) -> None:
+    site = make_site(SITE)
+    text = cache_file(site.root).read_text(encoding="utf-8")
+    assert str(site.root) not in text
+    data = json.loads(text)
+    assert "output" in data["outputs"] and "content/posts/p1.md" in data["files"]
+
+
+def _state(site: Site) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(cache_file(site.root).read_text(encoding="utf-8"))
+    return data
+
+
+def _spoil(data: dict[str, Any], how: str) -> None:
+    doc = data["docs"]["posts/p1.md"]
+    output = data["outputs"]["output"]
+    if how == "line as text":
+        doc[2] = "three"
+    elif how == "title as number":
+        doc[1]["title"] = 7
+    elif how == "date without zone":
+        doc[1]["date"] = "2024-01-01T00:00:00"
+    elif how == "unknown tag":
+        doc[1]["extra"] = {"$exec": "rm -rf /"}
+    elif how == "unknown key kind":
+        output["keys"].append(["exec", "x"])
+    elif how == "key with extra arguments":
+        output["keys"][0] = [*output["keys"][0], "more", "args", "here"]
+    elif how == "record names no key":
+        next(iter(output["outputs"].values()))[1].append(10**6)
+    elif how == "word count as list":
+        data["contents"]["posts/p1.md"][1]["word_count"] = [1]
+    elif how == "output outside the output folder":
+        output["outputs"]["../../victim.txt"] = next(iter(output["outputs"].values()))
+    elif how == "files as list":
+        data["files"] = []
+    elif how == "missing field":
+        del data["markdown_key"]
+
+
+@pytest.mark.parametrize("how", [
+    "line as text", "title as number", "date without zone", "unknown tag", "unknown key kind",
+    "key with extra arguments", "record names no key", "word count as list",
+    "output outside the output folder", "files as list", "missing field",
+])
+def test_a_cache_with_wrong_types_is_discarded_with_one_warning(
+    make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture, tmp_path: Path, how: str
+) -> None:
+    site = make_site(SITE)
+    data = _state(site)
+    _spoil(data, how)
+    cache_file(site.root).write_text(json.dumps(data), encoding="utf-8")
+    ssg_log.clear()
+    site.write({"content/posts/p3.md": page(3, tail="Changed.")})
+    result = site.build()
+    warnings = [r for r in ssg_log.records if "cache" in r.getMessage()]
+    assert len(warnings) == 1 and "discarded, doing a full build" in warnings[0].getMessage()
+    assert result.full
+    assert site.tree() == clean(site.root, tmp_path)
+    assert not site.build().full  # the cache written by that build is good again
+
+
+@pytest.mark.parametrize("text", [
+    b"", b"{", b"\xff\xfe not text", b"[1, 2, 3]", b'{"format": NaN}', b"[" * 100_000,
+    json.dumps({"format": 1, "version": "ssg 0.0.1"}).encode(),
+    json.dumps({"format": 7, "version": VERSION + " (another build)"}).encode(),
+])
+def test_corrupt_truncated_or_foreign_caches_are_discarded(
+    make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture, text: bytes
+) -> None:
+    site = make_site(SITE)
+    cache_file(site.root).write_bytes(text)
+    ssg_log.clear()
+    result = site.build()
+    assert result.full
+    assert sum("discarded" in r.getMessage() for r in ssg_log.records) == 1
+
+
+def test_a_hostile_cache_cannot_make_the_build_read_a_pipe(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    """A key naming a FIFO (or /dev/zero) would hang or exhaust memory if it were read."""
+    site = make_site(SITE)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = _state(site)
+    output = data["outputs"]["output"]
+    output["keys"] += [["file", str(fifo)], ["file", "/dev/zero"]]
+    output["key_fps"] += [[len(output["keys"]) - 2, "x"], [len(output["keys"]) - 1, "x"]]
+    cache_file(site.root).write_text(json.dumps(data), encoding="utf-8")
+    report = _ssg_build(site.root, tmp_path / "home")  # a hang fails on the timeout
+    assert "0 of" in report
+
+
+def test_front_matter_values_come_back_equal_with_the_same_repr() -> None:
+    values = [
+        parse_yaml("a: 2024-01-01T10:00:00Z\nb: 2024-01-01T10:00:00+02:00\nc: 2024-01-01\n"
+                   "d: !!binary aGVsbG8=\ne: [1, 2.5, -0.0, null, true, x]\n"
+                   "f: {1: one, null: none, 2.5: x, 2024-01-01: day}\ng: .nan\nh: .inf\n"
+                   "i: !!omap [a: 1, b: 2]\n$j: {$k: 1}\n"),
+        tomllib.loads('a = 1979-05-27T07:32:00\nb = 07:32:00\nc = 1979-05-27\n'
+                      'd = 1979-05-27T00:32:00.999999-07:00\ne = [[1, 2], ["x"]]\n'),
+        {"tuple": (1, ("a",)), "frozen": frozenset({"x"}), "set": {3}},
+    ]
+    for value in values:
+        back = value_from_data(json.loads(json.dumps(value_to_data(value), allow_nan=False)))
+        assert repr(back) == repr(value)
+
+
+def test_every_stored_product_round_trips() -> None:
+    content = Content("<p>x</p>", "<p>s</p>", "", 3,
+                      (Ref(4, "a", "b.md#x", "b.md", "x"), Ref(None, "img", "y.png", None, "")),
+                      link_deps=(("b.md", "/b/"), ("gone.md", None)), body_fp="b",
+                      summary_fp="s", template_deps=(("shortcodes/note.html", "fp"),),
+                      ids=frozenset({"x", "y"}))
+    _hash, back = content_from_data(json.loads(json.dumps(content_to_data(("h", content)))))
+    assert back == Content("", "", "", *(getattr(content, f.name) for f in fields(Content)
+                                        if f.name not in ("html", "summary", "toc")))
+    front = FrontMatter(title="T", date=datetime(2024, 1, 2, tzinfo=UTC), draft=True,
+                        weight=2, aliases=("/a/",), terms={"tags": ("x",)}, extra={"k": [1]})
+    assert front_from_data(json.loads(json.dumps(front_to_data(front)))) == front
+
+
+def test_every_field_of_content_is_stored() -> None:
+    """A field added to Content must be added to records.content_to_data/_from_data."""
+    assert unstored_content_fields() == set()
+
+
+def test_paths_inside_the_site_are_stored_relative(tmp_path: Path) -> None:
+    paths = Paths(tmp_path / "site")
+    inside = str(tmp_path / "site" / "content" / "a.md")
+    assert paths.to_data(inside) == "content/a.md"
+    assert paths.from_data("content/a.md") == inside
+    assert paths.to_data("/usr/lib/ssg/page.html") == "/usr/lib/ssg/page.html"
+    assert Paths(tmp_path / "moved").from_data("content/a.md") == str(
+        tmp_path / "moved" / "content" / "a.md")
+    with pytest.raises(Invalid):
+        state_from_data({"started_ns": True}, paths)
+    assert isinstance(BuildState(), BuildState)
+
+
+# --- a session (the dev server) starts from the cache and leaves it -------------------------
+
+def test_a_session_starts_from_the_cache_and_saves_it_for_the_next_build(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    site = make_site(QUIET)
+    session = Session.from_cache(site.root)
+    served = session.output_dir()
+    assert served is not None and served.is_relative_to(site.root / ".ssg-cache")
+    config = load_config(site.root, output_dir=served)
+    first = build(config, BuildOptions(jobs=1, cache=False), session)
+    assert first.full  # another output folder; its Markdown comes from the cache
+    again = build(config, BuildOptions(jobs=1, cache=False), session)
+    assert again.rendered == 0
+    site.write({"content/posts/p2.md": page(2, tail="Edited while serving.")})
+    edited = build(config, BuildOptions(jobs=1, cache=False), session,
+                   changed=[site.root / "content/posts/p2.md"])
+    assert edited.written == ("posts/p2/index.html",)
+    assert "Edited while serving." in (served / "posts/p2/index.html").read_text()
+    session.save()
+    with sqlite3.connect(texts_file(site.root)) as db:
+        html = db.execute("SELECT html FROM texts WHERE src = 'posts/p2.md'").fetchone()[0]
+    assert "Edited while serving." in html
+
+    restarted = Session.from_cache(site.root)
+    assert restarted.output_dir() == served
+    assert build(config, BuildOptions(jobs=1, cache=False), restarted).rendered == 0
+    result = site.build(jobs=1)
+    assert not result.full and result.written == ("posts/p2/index.html",)
+    assert site.tree() == clean(site.root, tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(site: Path, tmp: Path, port: int) -> Any:
+    """`ssg serve` on a loopback port, started (see test_server.Served). The port is part
+    of every URL the served build holds: a restart is incremental on the same port."""
+    from test_server import Served
+
+    tmp.mkdir(exist_ok=True)
+    return Served(site, ["--port", str(port)], tmp).started()
+
+
+def _wait(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_starts_from_the_cache_and_leaves_it_for_the_next_build(
+    make_site: Callable[..., Site], tmp_path: Path, stop: signal.Signals
+) -> None:
+    site = make_site(QUIET)
+    port = _free_port()
+    first = _serve(site.root, tmp_path / "tmp1", port)
+    try:
+        assert "Summary of 2" in first.get("/posts/p2/")[2]
+        write_files(site.root, {"content/posts/p2.md": page(2, tail="Edited while serving.")})
+        _wait(lambda: "Edited while serving." in first.get("/posts/p2/")[2], "the rebuild")
+    finally:
+        first.proc.send_signal(stop)
+        assert first.stop() == 0
+    assert first.output.rstrip().endswith("Stopped."), first.output
+
+    # The next `ssg build` is incremental: the server left what it learnt in the cache.
+    report = _report(_ssg_build(site.root, tmp_path / "home"))
+    assert report[1] == 1 and report[0] <= 4, report
+    assert "Edited while serving." in site.read("posts/p2/index.html")
+    assert site.tree() == clean(site.root, tmp_path)
+
+    # A second server starts with a no-change build of the folder the first one left.
+    served_page = site.root / ".ssg-cache/serve/site/posts/p2/index.html"
+    before = served_page.stat()
+    second = _serve(site.root, tmp_path / "tmp2", port)
+    try:
+        second.wait_for_line(r"^Built [\d,]+ pages in [\d.]+ s \(0 files changed\)")
+        assert "Edited while serving." in second.get("/posts/p2/")[2]
+        after = served_page.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    finally:
+        assert second.stop() == 0
