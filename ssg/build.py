@@ -159,7 +159,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         todo, removed, changed_keys = stale(front, old, fingerprints)
     written: list[str] = []
     output = old or OutputState()
-    if todo or removed or old is None:
+    if todo or removed or old is None or _derived_missing(old, config.output_dir):
         output, written, removed = write_outputs(
             front, reuse, todo, removed, changed_keys, fingerprints, old, engine,
             reindex=options.reindex, jobs=options.jobs or default_jobs(),
@@ -292,9 +292,10 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
         with timer.step("processed images"):
             derived_written, derived_removed = publish_derived(
-                old, output, stage, Path(front.site.images.store))
+                old, output, stage, Path(front.site.images.store), reuse.config.output_dir)
         written += derived_written
-        removed = [*removed, *derived_removed]
+        wanted = derived_files(output)  # a restored output's processed files are its strays
+        removed = [*(dest for dest in removed if dest not in wanted), *derived_removed]
         if engine is not None and (old is None
                                    or (reindex and touches_pages(written, removed))):
             with timer.step("search index"):
@@ -315,15 +316,19 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
     return output, written, removed
 
 
-def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, store: Path
-                    ) -> tuple[list[str], list[str]]:
-    """Put in the stage the processed images that templates asked for and the output does
-    not have yet; returns them and those no output asks for any more (which leave the
-    output and the store)."""
+def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, store: Path,
+                    live: Path) -> tuple[list[str], list[str]]:
+    """Put in the stage the processed images that templates asked for and the live output
+    (`live`) does not have as they are; returns them and those no output asks for any more
+    (which leave the output and the store). A restored output's processed files have no
+    record of their own (they are its strays: kept when their bytes are the stored ones) and a
+    deleted one is missing: both are written again."""
     now, before = derived_files(output), derived_files(old) if old else {}
+    strays = set(old.strays) if old else set()
     written = []
     for dest, stored in sorted(now.items()):
-        if old is None or before.get(dest) != stored:
+        if (old is None or before.get(dest) != stored or not (live / dest).is_file()
+                or (dest in strays and not _same_bytes(live / dest, store / stored))):
             stage.write(dest, (store / stored).read_bytes())
             written.append(dest)
     removed = sorted(dest for dest in before if dest not in now) if old else []
@@ -333,6 +338,18 @@ def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, 
             if path.name not in keep:
                 path.unlink(missing_ok=True)
     return written, removed
+
+
+def _derived_missing(old: OutputState, live: Path) -> bool:
+    """True when a processed file the outputs ask for is not in the live output."""
+    return any(not (live / dest).is_file() for dest in derived_files(old))
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def derived_files(output: OutputState) -> dict[str, str]:

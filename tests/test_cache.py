@@ -146,6 +146,26 @@ def test_a_restored_cache_is_used_and_a_tampered_output_is_repaired(
     assert build(load_config(moved), BuildOptions(jobs=1)).rendered == 0
 
 
+def test_a_restored_outputs_fingerprinted_files_are_checked_and_rewritten(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    site = make_site(QUIET)
+    (styles,) = (site.root / "output/css").glob("style.*.css")  # the theme's fingerprinted CSS
+    for spoil in ("keep", "edit", "delete"):
+        moved = tmp_path / f"restored-{spoil}"
+        copy_with_new_mtimes(site.root, moved)
+        copy = moved / "output/css" / styles.name
+        if spoil == "edit":
+            copy.write_text("changed by hand")
+        elif spoil == "delete":
+            copy.unlink()
+        result = build(load_config(moved), BuildOptions(jobs=1))
+        assert not result.full
+        assert (f"css/{styles.name}" in result.written) == (spoil != "keep")
+        assert f"css/{styles.name}" not in result.removed
+        assert tree(moved / "output") == clean(moved, tmp_path / f"clean-{spoil}")
+
+
 def test_the_cache_names_no_absolute_path_of_the_site(make_site: Callable[..., Site]) -> None:
     site = make_site(SITE)
     text = cache_file(site.root).read_text(encoding="utf-8")
