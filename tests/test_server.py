@@ -253,7 +253,7 @@ def test_static_dest_names_only_files_the_last_build_copied_as_is(tmp_path: Path
                        "static/files/doc.txt": "doc"})
     config = replace(load_config(site), output_dir=tmp_path / "out")
     theme_css = config.theme_dir / "static/css/style.css"
-    session, options = Session(), BuildOptions(cache=False, reindex=False)
+    session, options = Session(), BuildOptions(cache=False)
     result = build(config, options, session)
     assert static_dest(config, site / "static/files/doc.txt", result) == "files/doc.txt"
     assert static_dest(config, theme_css, result) == "css/style.css"

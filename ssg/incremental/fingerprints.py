@@ -11,6 +11,7 @@ from ssg.stages.keys import Inputs, Key, fingerprint
 from ssg.stages.lookup import template_dirs
 from ssg.stages.markdown import Content
 from ssg.stages.plan import Task
+from ssg.stages.search_text import SearchRecord
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]
@@ -27,6 +28,8 @@ class OutputState:
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
     #: The fingerprint every recorded key had when the outputs depending on it were written.
     key_fps: dict[Key, str] = field(default_factory=dict)
+    #: dest -> search record of each page (plain data; ssg.stages.search_text).
+    search: dict[str, SearchRecord] = field(default_factory=dict)
 
 
 class Fingerprints:

@@ -38,7 +38,7 @@ _KEY_BYTES = 32
 #: Files changed this close to the last cache write are hashed even when their stat matches.
 _RACY_NS = 2_000_000_000
 #: Bumped whenever the layout of BuildState, or what its parts mean, changes.
-_FORMAT = 6
+_FORMAT = 7
 VERSION = (
     f"format {_FORMAT}; ssg {__version__}; markdown {markdown.__version__}; "
     f"jinja2 {jinja2.__version__}; pygments {pygments.__version__}; "
