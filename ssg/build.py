@@ -198,8 +198,9 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
         if reuse.config.search:
             with timer.step("search index"):
-                output.search = merge_records((old.search if old else None), records, removed)
-                files, complete = index_files(output.search, (old.search if old else None), stage.read)
+                last = old.search if old else None
+                output.search = merge_records(last, records, removed)
+                files, complete = index_files(output.search, last, stage.read)
                 if complete:
                     index_written, index_removed = stage.write_folder(SEARCH_DIR, files,
                                                                       full=old is None)

@@ -232,7 +232,7 @@ def test_overlay_names_each_file_line_and_message_escaped() -> None:
 
 
 def test_plan_reload_reloads_changed_pages_and_swaps_stylesheets() -> None:
-    css_only = plan_reload(["css/style.css", "pagefind/index/x.pf_index", "feed.xml"], "/d/")
+    css_only = plan_reload(["css/style.css", "search/t/3.json", "feed.xml"], "/d/")
     assert css_only == ReloadPlan(swaps=("/d/css/style.css",))
     pages = plan_reload(["posts/a/index.html", "css/style.css"], "/")
     assert pages.pages == {"posts/a/index.html"} and not pages.everything
