@@ -60,6 +60,7 @@ _QUERY_JS = """async (query) => {
   }));
   input.value = "";
   const t0 = performance.now();
+  input.focus();  // as a click on the box would (the client starts loading meta.json)
   input.value = query;
   input.dispatchEvent(new Event("input", { bubbles: true }));
   const count = await shown;

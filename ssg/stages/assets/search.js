@@ -19,6 +19,7 @@
   var CJK_OR_NOT = new RegExp("[" + CJK_RANGES + "]+|[^" + CJK_RANGES + "]+", "gu");
   var WORD = /[\p{L}\p{N}]+/gu;
   var PAGE_SIZE = 10, K1 = 1.2, B = 0.75, TITLE_BOOST = 1.5, PREFIX_FACTOR = 0.6, MIN_PREFIX = 3;
+  var REVALIDATE_MS = 3000;
 
   /* The words of a query: {term, prefix}. A run of Chinese, Japanese or Korean characters is
      its bigrams (a single character stands for itself). */
@@ -73,6 +74,8 @@
     this.base = base;
     this.meta = null;
     this.files = {};
+    this.checked = 0;
+    this.loading = null;
   }
 
   Index.prototype.fetchJson = function (path, fresh) {
@@ -83,10 +86,15 @@
     });
   };
 
-  /* meta.json, asked again for each query (a revalidation), so that a rebuilt site is seen. */
+  /* meta.json, asked again (a revalidation) when the last answer is older than a few seconds,
+     so that a rebuilt site is seen. */
   Index.prototype.load = function () {
-    var self = this;
-    return this.fetchJson("meta.json", true).then(function (meta) {
+    var self = this, now = Date.now();
+    if (this.meta && now - this.checked < REVALIDATE_MS) return Promise.resolve(this.meta);
+    if (this.loading) return this.loading;
+    this.loading = this.fetchJson("meta.json", true).then(function (meta) {
+      self.checked = Date.now();
+      self.loading = null;
       if (!self.meta || self.meta.stamp !== meta.stamp) {
         self.meta = meta;
         self.files = {};
@@ -99,7 +107,11 @@
         meta.avgdl = meta.docs ? Math.max(1, total / meta.docs) : 1;
       }
       return self.meta;
+    }, function (error) {
+      self.loading = null;
+      throw error;
     });
+    return this.loading;
   };
 
   Index.prototype.file = function (path) {
@@ -243,6 +255,9 @@
       });
     }
 
+    input.addEventListener("focus", function () {
+      index.load().catch(function () {});  /* ready before the first word is typed */
+    });
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(run, 30);
