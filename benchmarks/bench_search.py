@@ -169,6 +169,63 @@ def bench_builds(site: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+def _pagefind_worker(site: Path, out: Path) -> None:
+    """Index the records' pages with the Pagefind binary, each page given as a minimal HTML
+    file of its title and the text of its article: what feeding Pagefind our records would
+    cost (its Python API takes a round trip per record, much slower). Prints the seconds."""
+    import html
+    import tempfile
+
+    from pagefind.service import get_executable
+
+    from ssg.incremental.state import load_state
+    from ssg.stages.search_text import html_text
+
+    output = next(iter(load_state(site).outputs.values()))
+    pages = []
+    for dest, record in sorted(output.search.items()):
+        page = (site / "output" / dest).read_text(encoding="utf-8")
+        article = page[page.find("<article"): page.rfind("</article>")]
+        pages.append((dest, record, html_text(article)))
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for dest, record, text in pages:
+            path = Path(tmp, dest)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"<html lang=en><body><h1>{html.escape(str(record['title']))}</h1>"
+                            f"<p>{html.escape(text)}</p></body></html>", encoding="utf-8")
+        subprocess.run([str(get_executable()), "--site", tmp, "--output-path", str(out),
+                        "--silent"], check=True)
+    print(f"seconds={time.perf_counter() - start:.3f} pages={len(pages)}")
+
+
+def bench_pagefind(site: Path) -> dict[str, Any] | None:
+    """Pagefind fed our records against our index made from the same records: seconds, peak
+    memory, files and bytes of each (None without the pagefind package)."""
+    try:
+        import pagefind  # noqa: F401
+    except ImportError:
+        return None
+    from ssg.incremental.state import load_state
+    from ssg.stages.search import index_files
+
+    out = WORK / "pagefind-out"
+    shutil.rmtree(out, ignore_errors=True)
+    proc = subprocess.run(["/usr/bin/time", "-f", "maxrss=%M", sys.executable, __file__,
+                           "--pagefind-worker", str(site), str(out)],
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    text = proc.stdout + proc.stderr
+    seconds = float(re.search(r"seconds=([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    rss = int(re.search(r"maxrss=(\d+)", text).group(1))  # type: ignore[union-attr]
+    records = next(iter(load_state(site).outputs.values())).search
+    start = time.perf_counter()
+    files, _complete = index_files(records, None, lambda dest: b"")
+    ours = time.perf_counter() - start
+    return {"pagefind": (seconds, rss, *tree_size(out)),
+            "ours": (ours, sum(len(data) for data in files.values()), len(files))}
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -210,8 +267,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-builds", action="store_true",
-                        help="only the queries, on the site the last run left")
+                        help="only Pagefind and the queries, on the site the last run left")
+    parser.add_argument("--pagefind-worker", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pagefind_worker:
+        _pagefind_worker(*args.pagefind_worker)
+        return
     started = time.perf_counter()
     if args.no_builds:
         site = WORK / f"search-bench-{args.pages}"
@@ -236,6 +297,18 @@ def main() -> None:
         print(f"| whole site, for scale | {site_files:,} files, {site_size / 2**20:.1f} MiB |")
         print(f"| identical index across clean and cached builds | "
               f"{'yes' if builds['deterministic'] else 'NO'} |")
+    compared = bench_pagefind(site)
+    if compared is None:
+        print("\n(Pagefind comparison skipped: the pagefind package is not installed)")
+    else:
+        seconds, rss, files, size = compared["pagefind"]
+        ours, our_size, our_files = compared["ours"]
+        print("\n| index made from the same records | seconds | peak memory | files | size |"
+              "\n|---|---|---|---|---|")
+        print(f"| Pagefind 1.x binary, fed one small HTML file per record | {seconds:.2f} s | "
+              f"{rss / 1024:,.0f} MB | {files:,} | {size / 2**20:.1f} MiB |")
+        print(f"| ours (index_files, in the build's process) | {ours:.2f} s | (in the build) "
+              f"| {our_files:,} | {our_size / 2**20:.1f} MiB |")
     meta = json.loads((site / "output/search/meta.json").read_text())
     queries = bench_queries(site / "output")
     if queries is None:
