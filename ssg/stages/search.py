@@ -183,11 +183,12 @@ def _full(docs: list[SearchRecord]) -> dict[str, bytes]:
     # The loops over postings run inside map() and any(): at 10,000 pages there are about
     # 1.5 million, and a Python statement for each would double the index's time.
     ids_of: defaultdict[str, array[int]] = defaultdict(lambda: array("i"))
-    weights_of: defaultdict[str, list[str]] = defaultdict(list)
+    weights_of: defaultdict[str, bytearray] = defaultdict(bytearray)
     for doc, record in enumerate(docs):
         terms = str(record["terms"]).split(" ") if record["terms"] else []
         any(map(array.append, map(ids_of.__getitem__, terms), repeat(doc)))
-        any(map(list.append, map(weights_of.__getitem__, terms), str(record["weights"])))
+        any(map(bytearray.append, map(weights_of.__getitem__, terms),
+                str(record["weights"]).encode("ascii")))
     codes = [_number(value) for value in range(len(docs) + 1)]
     shards = shard_count(len(docs))
     grouped: list[dict[str, list[str]]] = [{} for _ in range(shards)]
@@ -199,7 +200,7 @@ def _full(docs: list[SearchRecord]) -> dict[str, bytes]:
             shard = keys[key] = shard_of(term, shards)
         deltas = map(sub, ids, chain((0,), ids))
         grouped[shard][term] = ["".join(map(codes.__getitem__, deltas)),
-                                "".join(weights_of[term])]
+                                weights_of[term].decode("ascii")]
     files = {f"{SEARCH_DIR}/search.js": CLIENT.read_bytes(), f"{SEARCH_DIR}/meta.json": _meta(docs)}
     for number, shard_terms in enumerate(grouped):
         files[_shard_dest(number)] = _json(shard_terms)
