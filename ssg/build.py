@@ -38,14 +38,8 @@ from ssg.stages.markdown import Content
 from ssg.stages.parse import parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
-from ssg.stages.search import (
-    BUNDLE_DIR,
-    Engine,
-    check_reserved,
-    index_pages,
-    prepare_search,
-    touches_pages,
-)
+from ssg.stages.search import FORMAT, SEARCH_DIR, check_reserved, index_files, merge_records
+from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path
 
@@ -97,9 +91,6 @@ class BuildOptions:
     cache: bool = True
     #: What counts as now for `future` and `expired` (None: the clock).
     now: datetime | None = None
-    #: Rebuild the search index on incremental builds (the dev server says no: Pagefind
-    #: reads every page, seconds per save on a large site).
-    reindex: bool = True
     #: Look at the links of the Markdown (`ssg check` reports them from the HTML instead).
     check_links: bool = True
     #: Leave the (non-strict) link report to the caller, as BuildResult.report_links: the dev
@@ -132,18 +123,16 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
 def _build(config: Config, options: BuildOptions, session: Session | None,
            changed: Iterable[Path] | None, store: Path) -> BuildResult:
     start, started_ns, timer = time.perf_counter(), time.time_ns(), Timer()
-    config, engine = prepare_search(config)
     check_output_dir(config)  # fail before any work, not after it
-    settings = settings_fp(config, options, engine)
+    settings = settings_fp(config, options)
     with timer.step("load cache"):
         reuse = open_reuse(config, started_ns, session, cache=options.cache)
     front = None
-    if (isinstance(reuse, SessionReuse) and changed is not None
-            and (engine is None or not options.reindex)):
+    if isinstance(reuse, SessionReuse) and changed is not None:
         with timer.step("quick front"):
             front = quick_front(reuse, settings, changed)
     if front is None:
-        front = make_site(config, options, reuse, engine, timer, store)
+        front = make_site(config, options, reuse, timer, store)
     with timer.step("image checks"):
         report_problems(front.site.images, image_uses(front.site, front.contents),
                         strict=options.strict)
@@ -161,8 +150,8 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     output = old or OutputState()
     if todo or removed or old is None or _derived_missing(old, config.output_dir):
         output, written, removed = write_outputs(
-            front, reuse, todo, removed, changed_keys, fingerprints, old, engine,
-            reindex=options.reindex, jobs=options.jobs or default_jobs(),
+            front, reuse, todo, removed, changed_keys, fingerprints, old,
+            jobs=options.jobs or default_jobs(),
             progress=options.progress, timer=timer)
     reuse.keep_outputs(output, settings)
     with timer.step("save cache"):
@@ -178,7 +167,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
 def _report_links(front: Front, config: Config, *, strict: bool) -> None:
     """Warn about (strict: fail on) the broken links of the front end's Markdown."""
     report_links(front.site, front.contents, front.tasks, strict=strict,
-                 ids=template_ids(config), elsewhere=(BUNDLE_DIR + "/",))
+                 ids=template_ids(config), elsewhere=(SEARCH_DIR + "/",))
 
 
 def image_store(config: Config, options: BuildOptions, session: Session | None,
@@ -201,8 +190,8 @@ def image_store(config: Config, options: BuildOptions, session: Session | None,
     return Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="ssg-images-")))
 
 
-def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engine | None,
-              timer: Timer, store: Path) -> Front:
+def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
+              store: Path) -> Front:
     """The normal front end: the site model from every source, its planned outputs and the
     Markdown of every document."""
     visibility = Visibility(drafts=options.drafts, future=options.future,
@@ -229,7 +218,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, engine: Engin
                        src_path=Path(v.file))
                   for info in images.by_dest.values() for v in info.variants]
         check_dests((task.dest_path, task.origin) for task in tasks)
-        if engine is not None:
+        if config.search:
             check_reserved((task.dest_path, task.origin) for task in tasks)
     with timer.step("markdown"):
         reused, rendered = render_bodies(site, reuse, jobs=options.jobs or default_jobs(),
@@ -279,7 +268,7 @@ def stale(front: Front, old: OutputState | None, fingerprints: Fingerprints
 
 def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[str],
                   changed_keys: set[Key], fingerprints: Fingerprints, old: OutputState | None,
-                  engine: Engine | None, *, reindex: bool, jobs: int,
+                  *, jobs: int,
                   progress: Progress | None, timer: Timer
                   ) -> tuple[OutputState, list[str], list[str]]:
     """The back half: render the stale tasks into a stage, index, commit; returns the new
@@ -287,8 +276,9 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
     stage = Stage(reuse.config)
     try:
         with timer.step("render"):
-            rendered = render_tasks(front.site, reuse.contents, todo, stage, jobs=jobs,
-                                    progress=progress)
+            rendered, records = render_tasks(front.site, reuse.contents, todo, stage,
+                                             index=reuse.config.search, jobs=jobs,
+                                             progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
         with timer.step("processed images"):
             derived_written, derived_removed = publish_derived(
@@ -296,13 +286,18 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
         written += derived_written
         wanted = derived_files(output)  # a restored output's processed files are its strays
         removed = [*(dest for dest in removed if dest not in wanted), *derived_removed]
-        if engine is not None and (old is None
-                                   or (reindex and touches_pages(written, removed))):
+        if reuse.config.search:
             with timer.step("search index"):
-                page_dests = [task.dest_path for task in front.tasks if task.kind == "page"]
-                bundle = index_pages(engine.path, page_dests, stage.read)
-                index_written, index_removed = stage.write_folder(BUNDLE_DIR, bundle,
-                                                                  full=old is None)
+                last = old.search if old else None
+                output.search = merge_records(last, records, removed)
+                files, complete = index_files(output.search, last, stage.read)
+                if complete:
+                    index_written, index_removed = stage.write_folder(SEARCH_DIR, files,
+                                                                      full=old is None)
+                else:
+                    for dest, data in files.items():
+                        stage.write(dest, data)
+                    index_written, index_removed = list(files), []
                 written += index_written
                 removed = [*removed, *index_removed]
         with timer.step("write"):
@@ -358,7 +353,7 @@ def derived_files(output: OutputState) -> dict[str, str]:
             if key[0] == "derived"}
 
 
-def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) -> str:
+def settings_fp(config: Config, options: BuildOptions) -> str:
     """Fingerprint of the settings every output depends on: a change rebuilds everything.
 
     Folders count relative to the site, so a site moved or restored elsewhere keeps its cache.
@@ -367,7 +362,7 @@ def settings_fp(config: Config, options: BuildOptions, engine: Engine | None) ->
     placed = replace(config, site_dir=Path("."), output_dir=_from_site(config.output_dir, site),
                      theme_dir=_from_site(config.theme_dir, site))
     return digest(repr(placed), options.drafts, options.future, options.expired,
-                  options.minify, options.fingerprint, engine.identity if engine else "")
+                  options.minify, options.fingerprint, FORMAT if config.search else 0)
 
 
 def _from_site(path: Path, site: Path) -> Path:
@@ -401,26 +396,36 @@ _Rendered = tuple[str, str, frozenset[Key]]
 
 
 def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task], stage: Stage,
-                 *, jobs: int, progress: Progress | None = None) -> list[_Rendered]:
-    """Render tasks into the stage; returns (dest, hash of bytes, dependencies) for each."""
+                 *, index: bool = False, jobs: int, progress: Progress | None = None
+                 ) -> tuple[list[_Rendered], list[tuple[str, SearchRecord | None]]]:
+    """Render tasks into the stage; returns (dest, hash of bytes, dependencies) for each,
+    and with `index` the search record of each (None for outputs that are no page)."""
     report = None if progress is None else (
         lambda done: progress("Rendering pages", done, len(tasks)))
     shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
-                              "stage": stage}
+                              "stage": stage, "index": index}
     chunks = map_ranges(_render_chunk, shared, len(tasks),
                         jobs=jobs if len(tasks) >= PARALLEL_MIN else 1,
                         chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report)
-    return [item for chunk in chunks for item in chunk]
+    rendered = [item[:3] for chunk in chunks for item in chunk]
+    records = [(item[0], item[3]) for chunk in chunks for item in chunk] if index else []
+    return rendered, records
 
 
-def _render_chunk(shared: dict[str, Any], start: int, end: int) -> list[_Rendered]:
+def _render_chunk(shared: dict[str, Any], start: int, end: int
+                  ) -> list[tuple[str, str, frozenset[Key], SearchRecord | None]]:
     renderer = shared.get("renderer")
     if renderer is None:  # one per process, reused by the chunks it runs
         renderer = shared["renderer"] = Renderer(shared["site"], shared["contents"])
     stage: Stage = shared["stage"]
+    index: bool = shared["index"]
     results = []
     for task in shared["tasks"][start:end]:
         data, deps = renderer.render(task)
         stage.write(task.dest_path, data)
-        results.append((task.dest_path, digest_bytes(data), deps))
+        record = None
+        if index:
+            record, read = renderer.search_record(task)
+            deps |= read
+        results.append((task.dest_path, digest_bytes(data), deps, record))
     return results

@@ -131,7 +131,7 @@ class Config:
     feed_limit: int = 20
     #: Free-form values for themes and templates.
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-    #: Index the pages with Pagefind into /pagefind/ and show the theme's search box.
+    #: Keep a search index of the pages in /search/ and show the theme's search box.
     search: bool = True
     #: Minify the HTML, CSS and JS the build writes.
     minify: bool = False

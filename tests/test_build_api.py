@@ -34,16 +34,16 @@ def test_a_session_rebuilds_body_edits_quickly_and_settings_changes_fully(
     site = make_site(FILES, build=False)
     config = load_config(site.root)
     session = Session()
-    first = build(config, BuildOptions(reindex=False), session)
+    first = build(config, BuildOptions(), session)
     assert first.full
     site.write({"content/a.md": "---\ntitle: A\n---\nEdited.\n"})
-    quick = build(config, BuildOptions(reindex=False), session,
+    quick = build(config, BuildOptions(), session,
                   changed=[site.root / "content/a.md"])
     assert not quick.full
     assert "quick front" in quick.timings and "discover" not in quick.timings
     assert "a/index.html" in quick.written and "b/index.html" not in quick.written
     assert "Edited." in site.read("a/index.html")
-    drafts = build(config, BuildOptions(reindex=False, drafts=True), session,
+    drafts = build(config, BuildOptions(drafts=True), session,
                    changed=[site.root / "content/a.md"])
     assert drafts.full  # other settings: every output is made again
     assert not (site.root / ".ssg-cache").exists()  # a session never touches the disk cache

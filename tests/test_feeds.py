@@ -48,7 +48,7 @@ def _strict(site: Site, rel: str) -> ElementTree.Element:
 
 def _all_feeds_and_sitemap(site: Site) -> list[str]:
     return sorted(p.relative_to(site.out).as_posix() for pattern in ("*.xml", "*.json")
-                  for p in site.out.rglob(pattern) if "pagefind" not in p.parts)
+                  for p in site.out.rglob(pattern) if "search" not in p.parts)
 
 
 def test_every_feed_and_the_sitemap_parse_strictly_with_hostile_html(

@@ -126,7 +126,7 @@ def test_fragment_warnings_follow_the_target_page_in_quick_rebuilds(
     """The dev server's path: in-memory state, told which file changed."""
     site = make_site(GOOD, build=False)
     config = load_config(site.root)
-    session, options = Session(), BuildOptions(reindex=False)
+    session, options = Session(), BuildOptions()
     build(config, options, session)
     assert warnings(ssg_log) == []
     target = site.root / "content/b.md"

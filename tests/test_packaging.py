@@ -22,6 +22,7 @@ def test_wheel_ships_theme_and_builds_a_site_outside_the_repo(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ssg/themes/default/templates/base.html" in names
     assert "ssg/stages/builtin/atom.xml" in names
+    assert "ssg/stages/client/search.js" in names, "the search client"
     assert any(n.startswith("ssg/themes/default/static/") for n in names)
     # The dev server's client and the library it morphs pages with, with its licence.
     for name in ("reload.js", "idiomorph.min.js", "idiomorph.LICENSE"):
@@ -42,6 +43,7 @@ def test_wheel_ships_theme_and_builds_a_site_outside_the_repo(tmp_path: Path) ->
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "Hello from outside" in (site / "output/hello/index.html").read_text()
+    assert (site / "output/search/search.js").is_file()
     location = subprocess.run([sys.executable, "-c", "import ssg; print(ssg.__file__)"],
                               cwd=tmp_path, capture_output=True, text=True, env=env,
                               check=True).stdout

@@ -170,7 +170,7 @@ def test_new_site_serves_at_once(tmp_path: Path) -> None:
             url = match.group(1) if match else None
         assert url, "".join(lines)
         for path, expected in (("", b"Hello, world"), ("docs/writing/", b"Writing pages"),
-                               ("pagefind/pagefind-ui.js", b"PagefindUI")):
+                               ("search/search.js", b"ssg-search-results")):
             with urllib.request.urlopen(url + path, timeout=10) as response:
                 assert expected in response.read(), path
     finally:

@@ -1,24 +1,21 @@
-"""Search with Pagefind: the index is built with the pages, deterministic, incremental-safe."""
+"""Search: ssg's own index in /search/, made from the pages' records, deterministic, patched
+page by page, and equal to a clean build's after every incremental one."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import Site
-from ssg.build import BuildOptions, build
+from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
-from ssg.errors import ConfigError, OutputError, SsgError
+from ssg.errors import ConfigError, OutputError
 from ssg.stages import search
-
-pytestmark = pytest.mark.skipif(search.find_engine() is None,
-                                reason="pagefind[bin] is not installed")
+from ssg.stages.search_text import excerpt, page_record, terms
 
 FILES: dict[str, str | bytes] = {
     "ssg.toml": 'title = "Zoo"\n',
@@ -37,13 +34,29 @@ def tree(root: Path) -> dict[str, bytes]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def fragments(out: Path) -> dict[str, str]:
-    """url -> indexed text, decoded from Pagefind's fragment files."""
-    found = {}
-    for path in sorted((out / "pagefind/fragment").iterdir()):
-        data = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
-        found[data["url"]] = data["content"]
+def docs(out: Path) -> list[list[str]]:
+    """[url, title, excerpt] of every indexed page, by id."""
+    meta = json.loads((out / "search/meta.json").read_bytes())
+    found: list[list[str]] = []
+    for number in range(-(-meta["docs"] // meta["chunk"])):
+        found += json.loads((out / f"search/d/{number}.json").read_bytes())
+    assert len(found) == meta["docs"]
     return found
+
+
+def find(out: Path, word: str) -> dict[str, tuple[int, bool]]:
+    """url -> (count in the body, in the title) of the pages the index lists under `word`
+    (one term as the index spells it), read from its shard as the browser client does."""
+    meta = json.loads((out / "search/meta.json").read_bytes())
+    shard = json.loads((out / f"search/t/{search.shard_of(word, meta['shards'])}.json")
+                       .read_bytes())
+    if word not in shard:
+        return {}
+    urls = [doc[0] for doc in docs(out)]
+    ids, weights = shard[word]
+    values = [search.ALPHABET.index(w) for w in weights]
+    return {urls[doc]: (value >> 1, bool(value & 1))
+            for doc, value in zip(search.decode_ids(ids), values, strict=True)}
 
 
 def clean_tree(site: Site) -> dict[str, bytes]:
@@ -53,29 +66,29 @@ def clean_tree(site: Site) -> dict[str, bytes]:
     return tree(out)
 
 
-def test_pages_are_indexed_with_the_search_ui(make_site: Callable[..., Site]) -> None:
+def test_pages_are_indexed_with_the_search_box(make_site: Callable[..., Site]) -> None:
     site = make_site(FILES)
-    for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-entry.json"):
-        assert site.exists(f"pagefind/{name}"), name
-    entry = json.loads(site.read("pagefind/pagefind-entry.json"))
-    assert entry["languages"]["en"]["page_count"] == 3
-    texts = fragments(site.out)
-    assert sorted(texts) == ["/about/", "/animals/elephant/", "/animals/zebra/"]
-    assert "A trunk is a long nose." in texts["/animals/elephant/"]
-    assert "Skip to content" not in texts["/animals/elephant/"], "only the article is indexed"
+    assert site.exists("search/search.js") and site.exists("search/meta.json")
+    assert [doc[:2] for doc in docs(site.out)] == [
+        ["/about/", "About"], ["/animals/elephant/", "Elephants"], ["/animals/zebra/", "Zebras"]]
+    assert find(site.out, "trunk") == {"/animals/elephant/": (1, False)}
+    assert find(site.out, "elephants") == {"/animals/elephant/": (1, True)}
+    assert find(site.out, "zebras") == {"/animals/zebra/": (1, True)}
+    assert find(site.out, "skip") == {}, "only the page's text is indexed, not the layout"
+    assert find(site.out, "welcome") == {}, "section pages are not indexed"
+    assert docs(site.out)[1][2] == "Elephants are large grey mammals."
     html = site.read("animals/zebra/index.html")
-    assert '<link rel="stylesheet" href="/pagefind/pagefind-ui.css">' in html
-    assert '<script src="/pagefind/pagefind-ui.js"></script>' in html
-    assert '<div class="site-search" id="site-search" data-base-url="/"></div>' in html
-    assert "data-pagefind-body" in html
-    assert 'label.textContent = "Search this site"' in html
+    assert '<script src="/search/search.js" defer></script>' in html
+    assert 'id="site-search" role="search" data-index="/search/"' in html
+    assert '<label class="visually-hidden" for="site-search-input">Search this site</label>' in html
+    assert 'role="status" aria-live="polite"' in html
 
 
-def test_base_path_reaches_the_ui(make_site: Callable[..., Site]) -> None:
+def test_base_path_reaches_the_client_and_the_links(make_site: Callable[..., Site]) -> None:
     site = make_site(FILES, base_url="https://example.org/zoo/")
     html = site.read("about/index.html")
-    assert 'src="/zoo/pagefind/pagefind-ui.js"' in html and 'data-base-url="/zoo/"' in html
-    assert "/about/" in fragments(site.out), "Pagefind's URLs are site paths; the UI adds /zoo/"
+    assert 'src="/zoo/search/search.js"' in html and 'data-index="/zoo/search/"' in html
+    assert [doc[0] for doc in docs(site.out)][0] == "/zoo/about/"
 
 
 def test_index_is_deterministic(make_site: Callable[..., Site]) -> None:
@@ -83,41 +96,88 @@ def test_index_is_deterministic(make_site: Callable[..., Site]) -> None:
     assert tree(site.out) == clean_tree(site)
 
 
-def test_incremental_builds_rebuild_the_index_and_match_a_clean_build(
+def test_an_edit_patches_the_index_and_matches_a_clean_build(
         make_site: Callable[..., Site]) -> None:
     site = make_site(FILES)
     first = tree(site.out)
     site.write({"content/animals/zebra.md": "---\ntitle: Zebras\n---\nZebras gallop across "
                                             "the savanna.\n"})
     result = site.build()
-    assert "search index" in result.timings
-    assert any(dest.startswith("pagefind/fragment/") for dest in result.written)
+    index = [dest for dest in result.written if dest.startswith("search/")]
+    shards = [dest for dest in index if dest.startswith("search/t/")]
+    assert 0 < len(shards) < len([d for d in first if d.startswith("search/t/")])
+    assert "search/d/0.json" in index and "search/meta.json" in index
+    assert "search/search.js" not in index
     assert tree(site.out) == clean_tree(site)
-    assert "savanna" in fragments(site.out)["/animals/zebra/"]
-    assert tree(site.out) != first
+    assert find(site.out, "savanna") == {"/animals/zebra/": (1, False)}
+    assert find(site.out, "stripes") == {}
 
-    site.write({"static/robots-extra.txt": "x\n"})  # no HTML changed: the index is kept
+    site.write({"static/robots-extra.txt": "x\n"})  # no page changed: the index is kept
     result = site.build()
-    assert "search index" not in result.timings and result.written == ("robots-extra.txt",)
+    assert result.written == ("robots-extra.txt",)
 
     (site.root / "content/about.md").unlink()
     site.write({"content/animals/lion.md": "---\ntitle: Lions\n---\nLions roar.\n"})
     result = site.build()
-    assert any(dest.startswith("pagefind/") for dest in result.removed)
-    assert sorted(fragments(site.out)) == ["/animals/elephant/", "/animals/lion/",
-                                           "/animals/zebra/"]
+    assert [doc[0] for doc in docs(site.out)] == ["/animals/elephant/", "/animals/lion/",
+                                                  "/animals/zebra/"]
+    assert find(site.out, "nine") == {}
+    assert tree(site.out) == clean_tree(site)
+
+
+def test_a_template_edit_renders_pages_but_keeps_the_index(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site({**FILES, "templates/page.html": "{{ page.title }}: {{ page.content }}"})
+    site.write({"templates/page.html": "<h1>{{ page.title }}</h1>{{ page.content }}"})
+    result = site.build()
+    assert "animals/zebra/index.html" in result.written
+    assert not [dest for dest in result.written if dest.startswith("search/")]
+
+
+def test_a_body_the_template_does_not_show_is_still_indexed_and_followed(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site({**FILES, "templates/page.html": "{{ page.title }}"})
+    assert find(site.out, "trunk") == {"/animals/elephant/": (1, False)}
+    site.write({"content/animals/elephant.md": "---\ntitle: Elephants\n---\nTusks.\n"})
+    site.build()
+    assert find(site.out, "trunk") == {} and find(site.out, "tusks")
+    assert tree(site.out) == clean_tree(site)
+
+
+def test_the_dev_servers_quick_rebuilds_follow_the_index(tmp_path: Path,
+                                                         make_site: Callable[..., Site]) -> None:
+    site = make_site(FILES, build=False)
+    config = load_config(site.root, output_dir=tmp_path / "served")
+    session = Session()
+    build(config, BuildOptions(cache=False), session)
+    page = site.root / "content/animals/zebra.md"
+    page.write_text("---\ntitle: Zebras\n---\nZebras eat grass.\n")
+    result = build(config, BuildOptions(cache=False), session, changed=[page])
+    assert "quick front" in result.timings, "a body edit takes the quick path"
+    assert find(config.output_dir, "grass") == {"/animals/zebra/": (1, False)}
+    assert tree(config.output_dir) == clean_tree(site)
+
+
+def test_a_damaged_index_in_the_output_is_made_again(make_site: Callable[..., Site]) -> None:
+    site = make_site(FILES)
+    meta = json.loads(site.read("search/meta.json"))
+    for number in range(meta["shards"]):  # whichever shards the edit needs are gone
+        (site.out / f"search/t/{number}.json").write_text("not json")
+    site.write({"content/about.md": "---\ntitle: About\n---\nOpen at ten.\n"})
+    site.build()
+    assert find(site.out, "ten") == {"/about/": (1, False)}
     assert tree(site.out) == clean_tree(site)
 
 
 def test_search_off(make_site: Callable[..., Site]) -> None:
     site = make_site({**FILES, "ssg.toml": 'title = "Zoo"\nsearch = false\n'})
-    assert not site.exists("pagefind")
+    assert not site.exists("search")
     html = site.read("animals/zebra/index.html")
-    assert "pagefind" not in html and 'id="site-search"' not in html
+    assert "search.js" not in html and 'id="site-search"' not in html
     site.write({"ssg.toml": 'title = "Zoo"\n'})  # turning it on rebuilds everything
     result = site.build()
-    assert result.full and site.exists("pagefind/pagefind-ui.js")
-    assert "pagefind-ui.js" in site.read("animals/zebra/index.html")
+    assert result.full and site.exists("search/search.js")
+    assert "search.js" in site.read("animals/zebra/index.html")
 
 
 def test_search_must_be_a_boolean(make_site: Callable[..., Site]) -> None:
@@ -126,52 +186,57 @@ def test_search_must_be_a_boolean(make_site: Callable[..., Site]) -> None:
         site.build()
 
 
-def test_missing_pagefind_warns_once_and_builds(make_site: Callable[..., Site],
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                ssg_log: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(search, "find_engine", lambda: None)
-    site = make_site(FILES)
-    warnings = [r.getMessage() for r in ssg_log.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "Pagefind is not installed" in warnings[0]
-    assert site.exists("animals/zebra/index.html") and not site.exists("pagefind")
-    assert "pagefind" not in site.read("animals/zebra/index.html")
-
-
-def test_the_bundle_folder_is_reserved(make_site: Callable[..., Site]) -> None:
-    site = make_site({**FILES, "static/pagefind/mine.js": "x"}, build=False)
-    with pytest.raises(OutputError, match="static/pagefind/mine.js: output path "
-                                          "'pagefind/mine.js' is reserved for the search"):
+def test_the_index_folder_is_reserved(make_site: Callable[..., Site]) -> None:
+    site = make_site({**FILES, "static/search/mine.js": "x"}, build=False)
+    with pytest.raises(OutputError, match="static/search/mine.js: output path "
+                                          "'search/mine.js' is reserved for the search"):
         site.build()
     site.write({"ssg.toml": "search = false\n"})
     site.build()
-    assert site.exists("pagefind/mine.js")
+    assert site.exists("search/mine.js")
 
 
-def test_a_failing_pagefind_fails_the_build_and_keeps_the_output(
-        make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
-    site = make_site(FILES)
-    before = tree(site.out)
-    broken = tmp_path / "pagefind"
-    broken.write_text("#!/bin/sh\necho 'Error: disk on fire' >&2\nexit 3\n")
-    broken.chmod(broken.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(broken))
-    site.write({"content/about.md": "---\ntitle: About\n---\nOpen at ten.\n"})
-    with pytest.raises(SsgError, match="search index: Pagefind failed: Error: disk on fire"):
-        site.build()
-    assert tree(site.out) == before
-
-
-def test_no_pages_give_no_index(make_site: Callable[..., Site]) -> None:
+def test_no_pages_give_an_empty_index(make_site: Callable[..., Site],
+                                      ssg_log: pytest.LogCaptureFixture) -> None:
     site = make_site({"content/_index.md": "Only a home page.\n"})
-    assert site.exists("index.html") and not site.exists("pagefind")
+    assert json.loads(site.read("search/meta.json"))["docs"] == 0
+    assert not [r for r in ssg_log.records if r.levelno >= logging.WARNING]
 
 
-def test_a_page_deleted_from_the_output_is_named(make_site: Callable[..., Site]) -> None:
-    site = make_site(FILES)
-    (site.out / "about/index.html").unlink()
-    site.write({"content/animals/zebra.md": "---\ntitle: Zebras\n---\nStripes.\n"})
-    with pytest.raises(OutputError, match="cannot read about/index.html for the search index"):
-        site.build()
-    site.build(cache=False)
-    assert "/about/" in fragments(site.out)
+def test_chinese_japanese_and_korean_words_are_found(make_site: Callable[..., Site]) -> None:
+    site = make_site({
+        "content/zh.md": "---\ntitle: 北京\n---\n北京大学是中国的一所大学。\n",
+        "content/ja.md": "---\ntitle: 東京タワー\n---\n東京タワーは日本の電波塔です。\n",
+        "content/ko.md": "---\ntitle: 서울\n---\n서울은 한국의 수도입니다.\n",
+    })
+    assert find(site.out, "大学") == {"/zh/": (2, False)}
+    assert find(site.out, "中国") == {"/zh/": (1, False)}
+    assert find(site.out, "東京") == {"/ja/": (1, True)}
+    assert find(site.out, "電波") == {"/ja/": (1, False)}
+    assert find(site.out, "タワ") == {"/ja/": (1, True)}
+    assert find(site.out, "京") == {"/ja/": (1, True), "/zh/": (1, True)}
+    assert find(site.out, "수도") == {"/ko/": (1, False)}
+
+
+def test_words_are_unicode_aware() -> None:
+    assert terms("Ｐｙｔｈｏｎ STRASSE café_au_lait ①") == [
+        "python", "strasse", "café", "au", "lait", "1"]
+    assert terms("東京タワー") == ["東", "京", "タ", "ワ", "ー", "東京", "京タ", "タワ", "ワー"]
+    assert terms("Go言語") == ["go", "言", "語", "言語"]
+
+
+def test_a_record_is_made_from_the_rendered_body() -> None:
+    record = page_record("/a/", "Hello World", "<p>Say <b>hello</b> &amp; wave.</p>"
+                         "<script>var hidden = 1;</script>", "")
+    assert (record["terms"], record["weights"]) == ("hello say wave world", "3221")
+    assert record["excerpt"] == "Say hello & wave."
+    assert record["length"] == 3
+    assert excerpt("word " * 100).endswith("word…") and len(excerpt("word " * 100)) <= 161
+
+
+def test_ids_round_trip_through_their_encoding() -> None:
+    ids = [0, 1, 2, 63, 64, 5000, 5001, 300_000, 300_061]
+    text = search.encode_ids(ids)
+    assert search.decode_ids(text) == ids
+    assert search.decode_ids(search.encode_ids(range(100))) == list(range(100))
+    assert search.encode_ids([0, 1, 2]) == "011"

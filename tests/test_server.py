@@ -232,7 +232,7 @@ def test_overlay_names_each_file_line_and_message_escaped() -> None:
 
 
 def test_plan_reload_reloads_changed_pages_and_swaps_stylesheets() -> None:
-    css_only = plan_reload(["css/style.css", "pagefind/index/x.pf_index", "feed.xml"], "/d/")
+    css_only = plan_reload(["css/style.css", "search/t/3.json", "feed.xml"], "/d/")
     assert css_only == ReloadPlan(swaps=("/d/css/style.css",))
     pages = plan_reload(["posts/a/index.html", "css/style.css"], "/")
     assert pages.pages == {"posts/a/index.html"} and not pages.everything
@@ -253,7 +253,7 @@ def test_static_dest_names_only_files_the_last_build_copied_as_is(tmp_path: Path
                        "static/files/doc.txt": "doc"})
     config = replace(load_config(site), output_dir=tmp_path / "out")
     theme_css = config.theme_dir / "static/css/style.css"
-    session, options = Session(), BuildOptions(cache=False, reindex=False)
+    session, options = Session(), BuildOptions(cache=False)
     result = build(config, options, session)
     assert static_dest(config, site / "static/files/doc.txt", result) == "files/doc.txt"
     assert static_dest(config, theme_css, result) == "css/style.css"

@@ -11,6 +11,7 @@ from ssg.stages.keys import Inputs, Key, fingerprint
 from ssg.stages.lookup import template_dirs
 from ssg.stages.markdown import Content
 from ssg.stages.plan import Task
+from ssg.stages.search_text import SearchRecord
 
 #: An output's record: the hash of its bytes and the keys of everything it read.
 OutputRecord = tuple[str, tuple[Key, ...]]
@@ -30,6 +31,8 @@ class OutputState:
     #: Live files that no record vouches for (found when a moved output folder was checked
     #: file by file): deleted unless a task makes them again. Never stored.
     strays: tuple[str, ...] = ()
+    #: dest -> search record of each page (plain data; ssg.stages.search_text).
+    search: dict[str, SearchRecord] = field(default_factory=dict)
 
 
 class Fingerprints:

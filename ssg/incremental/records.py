@@ -24,6 +24,7 @@ from ssg.incremental.fingerprints import OutputRecord, OutputState
 from ssg.stages.keys import FINGERPRINTS, Key
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter
+from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
@@ -67,6 +68,9 @@ class Invalid(ValueError):
 
 class Unencodable(ValueError):
     """A value the cache cannot keep as data (the product is then not cached)."""
+
+
+_ALPHABET = frozenset(ALPHABET)
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -391,6 +395,7 @@ def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
         "keys": [key_to_data(key, paths) for key in index],
         "key_fps": [[index[key], fp] for key, fp in state.key_fps.items()],
         "outputs": records,
+        "search": state.search,
     }
 
 
@@ -415,8 +420,28 @@ def output_state_from_data(data: Any, paths: Paths) -> OutputState:
         position, fp = _list(item, 2)
         key_fps[key_at(position)] = _str(fp)
     outputs = {_dest(dest): record(value) for dest, value in _dict(d["outputs"]).items()}
+    search = {_dest(dest): search_record_from_data(value)
+              for dest, value in _dict(d.get("search", {})).items()}
     return OutputState(build_id=_str(d["build_id"]), config_fp=_str(d["config_fp"]),
-                       outputs=outputs, key_fps=key_fps)
+                       outputs=outputs, key_fps=key_fps, search=search)
+
+
+_RECORD_TEXTS = ("url", "title", "excerpt", "terms", "weights", "fp")
+
+
+def search_record_from_data(data: Any) -> SearchRecord:
+    """A page's search record (ssg.stages.search_text.page_record): its words and their
+    weights must pair up, and weights be letters of the index's alphabet."""
+    d = _dict(data)
+    if set(d) != {*_RECORD_TEXTS, "length"}:
+        raise Invalid("a search record with other fields")
+    record: SearchRecord = {name: _str(d[name]) for name in _RECORD_TEXTS}
+    record["length"] = _int(d["length"])
+    words = str(record["terms"]).split(" ") if record["terms"] else []
+    weights = str(record["weights"])
+    if len(words) != len(weights) or not set(weights) <= _ALPHABET:
+        raise Invalid("a search record whose words and weights do not pair up")
+    return record
 
 
 # --- file hashes -----------------------------------------------------------------------------

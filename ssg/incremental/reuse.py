@@ -41,7 +41,7 @@ from ssg.stages.markdown import Content
 from ssg.stages.parse import Document
 from ssg.stages.plan import Task
 from ssg.stages.render import markdown_docs, render_documents
-from ssg.stages.search import BUNDLE_DIR
+from ssg.stages.search import SEARCH_DIR
 from ssg.utils import pid_alive
 
 
@@ -306,7 +306,7 @@ def verified(old: OutputState, config: Config) -> OutputState:
     outputs: dict[str, tuple[str, tuple[Key, ...]]] = {}
     strays = []
     for dest, path in output_files(config):
-        if dest.startswith(BUNDLE_DIR + "/"):
+        if dest.startswith(SEARCH_DIR + "/"):
             continue
         record = old.outputs.get(dest)
         try:

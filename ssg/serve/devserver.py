@@ -65,9 +65,7 @@ class DevServer:
         self.poll = poll
         self.open_browser = open_browser
         self._report = report or (lambda exc: log.error("%s", exc))
-        # The search index is made by full builds only: Pagefind reads every page, which
-        # takes seconds per save on a large site. Search shows the site as it was then.
-        self.options = BuildOptions(drafts=drafts, cache=False, reindex=False, links_later=True,
+        self.options = BuildOptions(drafts=drafts, cache=False, links_later=True,
                                     minify=False, fingerprint=False)
         self.config: Config | None = None
         #: The last build's (or config's) error, shown over every page until fixed.

@@ -49,7 +49,7 @@ def plan_reload(changed: Iterable[str], base_path: str) -> ReloadPlan:
     everything = False
     for dest in sorted(changed):
         lower = dest.lower()
-        if dest == MARKER or dest.startswith("pagefind/") or lower.endswith(_UNSEEN):
+        if dest == MARKER or dest.startswith("search/") or lower.endswith(_UNSEEN):
             continue  # the search index is fetched when searching, not when a page loads
         if lower.endswith((".html", ".htm")):
             pages.add(dest)

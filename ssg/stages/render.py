@@ -28,6 +28,7 @@ from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
 from ssg.stages.resources import ImageResource, site_image
+from ssg.stages.search_text import SearchRecord, page_record
 from ssg.stages.templates import (
     ShortcodeRenderer,
     describe_template_error,
@@ -69,7 +70,7 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
                  elsewhere: tuple[str, ...] = ()) -> None:
     """Warn about (or with strict, fail on) links of the Markdown to pages, files and
     #fragments the site does not have; `ids` are those every page has (from templates),
-    `elsewhere` the folders of the output that others fill (`pagefind/`).
+    `elsewhere` the folders of the output that others fill (`search/`).
 
     Derived afresh on every build from the contents (cached or not), so a change to one page's
     headings shows in the warnings about the pages linking to it.
@@ -175,6 +176,7 @@ class Renderer:
 
     def __init__(self, site: Site, contents: Mapping[str, Content]):
         self.site = site
+        self.contents = contents
         self.env = make_environment(site.config)
         self.views = Views(site, contents)
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
@@ -197,6 +199,21 @@ class Renderer:
         if self.site.minify:
             data = minify(task.dest_path, data)
         return data, frozenset(deps)
+
+    def search_record(self, task: Task) -> tuple[SearchRecord | None, frozenset[Key]]:
+        """The search record of a page's output (None for other outputs) and the keys it
+        read: made from the rendered body the page already has, not from its HTML."""
+        if task.kind != "page":
+            return None, frozenset()
+        src = task.args[0]
+        page = self.site.pages[src]
+        content = self.contents[src]
+        with tracking() as deps:
+            record(keys.page_meta(src))
+            record(keys.page_body(src))
+            record(keys.page_summary(src))
+        return (page_record(self.site.url(page.path), page.title, content.html, content.summary),
+                frozenset(deps))
 
     def _render(self, task: Task) -> bytes:
         if task.kind in GENERATED_KINDS:

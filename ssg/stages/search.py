@@ -1,123 +1,276 @@
-"""Full-text search: the finished pages are indexed by Pagefind into the site's /pagefind/.
+"""Full-text search: a static index in the site's /search/, updated page by page.
 
-The index is made from the pages' final HTML after rendering and goes live with them through
-the stage. Pagefind's output depends only on the HTML it reads, so the same pages always give
-the same index, and an incremental build rebuilds it whenever a page's HTML changed.
+Every page's record (ssg.stages.search_text) is made while the page renders; this stage turns
+the records into static files that the browser client (assets/search.js, copied to
+/search/search.js) fetches as a query needs them:
+
+- `meta.json`: the number of documents, of term shards and of documents per chunk, each
+  document's length (one character, log scale) and a stamp that changes with any record;
+- `t/<n>.json`: the terms whose key (first 3 characters; first character for Chinese,
+  Japanese and Korean) hashes (FNV-1a, 32 bits) to shard n: term -> [document ids, weights];
+- `d/<n>.json`: url, title and excerpt of documents 16n to 16n + 15.
+
+Documents are numbered by sorted URL, so ids shift only when pages come or go. Ids are
+delta-coded in ALPHABET's characters (a value under 62 is one character; `~` and `!` start
+3 and 5 character values); weights are one character each. The files depend only on the
+records, so the same pages always give the same bytes, and an edit that keeps the set of pages
+patches just the shards and chunks it changed (`index_files`).
 """
 
 from __future__ import annotations
 
-import logging
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+import json
+import math
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from itertools import accumulate, chain, repeat
+from operator import sub
 from pathlib import Path
 
-from ssg.config import Config
-from ssg.errors import OutputError, SsgError
+from ssg.errors import OutputError
+from ssg.stages.keys import digest
+from ssg.stages.search_text import ALPHABET, SearchRecord, is_cjk
 
-log = logging.getLogger("ssg")
+#: The output folder of the search index and its client.
+SEARCH_DIR = "search"
+#: Changes whenever the files' layout does: part of the build's settings.
+FORMAT = 2
+#: Documents per metadata chunk (a results page fetches the chunks of what it shows).
+CHUNK = 16
+#: Shards: a power of two from the number of documents, within these bounds.
+MIN_SHARDS, MAX_SHARDS = 16, 4096
+#: Documents per shard the shard count aims at.
+DOCS_PER_SHARD = 4
+#: More changed documents than this fraction of all: index everything again (it is faster).
+PATCH_LIMIT = 0.1
 
-#: The output folder of the search bundle (Pagefind's UI, scripts and index).
-BUNDLE_DIR = "pagefind"
-#: Pagefind's own words for "no page had any text to index".
-_EMPTY_INDEX = "not able to build an index"
-#: A search index of a huge site takes seconds; this only stops a hung binary.
-_TIMEOUT = 600
-
-
-def find_engine() -> Path | None:
-    """The Pagefind binary from the `pagefind[bin]` package, or None when it is missing."""
-    try:
-        from pagefind.service import get_executable
-    except ImportError:
-        return None
-    path = get_executable()
-    return path if path is not None and path.is_file() else None
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The Pagefind binary a build indexes with."""
-
-    path: Path
-    #: Changes when the binary does: part of the build's fingerprint.
-    identity: str
-
-
-def prepare_search(config: Config) -> tuple[Config, Engine | None]:
-    """The config a build uses, and the engine when the build makes a search index.
-
-    With search on but Pagefind missing, logs one warning and turns search off for the build,
-    so themes leave their search box out.
-    """
-    if not config.search:
-        return config, None
-    path = find_engine()
-    if path is None:
-        log.warning("search is on but Pagefind is not installed (pip install 'pagefind[bin]'); "
-                    "building without a search index")
-        return replace(config, search=False), None
-    st = path.stat()
-    return config, Engine(path, f"{path}:{st.st_size}:{st.st_mtime_ns}")
+CLIENT = Path(__file__).resolve().parent / "client" / "search.js"
+_DIGITS = ALPHABET[:62]
+_VALUE = bytes.maketrans(ALPHABET.encode("ascii"), bytes(range(64)))
+_WIDE = {"~": 3, "!": 5}
 
 
 def check_reserved(dests: Iterable[tuple[str, str]]) -> None:
-    """No file of the site may be written where the search bundle goes."""
+    """No file of the site may be written where the search index goes."""
     for dest, origin in dests:
-        if dest == BUNDLE_DIR or dest.startswith(BUNDLE_DIR + "/"):
+        if dest == SEARCH_DIR or dest.startswith(SEARCH_DIR + "/"):
             raise OutputError(f"{origin}: output path {dest!r} is reserved for the search index "
                               "(set search = false in ssg.toml to use it)")
 
 
-def touches_pages(changed: Iterable[str], removed: Iterable[str]) -> bool:
-    """True when an HTML file changed or went away: the index must be made again."""
-    return any(dest.endswith(".html") for group in (changed, removed) for dest in group)
+def merge_records(old: Mapping[str, SearchRecord] | None,
+                  made: Iterable[tuple[str, SearchRecord | None]], removed: Iterable[str]
+                  ) -> dict[str, SearchRecord]:
+    """The records of the output after this build: dest -> record, from the last build's, the
+    outputs rendered now (None: that output is no page) and the outputs gone."""
+    records = dict(old or {})
+    for dest, record in made:
+        if record is None:
+            records.pop(dest, None)
+        else:
+            records[dest] = record
+    for dest in removed:
+        records.pop(dest, None)
+    return records
 
 
-def index_pages(engine: Path, pages: Iterable[str], read: Callable[[str], bytes]
-                ) -> dict[str, bytes]:
-    """Run Pagefind over the pages' HTML; the bundle's files by dest (`pagefind/...`).
+def index_files(records: Mapping[str, SearchRecord], old: Mapping[str, SearchRecord] | None,
+                read: Callable[[str], bytes]) -> tuple[dict[str, bytes], bool]:
+    """The files of the index (dest -> bytes) and whether they are all of them.
 
-    `read` gives the bytes of a page by dest. No pages (or no text in them) give no index.
+    With the last build's records (`old`) and the same set of pages, only the files whose
+    bytes change are returned (False), read from the output through `read` and patched;
+    otherwise the whole folder (True).
     """
-    with tempfile.TemporaryDirectory(prefix="ssg-search-") as tmp:
-        site = Path(tmp, "site")
-        bundle = Path(tmp, "bundle")
-        made: set[Path] = set()
-        count = 0
-        for dest in pages:
-            if not dest.endswith(".html"):
-                continue
-            target = site / dest
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            try:
-                target.write_bytes(read(dest))
-            except OSError as exc:
-                raise OutputError(f"cannot read {dest} for the search index: "
-                                  f"{exc.strerror or exc} (ssg build --no-cache rebuilds all)"
-                                  ) from exc
-            count += 1
-        if count == 0:
-            return {}
+    docs = sorted(records.values(), key=_url)
+    if old is not None:
+        patch = _patch(docs, sorted(old.values(), key=_url), read)
+        if patch is not None:
+            return patch, False
+    return _full(docs), True
+
+
+def _url(record: SearchRecord) -> str:
+    return str(record["url"])
+
+
+def shard_count(docs: int) -> int:
+    """How many term shards an index of that many documents has."""
+    count = MIN_SHARDS
+    while count < MAX_SHARDS and count * DOCS_PER_SHARD < docs:
+        count *= 2
+    return count
+
+
+def _key(term: str) -> str:
+    return term[0] if is_cjk(term[0]) else term[:3]
+
+
+def shard_of(term: str, shards: int) -> int:
+    """The shard a term is in: FNV-1a of its key's UTF-8 (the client computes the same)."""
+    value = 0x811C9DC5
+    for byte in _key(term).encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % shards
+
+
+def _number(value: int) -> str:
+    if value < 62:
+        return _DIGITS[value]
+    if value < 64 ** 3:
+        return "~" + "".join(ALPHABET[(value >> shift) & 63] for shift in (12, 6, 0))
+    return "!" + "".join(ALPHABET[(value >> shift) & 63] for shift in (24, 18, 12, 6, 0))
+
+
+def encode_ids(ids: Iterable[int]) -> str:
+    """Increasing document ids as deltas in ALPHABET's characters."""
+    parts, last = [], 0
+    for doc in ids:
+        parts.append(_number(doc - last))
+        last = doc
+    return "".join(parts)
+
+
+def decode_ids(text: str) -> list[int]:
+    """The document ids of `encode_ids`."""
+    if "~" not in text and "!" not in text:
+        return list(accumulate(text.encode("ascii").translate(_VALUE)))
+    values, i = [], 0
+    while i < len(text):
+        width = _WIDE.get(text[i], 0)
+        value = 0
+        for char in text[i + 1 : i + 1 + width] if width else text[i]:
+            value = value * 64 + ALPHABET.index(char)
+        values.append(value)
+        i += width + 1
+    return list(accumulate(values))
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                      sort_keys=True).encode("utf-8")
+
+
+def _length_class(length: int) -> str:
+    """A document's length in one character: 4 steps per doubling."""
+    return ALPHABET[min(63, round(math.log2(length + 1) * 4))]
+
+
+def _meta(docs: list[SearchRecord]) -> bytes:
+    return _json({
+        "version": FORMAT, "docs": len(docs), "shards": shard_count(len(docs)),
+        "chunk": CHUNK, "lengths": "".join(_length_class(int(d["length"])) for d in docs),
+        "stamp": digest(*(d["fp"] for d in docs)),
+    })
+
+
+def _chunk(docs: list[SearchRecord], number: int) -> bytes:
+    return _json([[d["url"], d["title"], d["excerpt"]]
+                  for d in docs[number * CHUNK : (number + 1) * CHUNK]])
+
+
+def _shard_dest(number: int) -> str:
+    return f"{SEARCH_DIR}/t/{number}.json"
+
+
+def _chunk_dest(number: int) -> str:
+    return f"{SEARCH_DIR}/d/{number}.json"
+
+
+def _full(docs: list[SearchRecord]) -> dict[str, bytes]:
+    """Every file of the index of these documents (sorted by URL)."""
+    # The loops over postings run inside map() and any(): at 10,000 pages there are about
+    # 1.5 million, and a Python statement for each would double the index's time.
+    ids_of: defaultdict[str, array[int]] = defaultdict(lambda: array("i"))
+    weights_of: defaultdict[str, bytearray] = defaultdict(bytearray)
+    for doc, record in enumerate(docs):
+        terms = str(record["terms"]).split(" ") if record["terms"] else []
+        any(map(array.append, map(ids_of.__getitem__, terms), repeat(doc)))
+        any(map(bytearray.append, map(weights_of.__getitem__, terms),
+                str(record["weights"]).encode("ascii")))
+    codes = [_number(value) for value in range(len(docs) + 1)]
+    shards = shard_count(len(docs))
+    grouped: list[dict[str, list[str]]] = [{} for _ in range(shards)]
+    keys: dict[str, int] = {}
+    for term, ids in ids_of.items():
+        key = _key(term)
+        shard = keys.get(key)
+        if shard is None:
+            shard = keys[key] = shard_of(term, shards)
+        deltas = map(sub, ids, chain((0,), ids))
+        grouped[shard][term] = ["".join(map(codes.__getitem__, deltas)),
+                                weights_of[term].decode("ascii")]
+    files = {f"{SEARCH_DIR}/search.js": CLIENT.read_bytes(), f"{SEARCH_DIR}/meta.json": _meta(docs)}
+    for number, shard_terms in enumerate(grouped):
+        files[_shard_dest(number)] = _json(shard_terms)
+    for number in range(-(-len(docs) // CHUNK)):
+        files[_chunk_dest(number)] = _chunk(docs, number)
+    return files
+
+
+def _weights(record: SearchRecord) -> dict[str, str]:
+    terms = str(record["terms"]).split(" ") if record["terms"] else []
+    return dict(zip(terms, str(record["weights"]), strict=True))
+
+
+def _patch(docs: list[SearchRecord], old: list[SearchRecord], read: Callable[[str], bytes]
+           ) -> dict[str, bytes] | None:
+    """The files that change from the index of `old` to that of `docs` (both sorted by URL),
+    or None when the whole index must be made again (pages came or went, many changed, or a
+    file of the output cannot be read as the last build wrote it)."""
+    if len(docs) != len(old) or any(a["url"] != b["url"] for a, b in zip(docs, old, strict=True)):
+        return None
+    changed = [doc for doc, (new, was) in enumerate(zip(docs, old, strict=True))
+               if new is not was and new["fp"] != was["fp"]]
+    if not changed:
+        return {}
+    if len(changed) > max(8, PATCH_LIMIT * len(docs)):
+        return None
+    shards = shard_count(len(docs))
+    edits: dict[int, dict[str, dict[int, str | None]]] = {}
+    for doc in changed:
+        new, was = _weights(docs[doc]), _weights(old[doc])
+        for term in new.keys() | was.keys():
+            if new.get(term) != was.get(term):
+                by_term = edits.setdefault(shard_of(term, shards), {})
+                by_term.setdefault(term, {})[doc] = new.get(term)
+    candidates: dict[str, bytes] = {}
+    try:
+        for number, by_term in edits.items():
+            dest = _shard_dest(number)
+            shard = json.loads(read(dest))
+            for term, changes in by_term.items():
+                _patch_term(shard, term, changes)
+            candidates[dest] = _json(shard)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None  # not what the last build wrote: make it all again
+    candidates[f"{SEARCH_DIR}/meta.json"] = _meta(docs)
+    for number in sorted({doc // CHUNK for doc in changed}):
+        candidates[_chunk_dest(number)] = _chunk(docs, number)
+    files = {}
+    for dest, data in candidates.items():
         try:
-            proc = subprocess.run(
-                [str(engine), "--site", str(site), "--output-path", str(bundle), "--silent"],
-                cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                timeout=_TIMEOUT, check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SsgError(f"search index: cannot run Pagefind ({engine}): {exc}") from exc
-        if proc.returncode != 0:
-            output = (proc.stderr + proc.stdout).strip()
-            if _EMPTY_INDEX in output:
-                log.warning("search index: no text to index in %s pages", f"{count:,}")
-                return {}
-            last = output.splitlines()[-1] if output else f"exit status {proc.returncode}"
-            raise SsgError(f"search index: Pagefind failed: {last} "
-                           "(set search = false in ssg.toml to build without search)")
-        return {f"{BUNDLE_DIR}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
-                for path in sorted(bundle.rglob("*")) if path.is_file()}
+            same = read(dest) == data
+        except OSError:
+            same = False
+        if not same:
+            files[dest] = data
+    return files
+
+
+def _patch_term(shard: dict[str, list[str]], term: str, changes: Mapping[int, str | None]
+                ) -> None:
+    """Set (or with None remove) the weights of some documents in one term's postings."""
+    ids_text, weights = shard.get(term, ["", ""])
+    postings = dict(zip(decode_ids(ids_text), weights, strict=True))
+    for doc, weight in changes.items():
+        if weight is None:
+            postings.pop(doc, None)
+        else:
+            postings[doc] = weight
+    if not postings:
+        shard.pop(term, None)
+        return
+    ids = sorted(postings)
+    shard[term] = [encode_ids(ids), "".join(postings[doc] for doc in ids)]
