@@ -26,9 +26,9 @@ import pytest
 from conftest import Site, write_files
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
+from ssg.incremental.checked import Invalid
 from ssg.incremental.records import (
     BuildState,
-    Invalid,
     Paths,
     content_from_data,
     content_to_data,

@@ -18,8 +18,21 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any
 
+from ssg.incremental.checked import (
+    Invalid,
+    as_bool,
+    as_dest,
+    as_dict,
+    as_int,
+    as_list,
+    as_opt_int,
+    as_opt_text,
+    as_text,
+    each,
+    mapping,
+)
 from ssg.incremental.fingerprints import OutputRecord, OutputState
 from ssg.stages.keys import FINGERPRINTS, Key
 from ssg.stages.markdown import Content, Ref
@@ -37,7 +50,6 @@ ContentRecord = tuple[str, Content]
 #: A file's stat signature and content hash: ((mtime_ns, size, inode), hash).
 FileRecord = tuple[tuple[int, int, int], str]
 
-T = TypeVar("T")
 
 
 @dataclass
@@ -62,73 +74,11 @@ class BuildState:
     outputs: dict[str, OutputState] = field(default_factory=dict)
 
 
-class Invalid(ValueError):
-    """Stored data that is not what this version of ssg writes."""
-
-
 class Unencodable(ValueError):
     """A value the cache cannot keep as data (the product is then not cached)."""
 
 
 _ALPHABET = frozenset(ALPHABET)
-
-
-# --- checks ----------------------------------------------------------------------------------
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Invalid(f"expected text, found {type(value).__name__}")
-    return value
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else _str(value)
-
-
-def _int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid(f"expected a whole number, found {type(value).__name__}")
-    return value
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(f"expected true or false, found {type(value).__name__}")
-    return value
-
-
-def _list(value: Any, length: int | None = None) -> list[Any]:
-    if not isinstance(value, list) or (length is not None and len(value) != length):
-        raise Invalid("expected a list" + (f" of {length}" if length is not None else ""))
-    return value
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Invalid(f"expected a mapping, found {type(value).__name__}")
-    return value
-
-
-def _dest(value: Any) -> str:
-    """An output file's path: relative, POSIX, inside the output folder (a hostile cache
-    must not make the writer touch anything outside it)."""
-    text = _str(value)
-    if (not text or text.startswith("/") or "\0" in text
-            or any(part in ("", ".", "..") for part in text.split("/"))):
-        raise Invalid(f"unsafe output path {text!r}")
-    return text
-
-
-def _each(value: Any, item: Callable[[Any], T]) -> list[T]:
-    return [item(v) for v in _list(value)]
-
-
-def _mapping(value: Any, item: Callable[[Any], T]) -> dict[str, T]:
-    return {_str(k): item(v) for k, v in _dict(value).items()}
 
 
 # --- paths -----------------------------------------------------------------------------------
@@ -151,7 +101,7 @@ class Paths:
 
     def from_data(self, value: Any) -> str:
         """The path a stored one names now."""
-        stored = _str(value)
+        stored = as_text(value)
         if os.path.isabs(stored):
             return stored
         return os.path.join(self.root, *stored.split("/"))
@@ -188,14 +138,14 @@ def value_to_data(value: Any) -> Any:
 
 
 _TAGS: dict[str, Callable[[Any], Any]] = {
-    "$float": lambda v: float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[_str(v)]),
+    "$float": lambda v: float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[as_text(v)]),
     "$map": lambda v: {_hashable(value_from_data(k)): value_from_data(x)
-                       for k, x in (_list(pair, 2) for pair in _list(v))},
-    "$tuple": lambda v: tuple(value_from_data(x) for x in _list(v)),
-    "$datetime": lambda v: datetime.fromisoformat(_str(v)),
-    "$date": lambda v: date.fromisoformat(_str(v)),
-    "$time": lambda v: time.fromisoformat(_str(v)),
-    "$bytes": lambda v: base64.b64decode(_str(v), validate=True),
+                       for k, x in (as_list(pair, 2) for pair in as_list(v))},
+    "$tuple": lambda v: tuple(value_from_data(x) for x in as_list(v)),
+    "$datetime": lambda v: datetime.fromisoformat(as_text(v)),
+    "$date": lambda v: date.fromisoformat(as_text(v)),
+    "$time": lambda v: time.fromisoformat(as_text(v)),
+    "$bytes": lambda v: base64.b64decode(as_text(v), validate=True),
 }
 
 
@@ -208,8 +158,8 @@ def value_from_data(data: Any) -> Any:
     if not isinstance(data, dict):
         raise Invalid(f"unexpected {type(data).__name__}")
     if "$set" in data:
-        items = {_hashable(value_from_data(v)) for v in _list(data["$set"])}
-        return frozenset(items) if _bool(data.get("frozen", False)) else items
+        items = {_hashable(value_from_data(v)) for v in as_list(data["$set"])}
+        return frozenset(items) if as_bool(data.get("frozen", False)) else items
     if len(data) == 1:
         tag, inner = next(iter(data.items()))
         if tag in _TAGS:
@@ -240,7 +190,7 @@ def _moment_from(value: Any) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(_str(value))
+        moment = datetime.fromisoformat(as_text(value))
     except ValueError as exc:
         raise Invalid("bad date") from exc
     if moment.tzinfo is None:
@@ -262,17 +212,17 @@ def front_to_data(front: FrontMatter) -> dict[str, Any]:
 
 def front_from_data(data: Any) -> FrontMatter:
     """Front matter stored by front_to_data."""
-    d = _dict(data)
+    d = as_dict(data)
     extra = value_from_data(d["extra"])
     if not isinstance(extra, dict):
         raise Invalid("extra is not a mapping")
     return FrontMatter(
-        title=_opt_str(d["title"]), date=_moment_from(d["date"]),
+        title=as_opt_text(d["title"]), date=_moment_from(d["date"]),
         updated=_moment_from(d["updated"]), expires=_moment_from(d["expires"]),
-        draft=_bool(d["draft"]), slug=_opt_str(d["slug"]), url=_opt_str(d["url"]),
-        template=_opt_str(d["template"]), summary=_opt_str(d["summary"]),
-        weight=_int(d["weight"]), aliases=tuple(_each(d["aliases"], _str)),
-        terms={k: tuple(_each(v, _str)) for k, v in _dict(d["terms"]).items()},
+        draft=as_bool(d["draft"]), slug=as_opt_text(d["slug"]), url=as_opt_text(d["url"]),
+        template=as_opt_text(d["template"]), summary=as_opt_text(d["summary"]),
+        weight=as_int(d["weight"]), aliases=tuple(each(d["aliases"], as_text)),
+        terms={k: tuple(each(v, as_text)) for k, v in as_dict(d["terms"]).items()},
         extra=extra,
     )
 
@@ -285,8 +235,8 @@ def document_to_data(record: DocumentRecord) -> list[Any]:
 
 def document_from_data(data: Any) -> DocumentRecord:
     """A parsed document stored by document_to_data."""
-    file_hash, front, body_line, heading = _list(data, 4)
-    return _str(file_hash), front_from_data(front), _int(body_line), _opt_str(heading)
+    file_hash, front, body_line, heading = as_list(data, 4)
+    return as_text(file_hash), front_from_data(front), as_int(body_line), as_opt_text(heading)
 
 
 # --- rendered Markdown -----------------------------------------------------------------------
@@ -312,30 +262,31 @@ def content_to_data(record: ContentRecord) -> list[Any]:
 
 
 def _ref(value: Any) -> Ref:
-    line, tag, href, target, fragment = _list(value, 5)
-    return Ref(_opt_int(line), _str(tag), _str(href), _opt_str(target), _str(fragment))
+    line, tag, href, target, fragment = as_list(value, 5)
+    return Ref(as_opt_int(line), as_text(tag), as_text(href), as_opt_text(target),
+               as_text(fragment))
 
 
 def _pair(value: Any) -> tuple[str, str]:
-    first, second = _list(value, 2)
-    return _str(first), _str(second)
+    first, second = as_list(value, 2)
+    return as_text(first), as_text(second)
 
 
 def _link_dep(value: Any) -> tuple[str, str | None]:
-    target, url = _list(value, 2)
-    return _str(target), _opt_str(url)
+    target, url = as_list(value, 2)
+    return as_text(target), as_opt_text(url)
 
 
 def content_from_data(data: Any) -> ContentRecord:
     """A rendered body stored by content_to_data (texts empty: the ContentStore has them)."""
-    file_hash, fields_data = _list(data, 2)
-    d = _dict(fields_data)
-    return _str(file_hash), Content(
-        html="", summary="", toc="", word_count=_int(d["word_count"]),
-        refs=tuple(_each(d["refs"], _ref)), link_deps=tuple(_each(d["link_deps"], _link_dep)),
-        body_fp=_str(d["body_fp"]), summary_fp=_str(d["summary_fp"]),
-        template_deps=tuple(_each(d["template_deps"], _pair)),
-        ids=frozenset(_each(d["ids"], _str)),
+    file_hash, fields_data = as_list(data, 2)
+    d = as_dict(fields_data)
+    return as_text(file_hash), Content(
+        html="", summary="", toc="", word_count=as_int(d["word_count"]),
+        refs=tuple(each(d["refs"], _ref)), link_deps=tuple(each(d["link_deps"], _link_dep)),
+        body_fp=as_text(d["body_fp"]), summary_fp=as_text(d["summary_fp"]),
+        template_deps=tuple(each(d["template_deps"], _pair)),
+        ids=frozenset(each(d["ids"], as_text)),
     )
 
 
@@ -366,7 +317,7 @@ def key_to_data(key: Key, paths: Paths) -> list[str]:
 
 def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) -> Key:
     """A dependency key stored by key_to_data; only known kinds with their arguments."""
-    parts = _each(data, _str)
+    parts = each(data, as_text)
     if not parts or parts[0] not in FINGERPRINTS:
         raise Invalid("unknown dependency key")
     kind = parts[0]
@@ -401,28 +352,28 @@ def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
 
 def output_state_from_data(data: Any, paths: Paths) -> OutputState:
     """What an output folder holds, stored by output_state_to_data."""
-    d = _dict(data)
+    d = as_dict(data)
     arities: dict[str, tuple[int, int]] = {}
-    keys = [key_from_data(k, paths, arities) for k in _list(d["keys"])]
+    keys = [key_from_data(k, paths, arities) for k in as_list(d["keys"])]
 
     def key_at(i: Any) -> Key:
-        position = _int(i)
+        position = as_int(i)
         if not 0 <= position < len(keys):
             raise Invalid("no such key")
         return keys[position]
 
     def record(value: Any) -> OutputRecord:
-        data_hash, key_list = _list(value, 2)
-        return _str(data_hash), tuple(key_at(i) for i in _list(key_list))
+        data_hash, key_list = as_list(value, 2)
+        return as_text(data_hash), tuple(key_at(i) for i in as_list(key_list))
 
     key_fps = {}
-    for item in _list(d["key_fps"]):
-        position, fp = _list(item, 2)
-        key_fps[key_at(position)] = _str(fp)
-    outputs = {_dest(dest): record(value) for dest, value in _dict(d["outputs"]).items()}
-    search = {_dest(dest): search_record_from_data(value)
-              for dest, value in _dict(d.get("search", {})).items()}
-    return OutputState(build_id=_str(d["build_id"]), config_fp=_str(d["config_fp"]),
+    for item in as_list(d["key_fps"]):
+        position, fp = as_list(item, 2)
+        key_fps[key_at(position)] = as_text(fp)
+    outputs = {as_dest(dest): record(value) for dest, value in as_dict(d["outputs"]).items()}
+    search = {as_dest(dest): search_record_from_data(value)
+              for dest, value in as_dict(d.get("search", {})).items()}
+    return OutputState(build_id=as_text(d["build_id"]), config_fp=as_text(d["config_fp"]),
                        outputs=outputs, key_fps=key_fps, search=search)
 
 
@@ -432,11 +383,11 @@ _RECORD_TEXTS = ("url", "title", "excerpt", "terms", "weights", "fp")
 def search_record_from_data(data: Any) -> SearchRecord:
     """A page's search record (ssg.stages.search_text.page_record): its words and their
     weights must pair up, and weights be letters of the index's alphabet."""
-    d = _dict(data)
+    d = as_dict(data)
     if set(d) != {*_RECORD_TEXTS, "length"}:
         raise Invalid("a search record with other fields")
-    record: SearchRecord = {name: _str(d[name]) for name in _RECORD_TEXTS}
-    record["length"] = _int(d["length"])
+    record: SearchRecord = {name: as_text(d[name]) for name in _RECORD_TEXTS}
+    record["length"] = as_int(d["length"])
     words = str(record["terms"]).split(" ") if record["terms"] else []
     weights = str(record["weights"])
     if len(words) != len(weights) or not set(weights) <= _ALPHABET:
@@ -454,8 +405,8 @@ def file_to_data(record: FileRecord) -> list[Any]:
 
 def file_from_data(data: Any) -> FileRecord:
     """A file record stored by file_to_data."""
-    mtime_ns, size, inode, file_hash = _list(data, 4)
-    return (_int(mtime_ns), _int(size), _int(inode)), _str(file_hash)
+    mtime_ns, size, inode, file_hash = as_list(data, 4)
+    return (as_int(mtime_ns), as_int(size), as_int(inode)), as_text(file_hash)
 
 
 # --- the whole state -------------------------------------------------------------------------
@@ -489,13 +440,13 @@ def stored_version(data: Any) -> tuple[Any, Any]:
 
 def state_from_data(data: Any, paths: Paths) -> BuildState:
     """The state stored by state_to_data (check its format and version first)."""
-    d = _dict(data)
+    d = as_dict(data)
     return BuildState(
-        started_ns=_int(d["started_ns"]),
-        files={paths.from_data(k): file_from_data(v) for k, v in _dict(d["files"]).items()},
-        parse_key=_str(d["parse_key"]), docs=_mapping(d["docs"], document_from_data),
-        markdown_key=_str(d["markdown_key"]),
-        contents=_mapping(d["contents"], content_from_data),
+        started_ns=as_int(d["started_ns"]),
+        files={paths.from_data(k): file_from_data(v) for k, v in as_dict(d["files"]).items()},
+        parse_key=as_text(d["parse_key"]), docs=mapping(d["docs"], document_from_data),
+        markdown_key=as_text(d["markdown_key"]),
+        contents=mapping(d["contents"], content_from_data),
         outputs={paths.from_data(k): output_state_from_data(v, paths)
-                 for k, v in _dict(d["outputs"]).items()},
+                 for k, v in as_dict(d["outputs"]).items()},
     )

@@ -26,11 +26,11 @@ import markdown
 import pygments
 
 from ssg import __version__
+from ssg.incremental.checked import Invalid
 from ssg.incremental.records import (
     FORMAT,
     BuildState,
     FileRecord,
-    Invalid,
     Paths,
     state_from_data,
     state_to_data,
