@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import http.server
+import io
 import logging
 import os
 import subprocess
@@ -204,3 +205,12 @@ def html_tags(markup: str, tag: str) -> list[dict[str, str | None]]:
     parser.feed(markup)
     parser.close()
     return [attrs for name, attrs in parser.tags if name == tag]
+
+
+def tiny_png(width: int = 4, height: int = 3, color: str = "teal") -> bytes:
+    """The bytes of a real, small PNG image."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(out, "PNG")
+    return out.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import io
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,19 +11,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
-from conftest import Site, serve_http
+from conftest import Site, serve_http, tiny_png
 from ssg.cli import main
 from ssg.config import load_config
 from ssg.tools.check import check_external, check_site
-
-
-def tiny_png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (4, 3), "teal").save(out, "PNG")
-    return out.getvalue()
-
 
 CLEAN = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',

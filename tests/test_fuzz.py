@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_files
+from conftest import tiny_png, write_files
 from ssg.build import BuildOptions, build
 from ssg.config import Config, load_config
 from ssg.errors import BuildErrors, ContentError, OutputError, SsgError
@@ -408,7 +408,7 @@ def test_tricky_names_rebuild_like_clean_builds(seed: int, tmp_path: Path) -> No
             f"---\ntitle: {name!r}\ntags: [{name!r}, common]\ndate: 2024-01-0{i + 1}\n---\n"
             f"[next](<../{where[other]}/{other}.md>) ![p](<{name}.png>) "
             f"[enc]({quote(name)}.png)\n")
-        files[f"content/{where[name]}/{name}.png"] = name.encode()
+        files[f"content/{where[name]}/{name}.png"] = tiny_png(width=i + 1)
     site = tmp_path / "site"
     write_files(site, files)
     build(load_config(site), BuildOptions(jobs=1, strict=True))

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pytest
-from PIL import Image
 
-from conftest import Site
+from conftest import Site, tiny_png
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
 from ssg.errors import SsgError
-
-
-def tiny_png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (4, 3), "teal").save(out, "PNG")
-    return out.getvalue()
-
 
 GOOD = {
     "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
