@@ -16,6 +16,7 @@ import io
 import os
 import posixpath
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -65,16 +66,13 @@ class Resources(list[Resource]):
         return next((r for r in self if r.name == name), None)
 
 
+@dataclass(frozen=True)
 class ProcessedImage:
-    """A processed image: `url`, `width`, `height`."""
+    """A processed image: `url`, `width`, `height`; as text, its URL."""
 
-    def __init__(self, url: str, width: int, height: int):
-        self.url = url
-        self.width = width
-        self.height = height
-
-    def __repr__(self) -> str:
-        return f"<image {self.url} {self.width}x{self.height}>"
+    url: str
+    width: int
+    height: int
 
     def __str__(self) -> str:
         return self.url
