@@ -281,10 +281,10 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
                                              progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
         with timer.step("processed images"):
+            wanted = derived_files(output)  # a restored output's are its strays: kept
             derived_written, derived_removed = publish_derived(
-                old, output, stage, Path(front.site.images.store), reuse.config.output_dir)
+                old, wanted, stage, Path(front.site.images.store), reuse.config.output_dir)
         written += derived_written
-        wanted = derived_files(output)  # a restored output's processed files are its strays
         removed = [*(dest for dest in removed if dest not in wanted), *derived_removed]
         if reuse.config.search:
             with timer.step("search index"):
@@ -311,14 +311,14 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
     return output, written, removed
 
 
-def publish_derived(old: OutputState | None, output: OutputState, stage: Stage, store: Path,
+def publish_derived(old: OutputState | None, now: dict[str, str], stage: Stage, store: Path,
                     live: Path) -> tuple[list[str], list[str]]:
-    """Put in the stage the processed images that templates asked for and the live output
-    (`live`) does not have as they are; returns them and those no output asks for any more
-    (which leave the output and the store). A restored output's processed files have no
-    record of their own (they are its strays: kept when their bytes are the stored ones) and a
-    deleted one is missing: both are written again."""
-    now, before = derived_files(output), derived_files(old) if old else {}
+    """Put in the stage the processed images the outputs ask for (`now`: output path ->
+    stored file) that the live output (`live`) does not have as they are; returns them and
+    those no output asks for any more (which leave the output and the store). A restored
+    output's processed files have no record of their own (they are its strays: kept when
+    their bytes are the stored ones) and a deleted one is missing: both are written again."""
+    before = derived_files(old) if old else {}
     strays = set(old.strays) if old else set()
     written = []
     for dest, stored in sorted(now.items()):
