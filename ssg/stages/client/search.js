@@ -9,8 +9,9 @@
          <p id="site-search-status" role="status"></p><ol id="site-search-results"></ol>
        </div>
      </dialog>
-   The button, `/` and Ctrl-K (Cmd-K) open the dialog over the page; Escape empties the box,
-   then closes it. Without the dialog (a theme of its own), the box is searched where it is.
+   The theme's script (js/theme.js) opens the dialog (the button, `/`, Ctrl-K) and loads this
+   file the first time; Escape empties the box, and a second Escape closes the dialog. A theme
+   may also load this file with a <script> tag and show the box where it is.
    A query fetches meta.json, the term shards of its words and the chunks of the results it
    shows; nothing else, and nothing outside the site. The index format is described in
    ssg/stages/search.py; the word rules repeat ssg/stages/search_text.py. */
@@ -264,64 +265,20 @@
     input.addEventListener("focus", function () {
       index.load().catch(function () {});  /* ready before the first word is typed */
     });
+    index.load().catch(function () {});
+    if (input.value.trim()) run();  /* typed before this script had loaded */
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(run, 30);
     });
-    var dialog = document.getElementById("site-search-dialog");
-    var opener = document.getElementById("site-search-open");
-    var closer = document.getElementById("site-search-close");
-
-    function open() {
-      if (dialog && !dialog.open) {
-        if (dialog.showModal) dialog.showModal();
-        else dialog.setAttribute("open", "");
-      }
-      input.focus();
-      input.select();
-    }
-
-    function close() {
-      if (dialog && dialog.open) {
-        if (dialog.close) dialog.close();
-        else dialog.removeAttribute("open");
-      }
-    }
-
-    if (dialog) {
-      if (opener) opener.addEventListener("click", open);
-      if (closer) closer.addEventListener("click", close);
-      /* A click on the backdrop (the dialog itself, outside its box) closes it. */
-      dialog.addEventListener("click", function (event) {
-        if (event.target === dialog) close();
-      });
-      dialog.addEventListener("close", function () {
-        if (opener) opener.focus();
-      });
-      document.addEventListener("keydown", function (event) {
-        var target = event.target, typing = target && (target.isContentEditable ||
-          /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
-        var ctrlK = (event.ctrlKey || event.metaKey) && !event.altKey &&
-          (event.key === "k" || event.key === "K");
-        var slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey;
-        if (ctrlK || (slash && !typing)) {
-          event.preventDefault();
-          open();
-        }
-      });
-    }
-
     box.addEventListener("keydown", function (event) {
       var links = Array.prototype.slice.call(list.querySelectorAll("a, button"));
       var at = links.indexOf(document.activeElement);
       if (event.key === "Escape") {
-        if (dialog && !input.value) {
-          close();
-        } else {
-          input.value = "";
-          clear();
-          input.focus();
-        }
+        if (!input.value) return;  /* in a dialog, the next Escape closes it */
+        input.value = "";
+        clear();
+        input.focus();
       } else if (event.key === "ArrowDown" && links.length) {
         links[Math.min(at + 1, links.length - 1)].focus();
       } else if (event.key === "ArrowUp" && at >= 0) {
@@ -334,5 +291,8 @@
   }
 
   var box = document.getElementById("site-search");
-  if (box) start(box);
+  if (box && !box.hasAttribute("data-started")) {
+    box.setAttribute("data-started", "");
+    start(box);
+  }
 })();
