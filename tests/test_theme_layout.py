@@ -130,7 +130,8 @@ def test_menu_from_settings_and_front_matter(make_site: Callable[..., Site]) -> 
     ('[[menu.main]]\nname = "A"\npage = "nope.md"\n',
      "menu.main entry 1 ('A'): no page or section 'nope.md' under content/"),
     ('main_sections = "blog"\n', "'main_sections' must be a list"),
-    ('main_sections = ["blog/2024"]\n', "main_sections: 'blog/2024' is not the name of a top-level"),
+    ('main_sections = ["blog/2024"]\n',
+     "main_sections: 'blog/2024' is not the name of a top-level"),
     ('date_format = "%Q"\n', "date_format: unknown directive '%Q'"),
     ("date_format = 3\n", "'date_format' must be a string"),
 ])
@@ -239,7 +240,7 @@ KINDS = {  # page kind -> (site, path)
 BOXES = """() => {
     const box = (s) => { const e = document.querySelector(s);
         if (!e) return null; const r = e.getBoundingClientRect();
-        return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; };
+        return [r.left, r.top, r.width, r.height].map(Math.round); };
     const head = document.querySelector(".page-header, .list-header, .not-found");
     const r = head.getBoundingClientRect();
     return {header: box(".site-header"), brand: box(".brand"), search: box("#site-search-open"),
