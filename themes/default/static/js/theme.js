@@ -91,5 +91,5 @@
   window.addEventListener("scroll", queue, { passive: true });
   window.addEventListener("resize", queue);
   window.addEventListener("hashchange", queue);
-  mark();
+  queue();  /* with the next frame's layout, not a layout of its own while the page loads */
 })();
