@@ -113,11 +113,13 @@ def test_menu_from_settings_and_front_matter(make_site: Callable[..., Site]) -> 
                     '[[menu.main]]\nname = "Code"\nurl = "https://example.com/code"\nweight = 9\n'
                     '[[menu.main]]\nname = "Writing"\nurl = "/blog/"\nweight = 2\n',
         "content/about.md": "---\ntitle: About us\nmenu: main\nweight: 5\n---\nAbout.\n",
+        "content/notes/_index.md": "---\ntitle: Notes\nmenu: [main]\nweight: 7\n---\n",
     }
     site = make_site(files)
     page = site.read("about/index.html")
     assert _main_links(page) == [("Start", "/sub/guide/one/"), ("Writing", "/sub/blog/"),
-                                 ("About us", "/sub/about/"), ("Code", "https://example.com/code")]
+                                 ("About us", "/sub/about/"), ("Notes", "/sub/notes/"),
+                                 ("Code", "https://example.com/code")]
     assert 'href="/sub/about/" aria-current="page"' in page
     assert 'href="/sub/blog/" aria-current="true"' in site.read("blog/new/index.html")
 

@@ -40,11 +40,16 @@ def home_pages(site: Site) -> tuple[str, ...]:
     return tuple(src for src in site.order if top_section(pages[src].section) in main)
 
 
-def menu_pages(site: Site) -> tuple[tuple[str, str], ...]:
-    """(menu name, page src) of every page whose front matter puts it in a menu, in the site's
-    order."""
-    pages = site.pages
-    return tuple((name, src) for src in site.order for name in pages[src].doc.front.menu)
+def menu_pages(site: Site) -> tuple[tuple[str, str, str, int], ...]:
+    """(menu name, title, site path, weight) of every page and section whose front matter puts
+    it in a menu (`menu: main`): the sections by key, then the pages in the site's order."""
+    found = [(name, section.title, section.path, section.weight)
+             for _key, section in sorted(site.sections.items()) if section.doc is not None
+             for name in section.doc.front.menu]
+    for src in site.order:
+        page = site.pages[src]
+        found.extend((name, page.title, page.path, page.weight) for name in page.doc.front.menu)
+    return tuple(found)
 
 
 def menu_target(site: Site, target: str) -> str | None:

@@ -245,15 +245,14 @@ def _blog_sections(inputs: Inputs) -> str:
 
 
 def menu_pages() -> Key:
-    """The pages that front matter puts in a menu, with their titles, URLs and weights."""
+    """The pages and sections that front matter puts in a menu, with their titles, URLs and
+    weights."""
     return ("menus",)
 
 
 @_fingerprint("menus")
 def _menu_pages(inputs: Inputs) -> str:
-    pages = inputs.site.pages
-    return digest([(name, src, pages[src].title, pages[src].path, pages[src].weight)
-                   for name, src in families.menu_pages(inputs.site)])
+    return digest(families.menu_pages(inputs.site))
 
 
 # --- taxonomies ------------------------------------------------------------------------------

@@ -478,8 +478,8 @@ class SiteView:
 
     def menu(self, name: str = "main") -> list[MenuItem]:
         """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
-        pages whose front matter says `menu: NAME`; empty when there are none (a theme then
-        shows a default, such as the top-level sections)."""
+        pages and sections whose front matter says `menu: NAME`; empty when there are none (a
+        theme then shows a default, such as the top-level sections)."""
         views = self._views
         site = views.site
         items: list[MenuItem] = []
@@ -496,10 +496,9 @@ class SiteView:
                 url = site.url(entry.url.lstrip("/")) if entry.url.startswith("/") else entry.url
             items.append(MenuItem(entry.name, url, entry.weight))
         record(keys.menu_pages())
-        for menu, src in families.menu_pages(site):
+        for menu, title, path, weight in families.menu_pages(site):
             if menu == name:
-                page = site.pages[src]
-                items.append(MenuItem(page.title, site.url(page.path), page.weight))
+                items.append(MenuItem(title, site.url(path), weight))
         return sorted(items, key=lambda item: item.weight)
 
     @property
