@@ -41,7 +41,7 @@ from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 7
+FORMAT = 8
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -243,7 +243,7 @@ def document_from_data(data: Any) -> DocumentRecord:
 
 #: The fields of Content that content_to_data stores (the texts live in the ContentStore).
 CONTENT_FIELDS = ("word_count", "refs", "link_deps", "body_fp", "summary_fp",
-                  "template_deps", "ids")
+                  "template_deps", "ids", "warnings")
 #: Fields kept elsewhere: the texts, in the SQLite file beside the state.
 CONTENT_TEXTS = ("html", "summary", "toc")
 
@@ -258,6 +258,7 @@ def content_to_data(record: ContentRecord) -> list[Any]:
         "body_fp": c.body_fp, "summary_fp": c.summary_fp,
         "template_deps": [[name, fp] for name, fp in c.template_deps],
         "ids": sorted(c.ids),
+        "warnings": [[line, message] for line, message in c.warnings],
     }]
 
 
@@ -287,7 +288,13 @@ def content_from_data(data: Any) -> ContentRecord:
         body_fp=as_text(d["body_fp"]), summary_fp=as_text(d["summary_fp"]),
         template_deps=tuple(each(d["template_deps"], _pair)),
         ids=frozenset(each(d["ids"], as_text)),
+        warnings=tuple(each(d["warnings"], _warning)),
     )
+
+
+def _warning(value: Any) -> tuple[int | None, str]:
+    line, message = as_list(value, 2)
+    return as_opt_int(line), as_text(message)
 
 
 def unstored_content_fields() -> set[str]:
