@@ -70,7 +70,7 @@ class MarkdownConfig:
     #: Pygments style for code in the light scheme.
     highlight_style: str = "ssg-light"
     #: Pygments style for code in the dark scheme.
-    highlight_style_dark: str = "github-dark"
+    highlight_style_dark: str = "ssg-dark"
     #: `$...$` and `$$...$$` rendered to MathML at build time.
     math: bool = True
     #: ```` ```mermaid ```` blocks kept as diagram sources for the theme's Mermaid.
