@@ -370,3 +370,24 @@ def test_extensions_from_mkdocs_accepts_a_mapping_and_refuses_other_shapes() -> 
     for bad in ("toc", [42], [{"a": 1, "b": 2}], [{"toc": [1]}]):
         with pytest.raises(ConfigError, match="markdown_extensions"):
             extensions_from_mkdocs(bad)
+
+
+def test_editing_a_snippet_renders_the_pages_that_include_it(make_site: Callable[..., Site]
+                                                            ) -> None:
+    site = make_site({
+        "ssg.toml": '[markdown.extensions."pymdownx.snippets"]\n',
+        "parts/note.md": "First version.\n",
+        "content/p.md": '--8<-- "parts/note.md"\n',
+        "content/q.md": "No snippet here.\n",
+    })
+    assert "First version." in site.read("p/index.html")
+    site.write({"parts/note.md": "Second version.\n"})
+    site.build()
+    assert "Second version." in site.read("p/index.html")
+
+
+def test_a_missing_snippet_is_an_error(make_site: Callable[..., Site]) -> None:
+    site = make_site({"ssg.toml": '[markdown.extensions."pymdownx.snippets"]\n',
+                      "content/p.md": '--8<-- "nowhere.md"\n'}, build=False)
+    with pytest.raises(SsgError, match=r"content/p\.md.*nowhere\.md"):
+        site.build()

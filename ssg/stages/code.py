@@ -119,6 +119,27 @@ class _LanguagePostprocessor(Postprocessor):
         return f'<div class="language-{match["lang"]} {match["rest"]}"{label}'
 
 
+def track_snippets(md: markdown.Markdown) -> list[str] | None:
+    """The list that the files pymdownx.snippets includes are noted in (None without it), so
+    the cache knows which files a page's HTML was made from."""
+    if "snippet" not in md.preprocessors:
+        return None
+    snippets = md.preprocessors["snippet"]
+    find = getattr(snippets, "get_snippet_path", None)
+    if find is None:
+        return None
+    read: list[str] = []
+
+    def noted(path: str) -> str | None:
+        found: str | None = find(path)
+        if found is not None:
+            read.append(found)
+        return found
+
+    snippets.get_snippet_path = noted  # type: ignore[attr-defined]
+    return read
+
+
 class CodeExtension(Extension):
     """ssg's additions to code blocks (see the module's docstring)."""
 

@@ -19,9 +19,9 @@ from markdown.treeprocessors import Treeprocessor
 from ssg.config import MarkdownConfig
 from ssg.errors import ContentError, SsgError
 from ssg.markdown_extensions import markdown_options
-from ssg.stages.code import CodeExtension
+from ssg.stages.code import CodeExtension, track_snippets
 from ssg.stages.discover import is_markdown
-from ssg.stages.keys import digest
+from ssg.stages.keys import digest, digest_bytes
 from ssg.stages.math import MathExtension
 from ssg.stages.parse import MORE_MARKER, Document
 from ssg.stages.shortcodes import Call, ShortcodePreprocessor
@@ -80,6 +80,9 @@ class Content:
     #: Problems of the body that are not fatal (bad LaTeX): (line or None, message), reported
     #: after every build like broken links.
     warnings: tuple[tuple[int | None, str], ...] = ()
+    #: Files the Markdown included (pymdownx.snippets) with the hash of their bytes: the
+    #: body is current while they are unchanged.
+    file_deps: tuple[tuple[str, str], ...] = ()
 
 
 def is_external(href: str) -> bool:
@@ -261,6 +264,7 @@ class MarkdownRenderer:
             extension_configs=markdown_options(config, site_dir),
             output_format="html",
         )
+        self._included = track_snippets(self._md)
         self._has_toc = "toc" in config.extensions
         # Smarty turns quotes and dashes into entities: plain text is then not its own HTML.
         self._plain_summaries = "smarty" not in config.extensions
@@ -323,6 +327,8 @@ class MarkdownRenderer:
         math = self._math.math if self._math else None
         if math is not None:
             math.problems = []
+        if self._included is not None:
+            self._included.clear()
         src_dir = posixpath.dirname(doc.source.src)
         title = self._links.title
         assert title is not None
@@ -361,6 +367,7 @@ class MarkdownRenderer:
             template_deps=tuple((name, "") for name in sorted(host.used)) if host else (),
             ids=ids,
             warnings=warnings,
+            file_deps=_file_deps(self._included),
         )
 
     def _summary(self, text: str, src_dir: str) -> str:
@@ -404,6 +411,17 @@ def _locate(refs: list[tuple[str, str, str | None, str]], body: str, first_line:
             line = first_line + bisect.bisect_right(starts, pos) - 1
         located.append(Ref(line, tag, href, target, fragment))
     return tuple(located)
+
+
+def _file_deps(paths: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """(path, hash of its bytes) of each file included, "missing" for one gone since."""
+    deps = {}
+    for path in paths or ():
+        try:
+            deps[path] = digest_bytes(Path(path).read_bytes())
+        except OSError:
+            deps[path] = "missing"
+    return tuple(sorted(deps.items()))
 
 
 def _locate_texts(found: list[tuple[str, str]], body: str, first_line: int
