@@ -23,7 +23,7 @@ def test_pymdown_fence_options_work_with_plain_fenced_code(make_site: Callable[.
                                       "a = 1\nb = 2\nc = 3\n```\n"})
     html = site.read("p/index.html")
     assert 'data-lang="Python"' in html
-    assert '<span class="filename">app.py</span>' in html
+    assert '<span class="filename">app.py</span><pre tabindex="0">' in html  # scrolls by keys
     numbers = re.findall(r'<span class="linenos">\s*(\d+)</span>', html)
     assert numbers == ["7", "8", "9"]  # inline numbers from linenums="7"
     marked = re.findall(r'<span class="hll">(.*?)</span>\n?</span>', html, re.DOTALL)

@@ -143,10 +143,10 @@ def test_long_lines_scroll_inside_the_block(browser: Any, origin: str) -> None:
     page = open_page(browser, origin + "/all/", viewport={"width": 375, "height": 800})
     sizes = page.evaluate("""() => {
         const pre = document.querySelector('.highlight pre');
-        return {scroll: pre.scrollWidth, client: pre.clientWidth,
+        return {scroll: pre.scrollWidth, client: pre.clientWidth, focusable: pre.tabIndex,
                 page: document.documentElement.scrollWidth, view: window.innerWidth};
     }""")
-    assert sizes["scroll"] > sizes["client"]
+    assert sizes["scroll"] > sizes["client"] and sizes["focusable"] == 0
     assert sizes["page"] <= sizes["view"]
 
 

@@ -18,6 +18,10 @@ _LANG_AND_ATTRS = re.compile(r"^\.?(?P<lang>[\w#.+-]*)[ ]+(?P<attrs>\w+=.*)$")
 _ATTR = re.compile(r"""(?P<key>[\w-]+)=(?P<value>"[^"]*"|'[^']*'|[^\s"'}]+)""")
 #: The class attribute of a highlighted block made by pymdownx.highlight.
 _LANG_DIV = re.compile(r'<div class="language-(?P<lang>[\w#+.-]+) (?P<rest>[^"]*)"(?! data-lang)')
+#: The `<pre>` of a highlighted block (after its file name, if any) and pymdown's line-number
+#: table: the boxes that scroll sideways.
+_SCROLLER = re.compile(r'(<div class="(?:[^"]*\s)?highlight"[^>]*>(?:<span class="filename">'
+                       r'[^<]*</span>)?)<pre>|<table class="highlighttable">')
 #: An element holding a diagram's source, whoever made it (ssg, superfences' custom fences).
 DIAGRAM = re.compile(r'<(?:pre|div)\b[^>]*\bclass="(?:[^"]*\s)?mermaid[\s"]')
 
@@ -105,12 +109,21 @@ class _FencePreprocessor(Preprocessor):
 
 class _LanguagePostprocessor(Postprocessor):
     """Puts the language on blocks highlighted by pymdownx.highlight (`data-lang`), as
-    codehilite's blocks have it, for the theme's label."""
+    codehilite's blocks have it, for the theme's label; and `tabindex="0"` on the boxes of
+    code that scroll sideways, so keyboard users can scroll them (WCAG 2.1.1)."""
 
     def run(self, text: str) -> str:
-        if "language-" not in text:
+        if "highlight" not in text:
             return text
-        return _LANG_DIV.sub(self._label, text)
+        if "language-" in text:
+            text = _LANG_DIV.sub(self._label, text)
+        return _SCROLLER.sub(self._focusable, text)
+
+    @staticmethod
+    def _focusable(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return '<table class="highlighttable" tabindex="0">'
+        return f'{match.group(1)}<pre tabindex="0">'
 
     @staticmethod
     def _label(match: re.Match[str]) -> str:
