@@ -142,7 +142,20 @@ def test_pymdown_extensions_render_with_their_options(make_site: Callable[..., S
     assert 'class="language-python highlight" data-lang="Python"' in html
     assert '<pre class="mermaid"><code>graph TD; A--&gt;B</code></pre>' in html
     assert "Included <strong>from a snippet</strong>." in html  # base_path is the site's
-    assert 'class="arithmatex"' in html and "<math" not in html  # arithmatex replaces ssg's
+    # arithmatex finds the math (in place of ssg's rule), ssg still makes MathML of it
+    assert 'class="arithmatex"' not in html and 'display="inline"' in html
+
+
+def test_math_found_by_arithmatex_becomes_mathml(make_site: Callable[..., Site],
+                                                ssg_log: pytest.LogCaptureFixture) -> None:
+    site = make_site({
+        "ssg.toml": '[markdown.extensions."pymdownx.arithmatex"]\n',
+        "content/p.md": "Inline \\(a<b\\) here.\n\n$$\n\\frac{1}{2}\n$$\n\nBad $x^$.\n",
+    })
+    html = site.read("p/index.html")
+    assert html.count("<math") == 2 and "<mfrac>" in html and "a<b" in html_text(html)
+    assert '<code class="math-error">$x^$</code>' in html
+    assert any("content/p.md:7: bad LaTeX" in r.getMessage() for r in ssg_log.records)
 
 
 def test_extension_options_change_the_output(make_site: Callable[..., Site]) -> None:

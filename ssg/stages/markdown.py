@@ -253,9 +253,10 @@ class MarkdownRenderer:
         self._site_dir = site_dir
         self._links = _LinkExtension((links, base_path))
         names = config.extensions
-        # ssg's math and fence options give way to the pymdown extensions that do the same.
-        self._math = MathExtension() if config.math and "pymdownx.arithmatex" not in names \
-            else None
+        # ssg's math and fence options give way to the pymdown extensions that do the same;
+        # the math arithmatex finds is still turned into MathML.
+        self._math = MathExtension(arithmatex="pymdownx.arithmatex" in names) \
+            if config.math else None
         code = CodeExtension(fences="fenced_code" in names
                              and "pymdownx.superfences" not in names, diagrams=config.diagrams)
         own: list[Extension] = [code, self._links]

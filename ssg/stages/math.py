@@ -24,11 +24,15 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
 
 _DISPLAY_INLINE = r"(?<![\\$])\$\$(?P<display>[^$]+?)(?<!\\)\$\$"
 _INLINE = (r"(?<![\\$\w])\$(?![\s$])(?!\d+(?:[.,]\d+)*(?:[\s.,;:!?)\]-]|$))"
            r"(?P<inline>(?:\\\$|[^$\n])+?)(?<![\s\\])\$(?![\d$])")
 _MATH = _DISPLAY_INLINE + "|" + _INLINE
+#: What pymdownx.arithmatex writes in its generic mode: `\(...\)` in a span, `\[...\]` in a div.
+_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">\\([(\[])(.*?)\\[)\]]</\1>',
+                         re.DOTALL)
 #: An unknown command, which latex2mathml passes through as a name (`<mi>\foo</mi>`).
 _UNKNOWN = re.compile(r">(\\[A-Za-z]+)<")
 
@@ -122,15 +126,40 @@ class _BlockMath(BlockProcessor):
         return True
 
 
-class MathExtension(Extension):
-    """`$...$` and `$$...$$` as MathML (see the module's docstring)."""
+class _ArithmatexMath(Postprocessor):
+    """The math pymdownx.arithmatex marks (for MathJax or KaTeX, which ssg does not ship)
+    turned into MathML, so sites configured for arithmatex show math without JavaScript."""
 
-    def __init__(self) -> None:
+    def __init__(self, math: _Math):
+        super().__init__(math.md)
+        self.math = math
+
+    def run(self, text: str) -> str:
+        if 'class="arithmatex"' not in text:
+            return text
+        return _ARITHMATEX.sub(self._convert, text)
+
+    def _convert(self, match: re.Match[str]) -> str:
+        latex = html.unescape(match.group(3))
+        display = match.group(2) == "["
+        opening, closing = ("$$", "$$") if display else ("$", "$")
+        return self.math.html(latex, f"{opening}{latex}{closing}", display=display)
+
+
+class MathExtension(Extension):
+    """`$...$` and `$$...$$` as MathML (see the module's docstring); with `arithmatex`, the
+    math pymdownx.arithmatex found instead."""
+
+    def __init__(self, *, arithmatex: bool = False) -> None:
         super().__init__()
+        self.arithmatex = arithmatex
         self.math: _Math | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - library API
         self.math = _Math(md)
+        if self.arithmatex:
+            md.postprocessors.register(_ArithmatexMath(self.math), "ssg_arithmatex", 5)
+            return
         if "$" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "$"]
         # Above escapes (180), so `\{` stays LaTeX; below code spans (190), so code is code.
