@@ -60,7 +60,7 @@ def test_the_theme_links_its_stylesheet_by_a_fingerprinted_name(make_site: Any,
     assert clean_build(site.root, tmp_path / "clean") == site.tree()
 
 
-def test_the_dev_server_keeps_plain_names_its_stylesheet_swap_can_find(make_site: Any) -> None:
+def test_without_fingerprints_assets_keep_their_plain_names(make_site: Any) -> None:
     site = make_site({"content/a.md": "# A\n"}, fingerprint=False)
     link = stylesheet(site)
     assert link["href"] == "/css/style.css" and "integrity" not in link
@@ -127,12 +127,16 @@ def test_minified_output_is_smaller_deterministic_and_still_valid(make_site: Any
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_dev_server_neither_minifies_nor_fingerprints(make_site: Any) -> None:
+def test_the_dev_server_fingerprints_like_a_build_but_does_not_minify(make_site: Any) -> None:
     site = make_site(MINIFY_SITE, build=False)
     server = DevServer(site.root)
     site.result = build(load_config(site.root), server.options)
     assert site.tree()["js/app.js"] == (site.root / "static/js/app.js").read_bytes()
-    assert stylesheet(site)["href"] == "/css/style.css"
+    link = stylesheet(site)
+    href = link["href"] or ""
+    assert href.startswith("/css/style.") and href != "/css/style.css"
+    assert (site.out / href.lstrip("/")).read_bytes() == THEME_CSS.read_bytes()
+    assert link["integrity"] == sri(THEME_CSS.read_bytes())
 
 
 SASS_SITE: dict[str, str | bytes] = {
@@ -189,7 +193,7 @@ def test_sass_is_compiled_with_use_forward_and_import_followed(make_site: Any,
     site.build()
     assert "i {" not in sass_css(site)
     assert clean_build(site.root, tmp_path / "clean") == site.tree()
-    site.build(fingerprint=False)
+    site.build(fingerprint=False)  # plain names: main.scss gives /css/main.css
     (link,) = html_tags(site.read("a/index.html"), "link")
     assert link["href"] == "/css/main.css" and "#abcdef" in site.read("css/main.css")
 

@@ -63,8 +63,8 @@ class Asset:
     """A file for a page to link: `url` (fingerprinted), `integrity` (SRI, sha384)."""
 
     url: str
-    #: `sha384-...` for `<link integrity>`; "" when the build does not fingerprint (dev
-    #: server).
+    #: `sha384-...` for `<link integrity>`; "" when the build does not fingerprint
+    #: (`BuildOptions(fingerprint=False)`).
     integrity: str
 
     def __str__(self) -> str:
@@ -100,7 +100,7 @@ class Assets:
         statics = (self.config.site_dir / "static", self.config.theme_dir / "static")
         if (not self.fingerprint and len(sources) == 1 and not _is_sass(sources[0].name)
                 and any(sources[0].is_relative_to(root) for root in statics)):
-            # Copied as it is under that name already: the dev server swaps it by name.
+            # Copied as it is under that name already.
             return Asset(self.config.base_path + quote(dest, safe="/"), "")
         key = (dest, *map(str, sources))
         made = self._made.get(key)
