@@ -67,8 +67,10 @@ def png(spec: tuple[int, int, str] | str) -> bytes:
     image.save(out, "PNG")
     return out.getvalue()
 
-#: The stylesheet the Sass template asks for: it loads the partials the Sass rule writes.
-SASS_MAIN = '@use "theme";\n@import "legacy";\n'
+#: What the stylesheet the Sass template asks for loads, by the partials that exist.
+SASS_LOADS = {"assets/css/_theme.scss": '@use "theme";\n',
+              "assets/css/theme/_index.scss": '@use "theme";\n',
+              "assets/css/_legacy.scss": '@import "legacy";\n'}
 SASS_TEMPLATE = ('{% extends "base.html" %}{% block content %}{{ page.content }}'
                  '{% set s = asset("css/main.scss") %}{{ s.url }} {{ s.integrity }}{% endblock %}')
 #: Partials, as Sass finds them from main.scss: `theme` (a partial or a folder's index),
@@ -206,7 +208,8 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     def sass_partial(self, where: str, text: str | None, template: bool) -> None:
         """Add, change or delete a Sass partial that the stylesheet loads (@use, @forward,
         @import, directly or through another); with `template`, pages ask for the stylesheet.
-        A missing or clashing partial fails every build alike."""
+        The stylesheet loads the partials it can name; a partial that another one loads but
+        is missing, or two that clash, fail every build alike."""
         paths = [self.root / where, self.root / "assets/css/main.scss"]
         if template:
             paths.append(self.root / "templates/page.html")
@@ -215,7 +218,9 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
             paths[0].unlink(missing_ok=True)
         else:
             write_files(self.root, {where: text})
-        write_files(self.root, {"assets/css/main.scss": SASS_MAIN})
+        main = "".join(dict.fromkeys(load for rel, load in SASS_LOADS.items()
+                                     if (self.root / rel).exists()))
+        write_files(self.root, {"assets/css/main.scss": main + "p { margin: 0; }\n"})
         if template:
             write_files(self.root, {"templates/page.html": SASS_TEMPLATE})
 
