@@ -71,6 +71,9 @@ class BuildResult:
     #: Warns about the site's broken links, when BuildOptions.links_later left that to the
     #: caller (to be called before the next build).
     report_links: Callable[[], None] | None = None
+    #: Files that outputs read other than by copying them (a stylesheet behind a fingerprinted
+    #: name, an image whose size a page shows): a saved one needs a build. Only with a session.
+    read: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,7 @@ class BuildOptions:
     progress: Progress | None = None
     #: Minify HTML, CSS and JS (None: as `minify` in ssg.toml says).
     minify: bool | None = None
-    #: Name assets by the hash of their content (the dev server says no: it swaps changed
-    #: stylesheets in place, by name).
+    #: Name assets by the hash of their content (`asset_url`, `bundle`).
     fingerprint: bool = True
     #: Asked just before the output is committed: True abandons the build (nothing is
     #: committed, the reuse state stays as the last build left it) and build() raises
@@ -170,7 +172,15 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         written=tuple(written), removed=tuple(removed), full=old is None,
         seconds=time.perf_counter() - start, timings=timer.steps,
         origins={task.dest_path: task.origin for task in front.tasks},
-        report_links=links if later else None)
+        report_links=links if later else None,
+        read=files_read(front.tasks, output) if session is not None else frozenset())
+
+
+def files_read(tasks: list[Task], output: OutputState) -> frozenset[str]:
+    """The files that outputs other than their own copies read (`file` keys)."""
+    copies = {task.dest_path for task in tasks if task.kind == "copy"}
+    return frozenset(key[1] for dest, (_hash, deps) in output.outputs.items()
+                     if dest not in copies for key in deps if key[0] == "file")
 
 
 def _report_links(front: Front, config: Config, *, strict: bool) -> None:
@@ -391,14 +401,15 @@ def watched_folders(config: Config) -> list[Path]:
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
     """The output dest of `path` when it is a static file that the build behind `result`
-    copied as is; None when a change to it needs a build (new, shadowed or not static)."""
+    copied as is; None when a change to it needs a build (new, shadowed, read by an output
+    other than its copy, or not static)."""
     for root, label in ((config.site_dir / "static", "static"),
                         (config.theme_dir / "static", "theme static")):
         if path.is_relative_to(root):
             if path.is_symlink() or not path.is_file():
                 return None
             dest = path.relative_to(root).as_posix()
-            if result.origins.get(dest) == f"{label}/{dest}":
+            if result.origins.get(dest) == f"{label}/{dest}" and str(path) not in result.read:
                 return dest
             return None
     return None

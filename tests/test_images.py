@@ -17,6 +17,7 @@ from ssg.errors import SsgError
 from ssg.stages import images
 
 FORMATS = ["avif", "webp"] if features.check("avif") else ["webp"]
+REPO = Path(__file__).resolve().parent.parent
 
 
 def photo(width: int, height: int, fmt: str = "JPEG", **save: Any) -> bytes:
@@ -286,3 +287,21 @@ def test_a_missing_image_in_a_template_is_an_error_naming_it(make_site: Any) -> 
     with pytest.raises(SsgError, match="no-such.png"):
         make_site({"templates/page.html": '{{ image("no-such.png").url }}',
                    "content/a.md": "# A\n"})
+
+
+def test_the_docs_site_shows_its_diagram_through_a_picture_and_the_theme_css_by_hash(
+        docs_site: Path) -> None:
+    html = (docs_site / "docs/images/index.html").read_text()
+    (img,) = [tag for tag in html_tags(html, "img") if "picture-diagram" in (tag["src"] or "")]
+    assert (img["width"], img["height"]) == ("2000", "1120")
+    with Image.open(REPO / "content/docs/picture-diagram.png") as drawn:
+        assert drawn.size == (2000, 1120)
+    sources = html_tags(html, "source")
+    assert [s["type"] for s in sources] == [f"image/{fmt}" for fmt in FORMATS]
+    for source in sources:
+        for candidate in (source["srcset"] or "").split(", "):
+            url, width = candidate.split()
+            with Image.open(docs_site / url.lstrip("/")) as copy:
+                assert copy.width == int(width[:-1])
+    (link,) = [tag for tag in html_tags(html, "link") if "/css/style." in (tag["href"] or "")]
+    assert link["href"] != "/css/style.css" and (link["integrity"] or "").startswith("sha384-")

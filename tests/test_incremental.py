@@ -67,6 +67,22 @@ def png(spec: tuple[int, int, str] | str) -> bytes:
     image.save(out, "PNG")
     return out.getvalue()
 
+#: What the stylesheet the Sass template asks for loads, by the partials that exist.
+SASS_LOADS = {"assets/css/_theme.scss": '@use "theme";\n',
+              "assets/css/theme/_index.scss": '@use "theme";\n',
+              "assets/css/_legacy.scss": '@import "legacy";\n'}
+SASS_TEMPLATE = ('{% extends "base.html" %}{% block content %}{{ page.content }}'
+                 '{% set s = asset("css/main.scss") %}{{ s.url }} {{ s.integrity }}{% endblock %}')
+#: Partials, as Sass finds them from main.scss: `theme` (a partial or a folder's index),
+#: `legacy` (@import) and `colours` (loaded by the others).
+SASS_PARTIALS = ["assets/css/_theme.scss", "assets/css/theme/_index.scss",
+                 "assets/css/_legacy.scss", "assets/css/_colours.scss"]
+#: What the Sass rule writes into a partial: None deletes it; some give no CSS at all.
+SASS_TEXTS: list[str | None] = [
+    None, "$unused: 1px;\n", "a { margin: 1px; }\n", "$accent: #111;\n",
+    '@use "colours";\nb { color: colours.$accent; }\n', '@forward "colours";\n',
+    '@import "colours";\ni { padding: 2px; }\n']
+
 names = st.sampled_from(["alpha", "beta", "gamma", "delta", "eps", "zeta"])
 
 
@@ -186,6 +202,27 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
             path.unlink(missing_ok=True)
         else:
             write_files(self.root, {where: png(spec)})
+
+    @rule(where=st.sampled_from(SASS_PARTIALS), text=st.sampled_from(SASS_TEXTS),
+          template=st.booleans())
+    def sass_partial(self, where: str, text: str | None, template: bool) -> None:
+        """Add, change or delete a Sass partial that the stylesheet loads (@use, @forward,
+        @import, directly or through another); with `template`, pages ask for the stylesheet.
+        The stylesheet loads the partials it can name; a partial that another one loads but
+        is missing, or two that clash, fail every build alike."""
+        paths = [self.root / where, self.root / "assets/css/main.scss"]
+        if template:
+            paths.append(self.root / "templates/page.html")
+        self.touched |= set(paths)
+        if text is None:
+            paths[0].unlink(missing_ok=True)
+        else:
+            write_files(self.root, {where: text})
+        main = "".join(dict.fromkeys(load for rel, load in SASS_LOADS.items()
+                                     if (self.root / rel).exists()))
+        write_files(self.root, {"assets/css/main.scss": main + "p { margin: 0; }\n"})
+        if template:
+            write_files(self.root, {"templates/page.html": SASS_TEMPLATE})
 
     @rule(name=st.sampled_from(["highlight.css", "robots.txt", "404.html", "feed.xml",
                                 "rss.xml"]),

