@@ -15,7 +15,6 @@ what a build would write, and the build stops there, repeating the warnings. Any
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ssg.config import Config
 from ssg.incremental.checked import Invalid, as_dict, as_int, as_list, as_opt_int, as_text, each
@@ -191,10 +192,9 @@ def save_inputs(config: Config, settings: str, *, started_ns: int, read: Mapping
     tmp = path.with_name(f"{_FILE}.tmp-{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(json.dumps(data_out, ensure_ascii=False, separators=(",", ":"))
-                        .encode("utf-8"))
+        tmp.write_bytes(orjson.dumps(data_out))
         os.replace(tmp, path)
-    except (OSError, ValueError):
+    except (OSError, TypeError):  # orjson.JSONEncodeError is a TypeError
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
@@ -209,7 +209,7 @@ def unchanged_build(config: Config, settings: str, now: datetime) -> Unchanged |
     except OSError:
         return None
     try:
-        data = as_dict(json.loads(raw))
+        data = as_dict(orjson.loads(raw))
         if data.get("format") != _FORMAT or data.get("version") != VERSION:
             return None
         return _check(data, config, settings, now)
