@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,19 +40,25 @@ SHARED = REPO.parent / "shared" / "bench"
 WORK = Path(os.environ.get("SSG_BENCH_DIR", "/tmp/ssg-bench"))
 _MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True); "
-            "w = time.perf_counter() - t; "
-            "print(p.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "w = time.perf_counter() - t; r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+            "print(p.returncode, w, r.ru_maxrss, r.ru_utime + r.ru_stime); "
             "print(p.stdout + p.stderr)")
+
+#: CPU seconds (user + system, the command and all its processes) of the last `measure`: on
+#: a shared machine they move much less with the load than wall time.
+LAST_CPU: list[float] = [0.0]
 
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run a command; (wall seconds, peak RSS in MB of its largest process, output)."""
+    """Run a command; (wall seconds, peak RSS in MB of its largest process, output). Its CPU
+    seconds are left in LAST_CPU."""
     proc = subprocess.run([sys.executable, "-c", _MEASURE, str(cwd), *cmd],
                           capture_output=True, text=True, check=True)
     first, _, output = proc.stdout.partition("\n")
-    code, wall, rss = first.split()
+    code, wall, rss, cpu = first.split()
     if code != "0":
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{output}")
+    LAST_CPU[0] = float(cpu)
     return float(wall), int(rss) / 1024, output
 
 
@@ -92,11 +99,11 @@ extensions = config.markdown.extensions
 configs = _extension_configs(config.markdown)
 md = markdown.Markdown(extensions=list(extensions), output_format="html",
                        extension_configs={k: v for k, v in configs.items() if k in extensions})
-start = time.perf_counter()
+start = time.process_time()  # CPU time: the machine may be shared
 for body in bodies:
     md.reset()
     md.convert(body)
-print(len(bodies), time.perf_counter() - start)
+print(len(bodies), time.process_time() - start)
 """
 
 
@@ -115,16 +122,19 @@ def ssg_work_seconds(output: str) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
-def bench_ssg(site: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
-    """{scenario: (median wall s, median work s, max peak MB)}."""
+def bench_ssg(site: Path, repeat: int, between: Callable[[], object] = lambda: None
+              ) -> dict[str, tuple[float, float, float, float]]:
+    """{scenario: (median wall s, median work s, max peak MB, median CPU s)}; `between` runs
+    before each repeat (a peer's build, so that both see the same load)."""
     cmd = [sys.executable, "-m", "ssg", "build", str(site)]
     page = sorted((site / "content/posts").glob("*.md"))[len(list((site / "content/posts")
                                                               .glob("*.md"))) // 2]
     template = site / "templates/page.html"
     page_text, template_text = page.read_text(), template.read_text()
-    runs: dict[str, list[tuple[float, float, float]]] = {}
+    runs: dict[str, list[tuple[float, float, float, float]]] = {}
     try:
         for i in range(repeat):
+            between()
             shutil.rmtree(site / "output", ignore_errors=True)
             shutil.rmtree(site / ".ssg-cache", ignore_errors=True)
             for name, change in (
@@ -137,12 +147,35 @@ def bench_ssg(site: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
                 if change is not None:
                     change()
                 wall, rss, out = measure(cmd, REPO)
-                runs.setdefault(name, []).append((wall, ssg_work_seconds(out), rss))
+                runs.setdefault(name, []).append((wall, ssg_work_seconds(out), rss,
+                                                  LAST_CPU[0]))
     finally:
         page.write_text(page_text)
         template.write_text(template_text)
     return {name: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
-                   max(r[2] for r in rs)) for name, rs in runs.items()}
+                   max(r[2] for r in rs), statistics.median(r[3] for r in rs))
+            for name, rs in runs.items()}
+
+
+class Peer:
+    """A peer's cold builds of one corpus, collected as they run (interleaved with ssg's)."""
+
+    def __init__(self, name: str, corpus_site: Path):
+        self.name, self.corpus_site = name, corpus_site
+        self.runs: list[tuple[float, float, float]] = []
+
+    def run(self) -> None:
+        """One cold build (nothing when the tool is not installed)."""
+        result = bench_peer(self.name, self.corpus_site, 1)
+        if result is not None:
+            self.runs.append((*result, LAST_CPU[0]))
+
+    def result(self) -> tuple[float, float, float] | None:
+        """(median wall s, peak MB, median CPU s), or None without runs."""
+        if not self.runs:
+            return None
+        return (statistics.median(r[0] for r in self.runs), max(r[1] for r in self.runs),
+                statistics.median(r[2] for r in self.runs))
 
 
 def bench_peer(name: str, corpus_site: Path, repeat: int) -> tuple[float, float] | None:
@@ -189,44 +222,60 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--huge", action="store_true", help="also 100,000 pages (ssg only)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--peer-repeat", type=int, default=1)
     parser.add_argument("--peers", nargs="*", default=["hugo", "pelican", "mkdocs"])
+    parser.add_argument("--no-search-off", action="store_true",
+                        help="only the defaults (search on), not the search-off set")
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     sizes = args.sizes + ([100_000] if args.huge else [])
     WORK.mkdir(parents=True, exist_ok=True)
-    lines = [f"Measured {dt.date.today().isoformat()} on {machine()}.", "",
-             "| pages | build | wall | work | peak memory | ratio to Hugo's cold build |",
-             "|---:|---|---:|---:|---:|---:|"]
+    lines = [f"Measured {dt.date.today().isoformat()} on {machine()}, load average "
+             f"{os.getloadavg()[0]:.1f} at the start.", "",
+             "| pages | build | wall | work | CPU | peak memory | ratio to Hugo's cold build "
+             "(wall) |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
     for pages in sizes:
         site = corpus(pages)
-        peers = {} if pages > 10_000 else {
-            name: bench_peer(name, site, args.peer_repeat) for name in args.peers}
-        hugo = peers.get("hugo")
+        # Hugo builds once before each of ssg's repeats, so both see the same load.
+        hugo = Peer("hugo", site) if "hugo" in args.peers and pages <= 10_000 else None
+        others = [Peer(name, site) for name in args.peers if name != "hugo"] \
+            if pages <= 10_000 else []
         first = len(lines)
-
-        def ratio(seconds: float, hugo: tuple[float, float] | None = hugo) -> str:
-            return f"{seconds / hugo[0]:.2f}x" if hugo else "n/a"
-
-        for label, search in (("", True), (" (search off)", False)):
+        rows = []
+        modes = (("", True),) if args.no_search_off else (("", True), (" (search off)", False))
+        for label, search in modes:
             configure(site, search=search)
-            ssg = bench_ssg(site, args.repeat if pages <= 10_000 else 1)
-            for scenario, (wall, work, rss) in ssg.items():
+            ssg = bench_ssg(site, args.repeat if pages <= 10_000 else 1,
+                            hugo.run if hugo else lambda: None)
+            rows.append((label, ssg))
+        hugo_result = hugo.result() if hugo else None
+
+        def ratio(seconds: float, hugo_result: tuple[float, float, float] | None = hugo_result
+                  ) -> str:
+            return f"{seconds / hugo_result[0]:.2f}x" if hugo_result else "n/a"
+
+        for label, ssg in rows:
+            for scenario, (wall, work, rss, cpu) in ssg.items():
                 lines.append(f"| {pages:,} | ssg {scenario}{label} | {wall:.2f} s | "
-                             f"{work:.2f} s | {rss:,.0f} MB | {ratio(wall)} |")
+                             f"{work:.2f} s | {cpu:.2f} s | {rss:,.0f} MB | {ratio(wall)} |")
             per_page = ssg["cold build"][0] / pages
             lines.append(f"| {pages:,} | ssg cold build per page{label} | "
-                         f"{per_page * 1000:.2f} ms | | | |")
+                         f"{per_page * 1000:.2f} ms | | | | |")
         configure(site, search=True)
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
             os.cpu_count() or 1)
         docs, floor = markdown_floor(site, jobs)
-        lines.append(f"| {pages:,} | Markdown floor ({docs:,} documents / {jobs} processes) | "
-                     f"{floor:.2f} s | | | {ratio(floor)} |")
-        for name, result in peers.items():
+        lines.append(f"| {pages:,} | Markdown floor ({docs:,} documents, CPU / {jobs} processes) "
+                     f"| {floor:.2f} s | | {floor * jobs:.2f} s | | {ratio(floor)} |")
+        for peer in others:
+            peer.run()
+        for peer in ([hugo] if hugo else []) + others:
+            result = peer.result()
             if result is not None:
-                lines.append(f"| {pages:,} | {name} cold build | {result[0]:.2f} s | | "
-                             f"{result[1]:,.0f} MB | {ratio(result[0])} |")
+                runs = f", median of {len(peer.runs)}" if len(peer.runs) > 1 else ""
+                lines.append(f"| {pages:,} | {peer.name} cold build{runs} | {result[0]:.2f} s | "
+                             f"| {result[2]:.2f} s | {result[1]:,.0f} MB | "
+                             f"{ratio(result[0])} |")
         print("\n".join(lines[first:]), flush=True)
     table = "\n".join(lines)
     print("\n" + table)

@@ -11,6 +11,7 @@ nothing.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 from ssg.config import Config
 from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks, update_state
+from ssg.incremental.inputs import replay, save_inputs, unchanged_build
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
 from ssg.incremental.state import CACHE_DIR
@@ -136,22 +138,35 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     start, started_ns, timer = time.perf_counter(), time.time_ns(), Timer()
     check_output_dir(config)  # fail before any work, not after it
     settings = settings_fp(config, options)
+    options = replace(options, now=options.now or datetime.now(UTC))
+    assert options.now is not None
+    later = options.check_links and options.links_later and not options.strict
+    # The no-change shortcut stands for a build with the on-disk cache that reports links.
+    shortcut = session is None and options.cache and options.check_links and not later
+    if shortcut:
+        with timer.step("inputs"):
+            kept = unchanged_build(config, settings, options.now)
+        if kept is not None and not (options.strict and kept.warnings):
+            replay(kept.warnings)
+            return BuildResult(pages=kept.pages, files=kept.files, rendered=0, written=(),
+                               removed=(), full=False, seconds=time.perf_counter() - start,
+                               timings=timer.steps, origins=kept.origins)
     with timer.step("load cache"):
         reuse = open_reuse(config, started_ns, session, cache=options.cache)
     front = None
-    if isinstance(reuse, SessionReuse) and changed is not None:
-        with timer.step("quick front"):
-            front = quick_front(reuse, settings, changed)
-    if front is None:
-        front = make_site(config, options, reuse, timer, store)
-    with timer.step("image checks"):
-        report_problems(front.site.images, image_uses(front.site, front.contents),
-                        strict=options.strict)
-    links = partial(_report_links, front, config, strict=options.strict)
-    later = options.check_links and options.links_later and not options.strict
-    if options.check_links and not later:
-        with timer.step("links"):
-            links()
+    with _Warnings() as warnings:
+        if isinstance(reuse, SessionReuse) and changed is not None:
+            with timer.step("quick front"):
+                front = quick_front(reuse, settings, changed)
+        if front is None:
+            front = make_site(config, options, reuse, timer, store)
+        with timer.step("image checks"):
+            report_problems(front.site.images, image_uses(front.site, front.contents),
+                            strict=options.strict)
+        links = partial(_report_links, front, config, strict=options.strict)
+        if options.check_links and not later:
+            with timer.step("links"):
+                links()
     with timer.step("fingerprints"):
         fingerprints = Fingerprints(front.site, front.contents, reuse.hashes.hash)
         fingerprints.warm(front.tasks)
@@ -167,6 +182,11 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     reuse.keep_outputs(output, settings)
     with timer.step("save cache"):
         reuse.finish(front.site, front.tasks, settings)
+        if shortcut:
+            save_inputs(config, settings, started_ns=started_ns, read=reuse.hashes.now,
+                        fronts=(doc[1] for doc in reuse.state.docs.values()), now=options.now,
+                        warnings=warnings.messages, pages=len(front.site.pages),
+                        origins={task.dest_path: task.origin for task in front.tasks})
     return BuildResult(
         pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
         written=tuple(written), removed=tuple(removed), full=old is None,
@@ -181,6 +201,25 @@ def files_read(tasks: list[Task], output: OutputState) -> frozenset[str]:
     copies = {task.dest_path for task in tasks if task.kind == "copy"}
     return frozenset(key[1] for dest, (_hash, deps) in output.outputs.items()
                      if dest not in copies for key in deps if key[0] == "file")
+
+
+class _Warnings(logging.Handler):
+    """Collects the warnings given inside a `with` block (the no-change shortcut gives them
+    again)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _Warnings:
+        logging.getLogger("ssg").addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("ssg").removeHandler(self)
 
 
 def _report_links(front: Front, config: Config, *, strict: bool) -> None:

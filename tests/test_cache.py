@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from conftest import Site, write_files
@@ -269,9 +270,10 @@ def test_front_matter_values_come_back_equal_with_the_same_repr() -> None:
         tomllib.loads('a = 1979-05-27T07:32:00\nb = 07:32:00\nc = 1979-05-27\n'
                       'd = 1979-05-27T00:32:00.999999-07:00\ne = [[1, 2], ["x"]]\n'),
         {"tuple": (1, ("a",)), "frozen": frozenset({"x"}), "set": {3}},
+        parse_yaml("big: 123456789012345678901234567890\nsmall: -9223372036854775809\n"),
     ]
     for value in values:
-        back = value_from_data(json.loads(json.dumps(value_to_data(value), allow_nan=False)))
+        back = value_from_data(orjson.loads(orjson.dumps(value_to_data(value))))
         assert repr(back) == repr(value)
 
 

@@ -41,7 +41,7 @@ from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 8
+FORMAT = 9
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -112,8 +112,10 @@ class Paths:
 def value_to_data(value: Any) -> Any:
     """A front matter value as JSON data; tagged objects (`{"$date": ...}`) keep the types
     JSON lacks, so the value comes back equal and with the same repr."""
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
         return value
+    if isinstance(value, int):  # JSON libraries read whole numbers past 64 bits as floats
+        return value if -2**63 <= value < 2**63 else {"$int": str(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, list):
@@ -138,6 +140,7 @@ def value_to_data(value: Any) -> Any:
 
 
 _TAGS: dict[str, Callable[[Any], Any]] = {
+    "$int": lambda v: int(as_text(v)),
     "$float": lambda v: float({"nan": "nan", "inf": "inf", "-inf": "-inf"}[as_text(v)]),
     "$map": lambda v: {_hashable(value_from_data(k)): value_from_data(x)
                        for k, x in (as_list(pair, 2) for pair in as_list(v))},
@@ -372,9 +375,21 @@ def output_state_from_data(data: Any, paths: Paths) -> OutputState:
             raise Invalid("no such key")
         return keys[position]
 
+    count = len(keys)
+    shared: dict[tuple[int, ...], tuple[Key, ...]] = {}
+
     def record(value: Any) -> OutputRecord:
         data_hash, key_list = as_list(value, 2)
-        return as_text(data_hash), tuple(key_at(i) for i in as_list(key_list))
+        # Checked as a whole (this runs for every key of every output): whole numbers only
+        # (bool is a subclass of int, its type is not int), each naming a stored key.
+        positions = tuple(as_list(key_list))
+        if positions and (not set(map(type, positions)) <= {int} or min(positions) < 0
+                          or max(positions) >= count):
+            raise Invalid("no such key")
+        found = shared.get(positions)
+        if found is None:
+            found = shared[positions] = tuple(map(keys.__getitem__, positions))
+        return as_text(data_hash), found
 
     key_fps = {}
     for item in as_list(d["key_fps"]):

@@ -11,7 +11,6 @@ library version, or one that cannot be read, is discarded with one line saying s
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -23,6 +22,7 @@ from typing import Any
 
 import jinja2
 import markdown
+import orjson
 import pygments
 
 from ssg import __version__
@@ -240,8 +240,9 @@ def load_state(site_dir: Path) -> BuildState:
                     path, exc.strerror)
         return BuildState()
     try:
-        data = json.loads(raw, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        # orjson rejects NaN and Infinity, and reads no code: data only, 2x as fast as json.
+        data = orjson.loads(raw)
+    except (ValueError, RecursionError) as exc:  # orjson.JSONDecodeError is a ValueError
         log.warning("cache %s could not be read (%s); discarded, doing a full build",
                     path, type(exc).__name__)
         return BuildState()
@@ -257,15 +258,13 @@ def load_state(site_dir: Path) -> BuildState:
         return BuildState()
 
 
-def _no_constant(name: str) -> Any:
-    raise Invalid(f"{name} is not stored by ssg")
-
-
 def encode_state(site_dir: Path, state: BuildState) -> bytes:
     """The state as the bytes of state.json."""
     data = state_to_data(state, Paths(site_dir), VERSION)
-    return json.dumps(data, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
+    try:
+        return orjson.dumps(data)
+    except TypeError as exc:  # orjson.JSONEncodeError: a value JSON cannot hold
+        raise ValueError(str(exc)) from exc
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
