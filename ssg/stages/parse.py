@@ -354,6 +354,8 @@ def parse(source: SourceFile, taxonomies: tuple[str, ...], data: bytes) -> Docum
     text = decode(source, data)
     kind, front_text, body, body_line = split_front_matter(text, source.display)
     front_data = parse_front_matter(kind, front_text, source.display)
+    if source.defaults:
+        front_data = {**dict(source.defaults), **front_data}
     front = check_front_matter(front_data, taxonomies, source.display, front_text)
     if front.date is None:
         named = split_name_date(page_stem(source))[0]
