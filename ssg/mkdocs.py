@@ -455,17 +455,21 @@ def _front_file(folder: Path) -> str | None:
 
 
 def _common_folder(items: list[Any]) -> str | None:
-    """The one folder holding every page of a nav section (its folder), or None."""
-    folders: set[str] = set()
+    """The deepest folder holding every page of a nav section (its folder), or None."""
+    common: list[str] | None = None
     for target in _nav_targets(items):
         if _external(target):
             continue
-        rel = target.strip("/")
-        folders.add(rel.split("/", 1)[0] if "/" in rel else "")
-    if len(folders) == 1:
-        folder = folders.pop()
-        return folder or None
-    return None
+        rel = target.split("#", 1)[0].strip("/")
+        parts = rel.split("/") if target.endswith("/") else rel.split("/")[:-1]
+        if common is None:
+            common = parts
+        else:
+            n = 0
+            while n < min(len(common), len(parts)) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+    return "/".join(common) if common else None
 
 
 def _nav_targets(items: list[Any]) -> Iterator[str]:

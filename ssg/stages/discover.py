@@ -137,7 +137,8 @@ def discover(config: Config) -> Sources:
     ignore = gitignore_spec(config.ignore) if config.ignore else None
 
     def skip(name: str, rel: str) -> bool:
-        if ignore is not None and ignore.match_file(rel):
+        if ignore is not None and (ignore.match_file(rel) or (
+                ignore.match_file(rel + "/") and (root / rel).is_dir())):
             return True
         if _excluded(config, rel):
             return True
@@ -168,8 +169,9 @@ def discover(config: Config) -> Sources:
                   and not markdown_stem(front).startswith("_"))
         if bundle or in_bundle:
             bundled.add(rel_dir)
-        else:
+        elif rel_dir == "" or front is not None or rel_dir in with_pages:
             section_dirs.append(rel_dir)
+        # else: a folder of files only (images, css): copied as it is, not a section
         for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
             if name == front:
