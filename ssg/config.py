@@ -166,6 +166,9 @@ class Config:
     #: Front matter given to the files that match gitignore-style lines, in order (later
     #: entries win, a file's own front matter wins over all): `[[front_matter]]`.
     front_matter: tuple[FrontMatterRule, ...] = ()
+    #: Front matter keys kept in a page's `extra` as they are, unread by ssg and without a
+    #: warning; "*" for every key ssg does not know (MkDocs' free-form page meta).
+    front_matter_extra: tuple[str, ...] = ()
     #: Stylesheets every page links to after the theme's (paths in the site or URLs).
     stylesheets: tuple[str, ...] = ()
     #: Scripts every page loads after the theme's (paths in the site or URLs).
@@ -580,6 +583,7 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "content_dir": (str, _check_content_dir),
     "ignore": (object, _check_ignore),
     "front_matter": (list, _check_front_matter),
+    "front_matter_extra": (list, _check_names),
     "stylesheets": (list, _check_files),
     "scripts": (list, _check_files),
 }

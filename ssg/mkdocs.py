@@ -247,6 +247,8 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
         log.warning("%s: nav: links to other sites are not carried over: %s", shown,
                     ", ".join(entry["url"] for entry in menu))
     settings["feeds"] = []  # MkDocs sites have none
+    # A page's meta is free-form in MkDocs (`template` names a template of MkDocs' theme)
+    settings["front_matter_extra"] = ["template", "*"]
     if problems:
         from ssg.errors import raise_all
         raise_all(list(problems))

@@ -322,3 +322,17 @@ def test_other_python_tags_are_refused_with_their_line(make_site) -> None:
     with pytest.raises(SsgError) as caught:
         site.build()
     assert caught.value.line == 3 and "python/object:os.Popen" in str(caught.value)
+
+
+def test_mkdocs_page_meta_is_free_form(make_site, ssg_log) -> None:
+    # Material for MkDocs' front matter: `template` of its theme, icons, a blog post's dates.
+    site = make_site({
+        "mkdocs.yml": "site_name: Meta\n",
+        "templates/page.html": "{{ page.title }}|{{ page.extra.icon }}|{{ page.extra.template }}"
+                               "|{{ page.date.date() }}|{{ page.updated.date() }}",
+        "docs/index.md": "---\ntemplate: home.html\nhide: [navigation]\n---\n# Home\n",
+        "docs/post.md": "---\nicon: material/star\ntemplate: blog-post.html\n"
+                        "date:\n  created: 2024-01-02\n  updated: 2024-03-04\n---\n# Post\n",
+    })
+    assert site.read("post/index.html") == "Post|material/star|blog-post.html|2024-01-02|2024-03-04"
+    assert not [r for r in ssg_log.records if "front matter" in r.getMessage()]

@@ -46,6 +46,8 @@ class SourceFile:
     root: str = "content"
     #: Front matter from the config's `[[front_matter]]` for this file (its own wins).
     defaults: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    #: Front matter keys kept in `extra` unread ("*": every key ssg does not know).
+    meta_keys: tuple[str, ...] = field(default=(), compare=False)
 
     @cached_property
     def src(self) -> str:
@@ -176,11 +178,13 @@ def discover(config: Config) -> Sources:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
             if name == front:
                 source = SourceFile(here / name, rel, "bundle" if bundle else "section",
-                                    label, front_defaults(config, rel.as_posix()))
+                                    label, front_defaults(config, rel.as_posix()),
+                                    config.front_matter_extra)
                 (pages if bundle else section_files).append(source)
             elif is_markdown(name) and not in_bundle:
                 pages.append(SourceFile(here / name, rel, "page", label,
-                                        front_defaults(config, rel.as_posix())))
+                                        front_defaults(config, rel.as_posix()),
+                                        config.front_matter_extra))
             else:
                 assets.append(SourceFile(here / name, rel, "asset", label))
     return Sources(
