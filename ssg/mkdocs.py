@@ -213,6 +213,13 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
     if docs_dir != "content":
         settings["content_dir"] = docs_dir
     ignore = list(DEFAULT_EXCLUDE) + _pattern_lines(data, "exclude_docs", bad)
+    theme = data.get("theme")
+    custom = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if isinstance(custom, str):  # theme templates kept inside docs_dir are no content
+        inside = (path.parent / custom).resolve()
+        docs_path = (path.parent / docs_dir).resolve()
+        if inside != docs_path and inside.is_relative_to(docs_path):
+            ignore.append("/" + _escape(inside.relative_to(docs_path).as_posix()) + "/")
     settings["ignore"] = "\n".join(ignore) + "\n"
     if isinstance(data.get("extra"), dict):
         settings["extra"] = _plain(data["extra"])

@@ -336,3 +336,15 @@ def test_mkdocs_page_meta_is_free_form(make_site, ssg_log) -> None:
     })
     assert site.read("post/index.html") == "Post|material/star|blog-post.html|2024-01-02|2024-03-04"
     assert not [r for r in ssg_log.records if "front matter" in r.getMessage()]
+
+
+def test_theme_custom_dir_inside_docs_is_no_content(make_site, ssg_log) -> None:
+    site = make_site({
+        "mkdocs.yml": "site_name: T\ntheme:\n  name: material\n  custom_dir: docs/overrides\n",
+        "docs/index.md": "# Home\n",
+        "docs/overrides/main.html": "{% extends 'base.html' %}\n",
+        "docs/overrides/partials/nav.html": "<a href=\"{{ nav.homepage.url }}\">x</a>\n",
+    })
+    assert site.exists("index.html")
+    assert not site.exists("overrides/main.html") and not site.exists("overrides")
+    assert any("theme.custom_dir" in r.getMessage() for r in ssg_log.records)
