@@ -504,6 +504,41 @@ def _escape(rel: str) -> str:
 
 # --- options that take a callable ------------------------------------------------------------
 
+#: Options that take a function, also where the extension's default is None (pymdownx.tabbed's
+#: `slugify`); elsewhere an option takes one when its default is callable.
+_CALLABLE_OPTIONS = frozenset(("slugify", "emoji_index", "emoji_generator"))
+#: Keys of a pymdownx.superfences `custom_fences` entry that take a function.
+_FENCE_CALLABLES = ("format", "validator")
+
+
+def resolve_options(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """An extension's options as it takes them: a dotted name (`!!python/name:X` in
+    mkdocs.yml) given to an option that takes a function is imported, `{call = NAME, ...}` is
+    called; `defaults` are the extension's own (`Extension.getConfigs()`).
+
+    Raises ValueError naming the option when a name cannot be imported."""
+    resolved: dict[str, Any] = {}
+    for key, value in options.items():
+        try:
+            value = resolve_option(value)
+            if isinstance(value, str) and "." in value and (
+                    key in _CALLABLE_OPTIONS or callable(defaults.get(key))):
+                value = import_name(value)
+            elif key == "custom_fences" and isinstance(value, list):
+                value = [_resolve_fence(fence) for fence in value]
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{key}: {exc}") from exc
+        resolved[key] = value
+    return resolved
+
+
+def _resolve_fence(fence: Any) -> Any:
+    if not isinstance(fence, dict):
+        return fence
+    return {k: import_name(v) if k in _FENCE_CALLABLES and isinstance(v, str) else v
+            for k, v in fence.items()}
+
+
 def resolve_option(value: Any) -> Any:
     """An extension option as the extension takes it: `{"call": NAME, ...}` (from
     `!!python/object/apply`) is NAME called with its args; other values are kept."""

@@ -348,3 +348,28 @@ def test_theme_custom_dir_inside_docs_is_no_content(make_site, ssg_log) -> None:
     assert site.exists("index.html")
     assert not site.exists("overrides/main.html") and not site.exists("overrides")
     assert any("theme.custom_dir" in r.getMessage() for r in ssg_log.records)
+
+
+def test_options_that_take_a_function_get_the_imported_function() -> None:
+    pytest.importorskip("pymdownx")
+    import markdown
+    from pymdownx import emoji, superfences
+    from pymdownx.slugs import slugify as slug_factory
+
+    from ssg.mkdocs import resolve_options
+
+    defaults = markdown.Markdown().build_extension("pymdownx.emoji", {}).getConfigs()
+    options = resolve_options({"emoji_index": "pymdownx.emoji.twemoji",
+                               "emoji_generator": "pymdownx.emoji.to_svg",
+                               "title": "long"}, defaults)
+    assert options == {"emoji_index": emoji.twemoji, "emoji_generator": emoji.to_svg,
+                       "title": "long"}  # text stays text where the option takes text
+    fences = resolve_options({"custom_fences": [
+        {"name": "mermaid", "class": "mermaid", "format": "pymdownx.superfences.fence_code_format"}
+    ]}, {})
+    assert fences["custom_fences"][0]["format"] is superfences.fence_code_format
+    tabbed = resolve_options({"slugify": {"call": "pymdownx.slugs.slugify",
+                                          "kwds": {"case": "lower"}}}, {})
+    assert tabbed["slugify"]("A B", "-") == slug_factory(case="lower")("A B", "-") == "a-b"
+    with pytest.raises(ValueError, match="emoji_index: cannot import nowhere"):
+        resolve_options({"emoji_index": "nowhere.index"}, defaults)
