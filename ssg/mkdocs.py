@@ -37,8 +37,8 @@ UNDERSTOOD = ("site_name", "site_url", "site_description", "site_author", "docs_
               "draft_docs", "not_in_nav", "extra", "INHERIT")
 #: MkDocs' Markdown extensions by their full import name, which ssg knows by the short one.
 _BUILTIN_PREFIX = "markdown.extensions."
-#: Plugins whose work ssg does itself.
-_BUILTIN_PLUGINS = ("search",)
+#: Plugins whose work ssg does itself (tags: the `tags` taxonomy).
+_BUILTIN_PLUGINS = ("search", "tags")
 
 
 def find_mkdocs(site_dir: Path) -> Path | None:
@@ -254,6 +254,8 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
         log.warning("%s: nav: links to other sites are not carried over: %s", shown,
                     ", ".join(entry["url"] for entry in menu))
     settings["feeds"] = []  # MkDocs sites have none
+    # Tags are terms only with a tags plugin (Material's); without one they are page meta.
+    settings["taxonomies"] = ["tags"] if "tags" in _plugin_names(data.get("plugins")) else []
     # A page's meta is free-form in MkDocs (`template` names a template of MkDocs' theme)
     settings["front_matter_extra"] = ["template", "*"]
     if problems:
@@ -283,15 +285,20 @@ def _ignored(data: Mapping[str, Any]) -> Iterator[str]:
         elif key == "theme":
             yield "theme"
         elif key == "plugins":
-            names = value if isinstance(value, list) else list(value or {})
-            for item in names:
-                name = next(iter(item)) if isinstance(item, dict) and item else item
-                if str(name) not in _BUILTIN_PLUGINS:
-                    yield f"plugins.{name}"
+            yield from (f"plugins.{name}" for name in _plugin_names(value)
+                        if name not in _BUILTIN_PLUGINS)
         elif key == "use_directory_urls" and value is not False:
             continue  # ssg's URLs are directory URLs
         else:
             yield key
+
+
+def _plugin_names(value: Any) -> list[str]:
+    """The names of the plugins of `plugins:` (a list of names or one-key mappings, or a
+    mapping)."""
+    items = value if isinstance(value, list) else list(value or {}) if isinstance(
+        value, dict) else []
+    return [str(next(iter(item)) if isinstance(item, dict) and item else item) for item in items]
 
 
 def _plain(value: Any) -> Any:

@@ -373,3 +373,13 @@ def test_options_that_take_a_function_get_the_imported_function() -> None:
     assert tabbed["slugify"]("A B", "-") == slug_factory(case="lower")("A B", "-") == "a-b"
     with pytest.raises(ValueError, match="emoji_index: cannot import nowhere"):
         resolve_options({"emoji_index": "nowhere.index"}, defaults)
+
+
+def test_tags_are_terms_only_with_a_tags_plugin(make_site) -> None:
+    page = "---\ntags: [setup]\n---\n# Page\n"
+    site = make_site({"mkdocs.yml": "site_name: T\n", "docs/index.md": "# Home\n",
+                      "docs/page.md": page})
+    assert not site.exists("tags/setup/index.html") and site.exists("page/index.html")
+    site.write({"mkdocs.yml": "site_name: T\nplugins:\n  - search\n  - tags\n"})
+    site.build()
+    assert site.exists("tags/setup/index.html")
