@@ -250,9 +250,9 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
         settings["front_matter"] = front
     if menu and _config_knows("menu"):
         settings["menu"] = {"main": menu}
-    elif menu:
+    elif any("url" in entry for entry in menu):
         log.warning("%s: nav: links to other sites are not carried over: %s", shown,
-                    ", ".join(entry["url"] for entry in menu))
+                    ", ".join(entry["url"] for entry in menu if "url" in entry))
     settings["feeds"] = []  # MkDocs sites have none
     # Tags are terms only with a tags plugin (Material's); without one they are page meta.
     settings["taxonomies"] = ["tags"] if "tags" in _plugin_names(data.get("plugins")) else []
@@ -405,8 +405,8 @@ def _nav_front_matter(nav: list[Any], docs: Path, menu: list[dict[str, Any]],
                       bad: Callable[[str], None]) -> list[dict[str, Any]]:
     """Front matter for the pages `nav` lists: a weight in nav order and the nav's title.
 
-    A nav section that is one folder gives its title to the folder's index page; external
-    links go into the main menu."""
+    A nav section that is one folder gives its title to the folder's index page; the top level
+    of the nav, links to other sites among it, is the main menu (`menu`)."""
     entries: list[dict[str, Any]] = []
     counter = iter(range(1, UNLISTED_WEIGHT))
     given: set[str] = set()
@@ -432,30 +432,68 @@ def _nav_front_matter(nav: list[Any], docs: Path, menu: list[dict[str, Any]],
     def walk(items: list[Any], top: bool) -> None:
         for item in items:
             weight = next(counter)
-            if isinstance(item, str):
-                (menu.append({"name": item, "url": item, "weight": weight})
-                 if _external(item) else page(item, None, weight))
-                continue
-            if not isinstance(item, dict) or len(item) != 1:
+            if isinstance(item, dict) and len(item) == 1:
+                title, target = next(iter(item.items()))
+                title = str(title) if title is not None else None
+            elif isinstance(item, str):
+                title, target = None, item
+            else:
                 bad(f"entry {item!r} is not a page, a link or a titled section")
                 continue
-            title, target = next(iter(item.items()))
-            title = str(title) if title is not None else None
-            if isinstance(target, str):
-                if _external(target):
+            if isinstance(target, str) and _external(target):
+                if top:
                     menu.append({"name": title or target, "url": target, "weight": weight})
                 else:
-                    page(target, title, weight)
+                    log.warning("mkdocs.yml: nav: a link to another site inside a section is "
+                                "not carried over: %s", target)
+            elif isinstance(target, str):
+                page(target, title, weight)
+                if top:
+                    _menu_entry(menu, title, target, docs, weight)
             elif isinstance(target, list):
                 folder = _common_folder(target)
                 if folder and title:
                     page(folder + "/", title, weight)
+                if top and title:
+                    first = folder + "/" if folder else next(
+                        (t for t in _nav_targets(target) if not _external(t)), None)
+                    if first is not None:
+                        _menu_entry(menu, title, first, docs, weight)
                 walk(target, False)
             else:
                 bad(f"entry {title!r} must name a page or hold a list, not {target!r}")
 
     walk(nav, True)
     return entries
+
+
+def _menu_entry(menu: list[dict[str, Any]], title: str | None, target: str, docs: Path,
+                weight: int) -> None:
+    """A main menu entry for a top-level nav entry: the page, or the section of a folder."""
+    rel = target.split("#", 1)[0].strip("/")
+    path = docs / rel
+    if target.endswith("/") or path.is_dir():
+        key = rel
+    elif path.is_file():
+        folder = path.parent
+        key = (folder.relative_to(docs).as_posix().strip(".") if _front_file(folder) == path.name
+               else rel) or "index.md"
+    else:
+        return
+    if title is None:
+        title = _first_heading(path) if path.is_file() else None
+        title = title or (Path(rel).stem if rel else "Home")
+    menu.append({"name": title, "page": key or "index.md", "weight": weight})
+
+
+def _first_heading(path: Path) -> str | None:
+    """The text of a Markdown file's first `# heading` (a page's title in MkDocs' nav)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    match = re.search(r"^#[ \t]+(.+?)[ \t#]*$", text, re.MULTILINE)
+    return match.group(1).strip() if match else None
 
 
 def _front_file(folder: Path) -> str | None:
