@@ -59,12 +59,22 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 class MarkdownConfig:
     """How Markdown is turned into HTML."""
 
-    #: Python-Markdown extensions in use, in a fixed order.
+    #: Python-Markdown extensions in use, in the order they load: the built-in ones in a fixed
+    #: order, then the others in the order ssg.toml names them.
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    #: Options given in ssg.toml, by extension (ssg's own defaults are added when rendering).
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
+    #: The distribution and version that provide each extension (and the libraries the
+    #: rendering uses), by name: part of the cache key, so an upgrade renders pages again.
+    versions: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     #: Pygments style for code in the light scheme.
-    highlight_style: str = "default"
+    highlight_style: str = "ssg-light"
     #: Pygments style for code in the dark scheme.
-    highlight_style_dark: str = "monokai"
+    highlight_style_dark: str = "ssg-dark"
+    #: `$...$` and `$$...$$` rendered to MathML at build time.
+    math: bool = True
+    #: ```` ```mermaid ```` blocks kept as diagram sources for the theme's Mermaid.
+    diagrams: bool = True
 
 
 @dataclass(frozen=True)
@@ -217,7 +227,6 @@ class Config:
         return "http://localhost"
 
 
-_MARKDOWN_KEYS = ("extensions", "highlight_style", "highlight_style_dark")
 
 
 def _unknown_key(key: str, known: tuple[str, ...] | list[str], where: str) -> None:
@@ -432,35 +441,29 @@ def _check_permalinks(key: str, table: dict[str, Any], bad: Bad) -> Mapping[str,
 
 
 def _markdown_config(key: str, table: dict[str, Any], bad: Bad) -> MarkdownConfig:
-    for key in table:
-        if key not in _MARKDOWN_KEYS:
-            _unknown_key(key, _MARKDOWN_KEYS, f"{CONFIG_FILE} [markdown]")
-    enabled = dict.fromkeys(DEFAULT_EXTENSIONS, True)
-    switches = table.get("extensions", {})
-    if not isinstance(switches, dict):
-        bad("markdown.extensions must be a table of name = true/false")
-        switches = {}
-    known = DEFAULT_EXTENSIONS + OPTIONAL_EXTENSIONS
-    for name, on in switches.items():
-        if name not in known:
-            hint = difflib.get_close_matches(name, known, n=1)
-            bad(f"markdown.extensions: unknown extension '{name}'"
-                + (f" (did you mean '{hint[0]}'?)" if hint else ""))
-        elif not isinstance(on, bool):
-            bad(f"markdown.extensions.{name} must be true or false")
-        else:
-            enabled[name] = on
-    styles = {}
-    for key in ("highlight_style", "highlight_style_dark"):
-        if key in table:
-            style = table[key]
+    from ssg.markdown_extensions import MARKDOWN_KEYS, check_extensions
+
+    for name in table:
+        if name not in MARKDOWN_KEYS:
+            _unknown_key(name, MARKDOWN_KEYS, f"{CONFIG_FILE} [markdown]")
+    values: dict[str, Any] = {}
+    for name in ("highlight_style", "highlight_style_dark"):
+        if name in table:
+            style = table[name]
             if not isinstance(style, str) or not _style_exists(style):
-                bad(f"markdown.{key}: unknown Pygments style {style!r}")
+                bad(f"markdown.{name}: unknown Pygments style {style!r}")
             else:
-                styles[key] = style
-    return MarkdownConfig(
-        extensions=tuple(name for name in known if enabled.get(name)), **styles
-    )
+                values[name] = style
+    for name in ("math", "diagrams"):
+        if name in table:
+            if isinstance(table[name], bool):
+                values[name] = table[name]
+            else:
+                bad(f"markdown.{name} must be true or false, not {table[name]!r}")
+    extensions, options, versions = check_extensions(
+        table.get("extensions", {}), bad, where="markdown.extensions",
+        math=values.get("math", True), diagrams=values.get("diagrams", True))
+    return MarkdownConfig(extensions=extensions, options=options, versions=versions, **values)
 
 
 _IMAGES_KEYS = ("enabled", "widths", "formats", "quality")
@@ -638,9 +641,9 @@ def _check_menus(key: str, table: dict[str, Any], bad: Bad) -> Mapping[str, tupl
 
 
 def _style_exists(name: str) -> bool:
-    from pygments.styles import get_all_styles
+    from ssg.highlight import style_names
 
-    return name in set(get_all_styles())
+    return name in style_names()
 
 
 #: Every setting of ssg.toml: the type its value must have and its own check (None: the type

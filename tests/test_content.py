@@ -178,7 +178,7 @@ def test_markdown_extensions(make_site: Callable[..., Site]) -> None:
         """})
     html = site.read("m/index.html")
     assert "<table" in html and "<td>1</td>" in html
-    assert '<div class="highlight">' in html and '<span class="k">def</span>' in html
+    assert '<div class="highlight"' in html and '<span class="k">def</span>' in html
     assert 'class="footnote"' in html and "The footnote." in html
     assert "<dl>" in html and "<dd>Definition</dd>" in html
     assert '<abbr title="Hyper Text Markup Language">HTML</abbr>' in html

@@ -36,7 +36,7 @@ def urls(docs_site: Path) -> dict[str, str]:
     assert section, "the site navigation lists no section"
     code = next((p for p in sorted(docs_site.rglob("index.html"))
                  if '<article class="page' in (text := p.read_text(encoding="utf-8"))
-                 and '<div class="highlight">' in text), None)
+                 and '<div class="highlight"' in text), None)
     assert code, "no page with a code block in the docs site"
     tags = sorted((docs_site / "tags").glob("*/index.html"))
     assert tags, "no tag pages in the docs site"

@@ -244,7 +244,7 @@ def document_from_data(data: Any) -> DocumentRecord:
 
 #: The fields of Content that content_to_data stores (the texts live in the ContentStore).
 CONTENT_FIELDS = ("word_count", "refs", "link_deps", "body_fp", "summary_fp",
-                  "template_deps", "ids")
+                  "template_deps", "ids", "warnings", "file_deps")
 #: Fields kept elsewhere: the texts, in the SQLite file beside the state.
 CONTENT_TEXTS = ("html", "summary", "toc")
 
@@ -259,6 +259,8 @@ def content_to_data(record: ContentRecord) -> list[Any]:
         "body_fp": c.body_fp, "summary_fp": c.summary_fp,
         "template_deps": [[name, fp] for name, fp in c.template_deps],
         "ids": sorted(c.ids),
+        "warnings": [[line, message] for line, message in c.warnings],
+        "file_deps": [[path, fp] for path, fp in c.file_deps],
     }]
 
 
@@ -288,7 +290,14 @@ def content_from_data(data: Any) -> ContentRecord:
         body_fp=as_text(d["body_fp"]), summary_fp=as_text(d["summary_fp"]),
         template_deps=tuple(each(d["template_deps"], _pair)),
         ids=frozenset(each(d["ids"], as_text)),
+        warnings=tuple(each(d["warnings"], _warning)),
+        file_deps=tuple(each(d["file_deps"], _pair)),
     )
+
+
+def _warning(value: Any) -> tuple[int | None, str]:
+    line, message = as_list(value, 2)
+    return as_opt_int(line), as_text(message)
 
 
 def unstored_content_fields() -> set[str]:

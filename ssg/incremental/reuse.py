@@ -254,6 +254,8 @@ class _StateReuse(Reuse):
             return None
         if not all(self._template_fp(name) == fp for name, fp in content.template_deps):
             return None
+        if not all(self.hashes.hash(path) == fp for path, fp in content.file_deps):
+            return None  # a file it included (a snippet) changed
         return content
 
     def keep_bodies(self, site: Site, reused: Mapping[str, Content],

@@ -36,8 +36,8 @@ def minify(dest: str, data: bytes) -> bytes:
     is left as it is.
     """
     lower = dest.lower()
-    if not lower.endswith(_MINIFIED):
-        return data
+    if not lower.endswith(_MINIFIED) or lower.endswith((".min.js", ".min.css")):
+        return data  # `.min.` files come minified (vendored libraries): seconds to redo
     import minify_html
 
     try:

@@ -8,19 +8,21 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from ssg.config import MarkdownConfig
 from ssg.errors import ContentError, SsgError
+from ssg.markdown_extensions import markdown_options
+from ssg.stages.code import CodeExtension, track_snippets
 from ssg.stages.discover import is_markdown
-from ssg.stages.keys import digest
+from ssg.stages.keys import digest, digest_bytes
+from ssg.stages.math import MathExtension
 from ssg.stages.parse import MORE_MARKER, Document
 from ssg.stages.shortcodes import Call, ShortcodePreprocessor
 
@@ -75,6 +77,12 @@ class Content:
     template_deps: tuple[tuple[str, str], ...] = ()
     #: The ids that `#fragment` links can name: headings, `{#id}`, raw HTML `id="..."`.
     ids: frozenset[str] = frozenset()
+    #: Problems of the body that are not fatal (bad LaTeX): (line or None, message), reported
+    #: after every build like broken links.
+    warnings: tuple[tuple[int | None, str], ...] = ()
+    #: Files the Markdown included (pymdownx.snippets) with the hash of their bytes: the
+    #: body is current while they are unchanged.
+    file_deps: tuple[tuple[str, str], ...] = ()
 
 
 def is_external(href: str) -> bool:
@@ -228,14 +236,6 @@ class _LinkExtension(Extension):
         md.treeprocessors.register(self.title, "ssg_title", 4)
 
 
-def _extension_configs(config: MarkdownConfig) -> dict[str, dict[str, Any]]:
-    return {
-        "codehilite": {"css_class": "highlight", "guess_lang": False},
-        "toc": {"slugify": slugify_unicode},
-        "footnotes": {"UNIQUE_IDS": False},
-    }
-
-
 class ShortcodeHost(Protocol):
     """Renders shortcode calls and remembers the templates they used."""
 
@@ -248,15 +248,23 @@ class MarkdownRenderer:
     """One reusable Python-Markdown instance set up from the config (reset between pages)."""
 
     def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str,
-                 shortcodes: ShortcodeHost | None = None):
+                 shortcodes: ShortcodeHost | None = None, *, site_dir: Path = Path(".")):
         self._config = (config, links, base_path)
+        self._site_dir = site_dir
         self._links = _LinkExtension((links, base_path))
-        configs = _extension_configs(config)
+        names = config.extensions
+        # ssg's math and fence options give way to the pymdown extensions that do the same.
+        self._math = MathExtension() if config.math and "pymdownx.arithmatex" not in names \
+            else None
+        code = CodeExtension(fences="fenced_code" in names
+                             and "pymdownx.superfences" not in names, diagrams=config.diagrams)
+        own: list[Extension] = [code, self._links]
         self._md = markdown.Markdown(
-            extensions=[*config.extensions, self._links],
-            extension_configs={k: v for k, v in configs.items() if k in config.extensions},
+            extensions=[*names, *own, *([self._math] if self._math else [])],
+            extension_configs=markdown_options(config, site_dir),
             output_format="html",
         )
+        self._included = track_snippets(self._md)
         self._has_toc = "toc" in config.extensions
         # Smarty turns quotes and dashes into entities: plain text is then not its own HTML.
         self._plain_summaries = "smarty" not in config.extensions
@@ -283,7 +291,7 @@ class MarkdownRenderer:
     def _inner_html(self, text: str, src_dir: str) -> str:
         """Markdown inside a paired shortcode, with its links resolved like the page's."""
         if self._inner is None:
-            self._inner = MarkdownRenderer(*self._config)
+            self._inner = MarkdownRenderer(*self._config, site_dir=self._site_dir)
         inner = self._inner
         html = inner._convert(text, src_dir)
         outer, nested = self._links.resolver, inner._links.resolver
@@ -292,6 +300,9 @@ class MarkdownRenderer:
         outer.ids.update(nested.ids)
         outer.lookups.update(nested.lookups)
         nested.refs, nested.ids, nested.lookups = [], set(), {}
+        if self._math and self._math.math and inner._math and inner._math.math:
+            self._math.math.problems += inner._math.math.problems
+            inner._math.math.problems = []
         return html
 
     def render(self, doc: Document) -> Content:
@@ -313,6 +324,11 @@ class MarkdownRenderer:
         resolver.refs = []
         resolver.ids = set()
         resolver.lookups = {}
+        math = self._math.math if self._math else None
+        if math is not None:
+            math.problems = []
+        if self._included is not None:
+            self._included.clear()
         src_dir = posixpath.dirname(doc.source.src)
         title = self._links.title
         assert title is not None
@@ -328,6 +344,7 @@ class MarkdownRenderer:
             self._calls.inner = lambda text: self._inner_html(text, src_dir)
         html = self._convert(doc.body, src_dir)
         title.any, title.title = False, None  # not for the summary
+        warnings = _locate_texts(math.problems, doc.body, doc.body_line) if math else ()
         ids = frozenset(resolver.ids)
         toc = self._toc() if self._has_toc else ""
         if MORE_MARKER in html:
@@ -349,6 +366,8 @@ class MarkdownRenderer:
             summary_fp=digest(summary),
             template_deps=tuple((name, "") for name in sorted(host.used)) if host else (),
             ids=ids,
+            warnings=warnings,
+            file_deps=_file_deps(self._included),
         )
 
     def _summary(self, text: str, src_dir: str) -> str:
@@ -391,6 +410,36 @@ def _locate(refs: list[tuple[str, str, str | None, str]], body: str, first_line:
             after[href] = pos + len(href)
             line = first_line + bisect.bisect_right(starts, pos) - 1
         located.append(Ref(line, tag, href, target, fragment))
+    return tuple(located)
+
+
+def _file_deps(paths: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """(path, hash of its bytes) of each file included, "missing" for one gone since."""
+    deps = {}
+    for path in paths or ():
+        try:
+            deps[path] = digest_bytes(Path(path).read_bytes())
+        except OSError:
+            deps[path] = "missing"
+    return tuple(sorted(deps.items()))
+
+
+def _locate_texts(found: list[tuple[str, str]], body: str, first_line: int
+                  ) -> tuple[tuple[int | None, str], ...]:
+    """(line, message) of each (text as written, message): the line of the next place the
+    text appears in the body."""
+    starts = [0] + [m.end() for m in re.finditer("\n", body)]
+    located: list[tuple[int | None, str]] = []
+    after = 0
+    for text, message in found:
+        pos = body.find(text, after)
+        if pos < 0:
+            pos = body.find(text)
+        line = None
+        if pos >= 0:
+            after = pos + len(text)
+            line = first_line + bisect.bisect_right(starts, pos) - 1
+        located.append((line, message))
     return tuple(located)
 
 

@@ -19,6 +19,7 @@ from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
 from ssg.errors import ContentError, SsgError, raise_all
+from ssg.highlight import style
 from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
@@ -61,7 +62,7 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     """Render the Markdown of some documents with one reused Python-Markdown instance."""
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
-                                ShortcodeRenderer(config))
+                                ShortcodeRenderer(config), site_dir=config.site_dir)
     return [renderer.render(doc) for doc in docs]
 
 
@@ -83,6 +84,12 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
     errors: list[SsgError] = []
     for src, (doc, path) in sorted(docs.items()):
         here = site.url(path)
+        for line, problem in contents[src].warnings:  # bad LaTeX, found while rendering
+            if strict:
+                errors.append(ContentError(problem, path=doc.source.display, line=line))
+            else:
+                log.warning("%s%s: %s", doc.source.display,
+                            f":{line}" if line is not None else "", problem)
         for ref in contents[src].refs:
             message = _broken(ref, src, here, docs, by_dest, dests, contents,
                               (base, elsewhere, ids), files)
@@ -386,8 +393,8 @@ def json_feed(context: Mapping[str, Any]) -> bytes:
 
 def highlight_css(light: str, dark: str) -> bytes:
     """Pygments CSS for `.highlight` code blocks: light, and dark under prefers-color-scheme."""
-    light_css = HtmlFormatter(style=light).get_style_defs(".highlight")
-    dark_css = HtmlFormatter(style=dark).get_style_defs(".highlight")
+    light_css = HtmlFormatter(style=style(light)).get_style_defs(".highlight")
+    dark_css = HtmlFormatter(style=style(dark)).get_style_defs(".highlight")
     dark_css = "\n".join("  " + line for line in dark_css.splitlines())
     css = f"{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_css}\n}}\n"
     return css.encode("utf-8")

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ssg.config import FEED_FORMATS
 from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
+from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
 from ssg.stages.markdown import Content, reading_time
@@ -201,6 +202,8 @@ class PageView:
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
                             doc="Minutes to read, at least one.")
+    has_diagram = property(lambda self: has_diagram(self._body().html),
+                           doc="True when the body has a Mermaid diagram (load Mermaid).")
 
     @property
     def image(self) -> str | None:
@@ -322,6 +325,8 @@ class SectionView:
                        doc="The summary of _index.md as HTML.")
     toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
                    doc="Table of contents of _index.md.")
+    has_diagram = property(lambda self: has_diagram(c.html) if (c := self._content()) else False,
+                           doc="True when _index.md has a Mermaid diagram (load Mermaid).")
 
     @property
     def pages(self) -> list[PageView]:
