@@ -51,12 +51,11 @@ def find_mkdocs(site_dir: Path) -> Path | None:
 
 # --- loading: MkDocs' YAML tags as data ------------------------------------------------------
 
-class PythonName(str):
-    """The dotted name of a `!!python/name:` tag: text until an option needs the callable."""
-
-
-class PythonCall(dict[str, Any]):
-    """A `!!python/object/apply:NAME` tag: `{"call": NAME, "args": [...], "kwds": {...}}`."""
+#: How an option names a Python object (`!!python/name:module.attr`), as text.
+PYTHON_NAME = "!!python/name:"
+#: The key of an option that is a factory's result: `{"!!python/object/apply:NAME": {"args":
+#: [...], "kwds": {...}}}`, as mkdocs.yml writes it.
+PYTHON_CALL = "!!python/object/apply:"
 
 
 class _Loader(yaml.SafeLoader):
@@ -95,11 +94,11 @@ def _relative(loader: _Loader, node: yaml.Node) -> str:
     return str(loader.site_dir / text) if text else str(loader.site_dir)
 
 
-def _python_name(loader: _Loader, suffix: str, node: yaml.Node) -> PythonName:
-    return PythonName(suffix)
+def _python_name(loader: _Loader, suffix: str, node: yaml.Node) -> str:
+    return PYTHON_NAME + suffix
 
 
-def _python_call(loader: _Loader, suffix: str, node: yaml.Node) -> PythonCall:
+def _python_call(loader: _Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
     args: list[Any] = []
     kwds: dict[str, Any] = {}
     if isinstance(node, yaml.SequenceNode):
@@ -107,12 +106,12 @@ def _python_call(loader: _Loader, suffix: str, node: yaml.Node) -> PythonCall:
     elif isinstance(node, yaml.MappingNode):
         table = loader.construct_mapping(node, deep=True)
         args, kwds = list(table.get("args", [])), dict(table.get("kwds", {}))
-    call = PythonCall(call=suffix)
+    call: dict[str, Any] = {}
     if args:
         call["args"] = args
     if kwds:
         call["kwds"] = kwds
-    return call
+    return {PYTHON_CALL + suffix: call}
 
 
 _Loader.add_constructor("!ENV", _env)
@@ -231,7 +230,11 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
             settings[target] = files
     extensions = _extensions(data.get("markdown_extensions"), bad)
     if extensions:
-        settings["markdown"] = {"extensions": _switches_of_main(extensions, shown)}
+        from ssg.markdown_extensions import extensions_from_mkdocs
+
+        settings["markdown"] = {"extensions": extensions_from_mkdocs(
+            [{name: options} if isinstance(options, dict) else name
+             for name, options in extensions.items()])}
     front: list[dict[str, Any]] = []
     drafts = _pattern_lines(data, "draft_docs", bad)
     _pattern_lines(data, "not_in_nav", bad)  # only checked: ssg lists every page it builds
@@ -372,17 +375,6 @@ def _extensions(value: Any, bad: Callable[[str, str], None]) -> dict[str, Any]:
     return found
 
 
-def _switches_of_main(extensions: dict[str, Any], shown: str) -> dict[str, Any]:
-    """Until [markdown] takes any extension with options: the built-in ones as switches."""
-    from ssg.config import DEFAULT_EXTENSIONS, OPTIONAL_EXTENSIONS
-
-    known = DEFAULT_EXTENSIONS + OPTIONAL_EXTENSIONS
-    dropped = [name for name in extensions if name not in known]
-    if dropped:
-        log.warning("%s: markdown_extensions not carried over yet: %s", shown, ", ".join(dropped))
-    return {name: True for name in extensions if name in known}
-
-
 def _option_values(options: dict[str, Any]) -> dict[str, Any]:
     """Options ready for TOML: a missing value (YAML's `permalink:`) is left out, as MkDocs'
     None means the extension's default."""
@@ -390,8 +382,6 @@ def _option_values(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain_option(value: Any) -> Any:
-    if isinstance(value, PythonCall):
-        return {key: _plain_option(item) for key, item in value.items()}
     if isinstance(value, dict):
         return {str(k): _plain_option(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -547,51 +537,22 @@ def _escape(rel: str) -> str:
     return re.sub(r"([\\*?\[\]!#])", r"\\\1", rel)
 
 
-# --- options that take a callable ------------------------------------------------------------
+# --- options that are a factory's result ---------------------------------------------------
 
-#: Options that take a function, also where the extension's default is None (pymdownx.tabbed's
-#: `slugify`); elsewhere an option takes one when its default is callable.
-_CALLABLE_OPTIONS = frozenset(("slugify", "emoji_index", "emoji_generator"))
-#: Keys of a pymdownx.superfences `custom_fences` entry that take a function.
-_FENCE_CALLABLES = ("format", "validator")
-
-
-def resolve_options(options: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """An extension's options as it takes them: a dotted name (`!!python/name:X` in
-    mkdocs.yml) given to an option that takes a function is imported, `{call = NAME, ...}` is
-    called; `defaults` are the extension's own (`Extension.getConfigs()`).
-
-    Raises ValueError naming the option when a name cannot be imported."""
-    resolved: dict[str, Any] = {}
-    for key, value in options.items():
-        try:
-            value = resolve_option(value)
-            if isinstance(value, str) and "." in value and (
-                    key in _CALLABLE_OPTIONS or callable(defaults.get(key))):
-                value = import_name(value)
-            elif key == "custom_fences" and isinstance(value, list):
-                value = [_resolve_fence(fence) for fence in value]
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"{key}: {exc}") from exc
-        resolved[key] = value
-    return resolved
-
-
-def _resolve_fence(fence: Any) -> Any:
-    if not isinstance(fence, dict):
-        return fence
-    return {k: import_name(v) if k in _FENCE_CALLABLES and isinstance(v, str) else v
-            for k, v in fence.items()}
-
-
-def resolve_option(value: Any) -> Any:
-    """An extension option as the extension takes it: `{"call": NAME, ...}` (from
-    `!!python/object/apply`) is NAME called with its args; other values are kept."""
-    if isinstance(value, dict) and isinstance(value.get("call"), str) and set(value) <= {
-            "call", "args", "kwds"}:
-        function = import_name(value["call"])
-        return function(*value.get("args", []), **value.get("kwds", {}))
-    return value
+def call_factory(value: Mapping[str, Any]) -> Any | None:
+    """The object a `{"!!python/object/apply:NAME": {"args": [...], "kwds": {...}}}` option
+    stands for: NAME (imported from an installed module) called with them; None for any other
+    value. The name is imported only now that an extension takes the option."""
+    if len(value) != 1:
+        return None
+    [(key, call)] = value.items()
+    if not isinstance(key, str) or not key.startswith(PYTHON_CALL):
+        return None
+    call = call if isinstance(call, Mapping) else {}
+    args, kwds = call.get("args", []), call.get("kwds", {})
+    if not isinstance(args, list) or not isinstance(kwds, Mapping):
+        raise ValueError(f"{key}: args must be a list and kwds a mapping")
+    return import_name(key[len(PYTHON_CALL):])(*args, **kwds)
 
 
 def import_name(dotted: str) -> Any:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ssg.cli import main
 from ssg.config import load_config
 from ssg.errors import SsgError
-from ssg.mkdocs import import_name, mkdocs_settings, read_mkdocs, resolve_option, to_toml
+from ssg.mkdocs import call_factory, import_name, mkdocs_settings, read_mkdocs, to_toml
 
 #: Lists what the templates see of a section: its title, its pages, its subsections, in order.
 LISTING = {
@@ -185,18 +185,19 @@ extra:
     data, _lines = read_mkdocs(tmp_path / "mkdocs.yml")
     assert not marker.exists()  # os.system was not called: the tag is only data
     assert data["site_name"] == "Fallback name"
-    assert data["extra"]["evil"] == {"call": "os.system", "args": [f"touch {marker}"]}
+    assert data["extra"]["evil"] == {"!!python/object/apply:os.system": {
+        "args": [f"touch {marker}"]}}
     emoji = data["markdown_extensions"][0]["pymdownx.emoji"]
-    assert emoji["emoji_index"] == "material.extensions.emoji.twemoji"
+    assert emoji["emoji_index"] == "!!python/name:material.extensions.emoji.twemoji"
     fence = data["markdown_extensions"][1]["pymdownx.superfences"]["custom_fences"][0]
-    assert fence["format"] == "pymdownx.superfences.fence_code_format"
+    assert fence["format"] == "!!python/name:pymdownx.superfences.fence_code_format"
     assert data["markdown_extensions"][3]["pymdownx.snippets"]["base_path"] == str(tmp_path)
-    # Resolved only when an option needs the callable, as an import of an installed module.
+    # Resolved only when an extension takes the option, as an import of an installed module.
     pytest.importorskip("pymdownx")
     from pymdownx.superfences import fence_code_format
 
-    assert import_name(fence["format"]) is fence_code_format
-    slugify = resolve_option(data["markdown_extensions"][2]["pymdownx.tabbed"]["slugify"])
+    assert import_name("pymdownx.superfences.fence_code_format") is fence_code_format
+    slugify = call_factory(data["markdown_extensions"][2]["pymdownx.tabbed"]["slugify"])
     assert slugify("Hello World", "-") == "hello-world"
     with pytest.raises(ValueError, match="cannot import no_such_module"):
         import_name("no_such_module.function")
@@ -303,7 +304,7 @@ markdown_extensions:
     assert found["abbr"] is True
     fences = found["pymdownx.superfences"]["custom_fences"]
     assert fences == [{"name": "mermaid", "class": "mermaid",
-                       "format": "pymdownx.superfences.fence_code_format"}]
+                       "format": "!!python/name:pymdownx.superfences.fence_code_format"}]
 
 
 def test_to_toml_round_trips_every_kind_of_value() -> None:
@@ -361,29 +362,73 @@ def test_theme_custom_dir_inside_docs_is_no_content(make_site, ssg_log) -> None:
     assert any("theme.custom_dir" in r.getMessage() for r in ssg_log.records)
 
 
-def test_options_that_take_a_function_get_the_imported_function() -> None:
+def test_pymdown_extensions_of_mkdocs_yml_render(make_site) -> None:
     pytest.importorskip("pymdownx")
-    import markdown
-    from pymdownx import emoji, superfences
-    from pymdownx.slugs import slugify as slug_factory
+    site = make_site({
+        "mkdocs.yml": """
+            site_name: Pymdown
+            markdown_extensions:
+              - toc:
+                  permalink: true
+              - admonition
+              - pymdownx.details
+              - pymdownx.superfences:
+                  custom_fences:
+                    - name: mermaid
+                      class: mermaid
+                      format: !!python/name:pymdownx.superfences.fence_code_format
+              - pymdownx.tabbed:
+                  alternate_style: true
+                  slugify: !!python/object/apply:pymdownx.slugs.slugify
+                    kwds:
+                      case: lower
+              - pymdownx.tasklist:
+                  custom_checkbox: true
+              - pymdownx.emoji:
+                  emoji_index: !!python/name:pymdownx.emoji.twemoji
+                  emoji_generator: !!python/name:pymdownx.emoji.to_alt
+        """,
+        "docs/index.md": """
+            # Home
 
-    from ssg.mkdocs import resolve_options
+            === "First Tab"
 
-    defaults = markdown.Markdown().build_extension("pymdownx.emoji", {}).getConfigs()
-    options = resolve_options({"emoji_index": "pymdownx.emoji.twemoji",
-                               "emoji_generator": "pymdownx.emoji.to_svg",
-                               "title": "long"}, defaults)
-    assert options == {"emoji_index": emoji.twemoji, "emoji_generator": emoji.to_svg,
-                       "title": "long"}  # text stays text where the option takes text
-    fences = resolve_options({"custom_fences": [
-        {"name": "mermaid", "class": "mermaid", "format": "pymdownx.superfences.fence_code_format"}
-    ]}, {})
-    assert fences["custom_fences"][0]["format"] is superfences.fence_code_format
-    tabbed = resolve_options({"slugify": {"call": "pymdownx.slugs.slugify",
-                                          "kwds": {"case": "lower"}}}, {})
-    assert tabbed["slugify"]("A B", "-") == slug_factory(case="lower")("A B", "-") == "a-b"
-    with pytest.raises(ValueError, match="emoji_index: cannot import nowhere"):
-        resolve_options({"emoji_index": "nowhere.index"}, defaults)
+                Inside the tab.
+
+            ??? note "Folded"
+                Hidden text.
+
+            - [x] done
+            - [ ] to do
+
+            ```mermaid
+            graph LR; A-->B
+            ```
+
+            :smile:
+        """,
+    })
+    html = site.read("index.html")
+    assert 'class="tabbed-set tabbed-alternate"' in html
+    assert 'id="first-tab"' in html  # the tab's slug from the called slugify factory (lower)
+    assert "<details" in html and "Hidden text." in html
+    assert 'class="task-list-item"' in html
+    assert 'class="mermaid"' in html
+    assert "\U0001f604" in html  # :smile: as the Unicode character (to_alt)
+    assert 'class="headerlink"' in html  # toc permalink: true
+
+
+def test_a_factory_that_cannot_be_imported_is_a_config_error(make_site) -> None:
+    pytest.importorskip("pymdownx")
+    site = make_site({"mkdocs.yml": """
+        site_name: Bad
+        markdown_extensions:
+          - pymdownx.tabbed:
+              slugify: !!python/object/apply:no_such_module.slugify
+                kwds: {case: lower}
+    """, "docs/index.md": "# Home\n"}, build=False)
+    with pytest.raises(SsgError, match="no_such_module"):
+        site.build()
 
 
 def test_tags_are_terms_only_with_a_tags_plugin(make_site) -> None:
