@@ -462,9 +462,9 @@ def _menu_entry(menu: list[dict[str, Any]], title: str | None, target: str, docs
     """A main menu entry for a top-level nav entry: the page, or the section of a folder."""
     rel = target.split("#", 1)[0].strip("/")
     path = docs / rel
-    if target.endswith("/") or path.is_dir():
+    if path.is_dir():
         key = rel
-    elif path.is_file():
+    elif path.is_file() and not target.endswith("/"):
         folder = path.parent
         key = (folder.relative_to(docs).as_posix().strip(".") if _front_file(folder) == path.name
                else rel) or "index.md"

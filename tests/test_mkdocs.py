@@ -439,3 +439,14 @@ def test_tags_are_terms_only_with_a_tags_plugin(make_site) -> None:
     site.write({"mkdocs.yml": "site_name: T\nplugins:\n  - search\n  - tags\n"})
     site.build()
     assert site.exists("tags/setup/index.html")
+
+
+def test_fragment_links_of_a_summary_name_their_page_on_list_pages(make_site) -> None:
+    site = make_site({
+        "mkdocs.yml": "site_name: S\n",
+        "templates/section.html": "{% for p in section.pages %}{{ p.summary }}{% endfor %}",
+        "docs/guide/index.md": "# Guide\n",
+        "docs/guide/setup.md": "# Setup\n\nRead [the tabs](#tabs) first.\n\n## Tabs\n",
+    })
+    assert 'href="/guide/setup/#tabs"' in site.read("guide/index.html")
+    assert 'id="tabs"' in site.read("guide/setup/index.html")
