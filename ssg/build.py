@@ -434,7 +434,7 @@ def _from_site(path: Path, site: Path) -> Path:
 def watched_folders(config: Config) -> list[Path]:
     """The folders a build reads: content, templates, static, data, assets and the theme."""
     site = config.site_dir
-    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
+    return [config.content_dir, site / "templates", site / "static", site / DATA_DIR,
             site / "assets", config.theme_dir]
 
 

@@ -184,6 +184,26 @@ def new_page_command(path: str, site_dir: Path) -> None:
     click.echo(f"Created {written} (archetype: {archetype})")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Move a site from another generator to ssg for good."""
+
+
+@import_group.command("mkdocs")
+@site_argument
+def import_mkdocs_command(site_dir: Path) -> None:
+    """Write ssg.toml for the MkDocs site in SITE_DIR from its mkdocs.yml (kept as it is)."""
+    from ssg.mkdocs import import_mkdocs
+
+    setup_logging(quiet=False, verbose=False)
+    try:
+        source, target = import_mkdocs(site_dir)
+    except SsgError as exc:
+        report_error(exc, verbose=False, after=None)
+        sys.exit(1)
+    click.echo(f"Wrote {target} from {source.name}; build with: ssg build {site_dir}")
+
+
 @main.command("check")
 @site_argument
 @click.option("--external", is_flag=True, help="Also check links to other sites (http, https).")

@@ -118,6 +118,28 @@ class ImagesConfig:
 
 
 @dataclass(frozen=True)
+class FrontMatterRule:
+    """Front matter for the files that gitignore-style lines match (`[[front_matter]]`)."""
+
+    #: The lines, relative to the content folder: `/guide/intro.md`, `drafts/**`.
+    paths: tuple[str, ...]
+    #: The front matter keys and values, in their order.
+    values: tuple[tuple[str, Any], ...]
+
+    @cached_property
+    def spec(self) -> Any:
+        """The compiled lines (a pathspec GitIgnoreSpec)."""
+        return gitignore_spec(self.paths)
+
+
+def gitignore_spec(lines: tuple[str, ...]) -> Any:
+    """Gitignore-style lines compiled for `match_file` (pathspec's GitIgnoreSpec)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a build needs to know about a site, from ssg.toml and the command line."""
 
@@ -161,6 +183,22 @@ class Config:
     minify: bool = False
     #: Image processing (`[images]`).
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    #: The folder of Markdown sources, relative to the site folder (`content_dir`).
+    content_folder: str = "content"
+    #: Gitignore-style lines (relative to the content folder) of files to leave out.
+    ignore: tuple[str, ...] = ()
+    #: Front matter given to the files that match gitignore-style lines, in order (later
+    #: entries win, a file's own front matter wins over all): `[[front_matter]]`.
+    front_matter: tuple[FrontMatterRule, ...] = ()
+    #: Front matter keys kept in a page's `extra` as they are, unread by ssg and without a
+    #: warning; "*" for every key ssg does not know (MkDocs' free-form page meta).
+    front_matter_extra: tuple[str, ...] = ()
+    #: Stylesheets every page links to after the theme's (paths in the site or URLs).
+    stylesheets: tuple[str, ...] = ()
+    #: Scripts every page loads after the theme's (paths in the site or URLs).
+    scripts: tuple[str, ...] = ()
+    #: The file the settings came from: ssg.toml or an MkDocs site's mkdocs.yml.
+    config_file: str = CONFIG_FILE
     #: Top-level sections whose newest pages the home page lists (Hugo's mainSections);
     #: None: every top-level section that has dated pages.
     main_sections: tuple[str, ...] | None = None
@@ -172,7 +210,7 @@ class Config:
     @property
     def content_dir(self) -> Path:
         """The folder of Markdown sources."""
-        return self.site_dir / "content"
+        return self.site_dir / self.content_folder
 
     @cached_property
     def base_path(self) -> str:
@@ -256,6 +294,7 @@ def load_config(
         what = "that is a file, not a folder" if site_dir.exists() else "the folder does not exist"
         raise ConfigError(f"no site at {given}: {what}")
     raw, origin = _read_settings(site_dir, env)
+    config_file = next(iter(origin.values()), CONFIG_FILE)
     if base_url is not None:
         raw["base_url"] = base_url
         origin["base_url"] = "--base-url"
@@ -264,7 +303,7 @@ def load_config(
     def bad(message: str) -> None:
         # The key a message is about comes first in it: name the file that set that key.
         key = re.match(r"'?(\w+)", message)
-        where = origin.get(key.group(1) if key else "", CONFIG_FILE)
+        where = origin.get(key.group(1) if key else "", config_file)
         errors.append(ConfigError(message, path=where))
 
     values = _check_fields(raw, origin, bad)
@@ -272,12 +311,15 @@ def load_config(
     theme_dir = find_theme(site_dir, theme)
     if theme_dir is None:
         bad(f"theme '{theme}' not found (looked in themes/{theme}/templates and ssg's own themes)")
+    if "content_dir" in values:
+        values["content_folder"] = values.pop("content_dir")
     raise_all(errors)
     assert theme_dir is not None
     return Config(
         site_dir=site_dir,
         output_dir=(output_dir or site_dir / "output").resolve(),
         theme_dir=theme_dir,
+        config_file=config_file,
         **values,
     )
 
@@ -285,8 +327,15 @@ def load_config(
 def _read_settings(site_dir: Path, env: str | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The settings of ssg.toml with the overlay of `env` on top, and the file that set each."""
     path = site_dir / CONFIG_FILE
-    raw = read_toml(path) if path.is_file() else {}
-    origin = dict.fromkeys(raw, CONFIG_FILE)
+    if path.is_file():
+        raw, name = read_toml(path), CONFIG_FILE
+    else:
+        from ssg.mkdocs import find_mkdocs, mkdocs_settings
+
+        mkdocs_file = find_mkdocs(site_dir)  # an MkDocs site builds as it is
+        raw = mkdocs_settings(mkdocs_file) if mkdocs_file is not None else {}
+        name = mkdocs_file.name if mkdocs_file is not None else CONFIG_FILE
+    origin = dict.fromkeys(raw, name)
     if env is not None:
         overlay_name = f"ssg.{env}.toml"
         if not re.fullmatch(r"[A-Za-z0-9_-]+", env):
@@ -459,6 +508,74 @@ def _images_config(key: str, table: dict[str, Any], bad: Bad) -> ImagesConfig:
     return ImagesConfig(**values)
 
 
+def _check_content_dir(key: str, folder: str, bad: Bad) -> str:
+    folder = folder.strip("/")
+    if not folder or folder == "." or is_unsafe_segment(folder) or Path(folder).is_absolute():
+        bad(f"'{key}' must be a folder inside the site, like 'docs', not {folder!r}")
+    return folder
+
+
+def _check_ignore(key: str, value: Any, bad: Bad) -> tuple[str, ...]:
+    lines = _pattern_lines(value)
+    if lines is None:
+        bad(f"'{key}' must be gitignore-style lines (a string or a list of strings)")
+        return ()
+    try:
+        gitignore_spec(lines)
+    except Exception as exc:  # pathspec raises several kinds for a bad pattern
+        bad(f"'{key}': bad pattern: {exc}")
+        return ()
+    return lines
+
+
+def _pattern_lines(value: Any) -> tuple[str, ...] | None:
+    """Gitignore-style lines from a string (one a line) or a list of strings."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+        return None
+    return tuple(line for line in value if line.strip())
+
+
+#: Front matter keys `[[front_matter]]` may give, with their type.
+_RULE_KEYS: dict[str, type] = {"title": str, "weight": int, "draft": bool, "template": str,
+                               "summary": str}
+
+
+def _check_front_matter(key: str, rules: list[Any], bad: Bad) -> tuple[FrontMatterRule, ...]:
+    found = []
+    for n, rule in enumerate(rules, 1):
+        where = f"front_matter entry {n}"
+        if not isinstance(rule, dict):
+            bad(f"{where} must be a table ([[front_matter]] with paths and front matter keys)")
+            continue
+        lines = _pattern_lines(rule.get("paths"))
+        if not lines:
+            bad(f"{where} needs 'paths': gitignore-style lines of the files it is for")
+            continue
+        values = []
+        for name, value in rule.items():
+            kind = _RULE_KEYS.get(name)
+            if name == "paths":
+                continue
+            if kind is None:
+                bad(f"{where}: '{name}' cannot be set here (only "
+                    f"{', '.join(_RULE_KEYS)})")
+            elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                words = _TYPE_WORDS.get(kind.__name__, kind.__name__)
+                bad(f"{where}: '{name}' must be a {words}, not {value!r}")
+            else:
+                values.append((name, value))
+        found.append(FrontMatterRule(paths=lines, values=tuple(values)))
+    return tuple(found)
+
+
+def _check_files(key: str, items: list[Any], bad: Bad) -> tuple[str, ...]:
+    names = _check_names(key, items, bad)
+    for name in names:
+        if isinstance(name, str) and ".." in name.split("/"):
+            bad(f"{key}: {name!r} must not contain '..'")
+    return names
 def _check_main_sections(key: str, items: list[Any], bad: Bad) -> tuple[str, ...]:
     names = _check_names(key, items, bad)
     for name in names if all(isinstance(name, str) for name in names) else ():
@@ -549,6 +666,12 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "search": (bool, None),
     "images": (dict, _images_config),
     "minify": (bool, None),
+    "content_dir": (str, _check_content_dir),
+    "ignore": (object, _check_ignore),
+    "front_matter": (list, _check_front_matter),
+    "front_matter_extra": (list, _check_names),
+    "stylesheets": (list, _check_files),
+    "scripts": (list, _check_files),
     "main_sections": (list, _check_main_sections),
     "date_format": (str, _check_date_format),
     "menu": (dict, _check_menus),

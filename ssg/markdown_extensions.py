@@ -238,6 +238,14 @@ def resolve_names(value: Any, where: str) -> Any:
     if isinstance(value, list):
         return [resolve_names(item, where) for item in value]
     if isinstance(value, Mapping):
+        from ssg.mkdocs import call_factory
+
+        try:  # `!!python/object/apply:NAME` of mkdocs.yml: NAME(*args, **kwds)
+            made = call_factory(value)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"option {where}: {exc}") from None
+        if made is not None:
+            return made
         return {k: resolve_names(v, f"{where}.{k}") for k, v in value.items()}
     return value
 

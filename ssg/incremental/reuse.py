@@ -209,7 +209,8 @@ class _StateReuse(Reuse):
                  contents: ContentStore):
         super().__init__(config, started_ns)
         self.state, self.hashes, self.contents = state, FileHashes(state), contents
-        self._parse_key = digest(config.taxonomies)
+        self._parse_key = digest(config.taxonomies, config.front_matter,
+                                  config.front_matter_extra)
         self._docs = state.docs if state.parse_key == self._parse_key else {}
         self._markdown_key = digest(config.markdown, config.base_path)
         self._bodies = state.contents if state.markdown_key == self._markdown_key else {}

@@ -47,6 +47,7 @@ from ssg.build import (
 from ssg.build import build as run_build
 from ssg.config import CONFIG_FILE, Config, load_config
 from ssg.errors import SsgError
+from ssg.mkdocs import MKDOCS_FILES
 from ssg.serve.http import HttpThread, bind, is_loopback, url_host
 from ssg.serve.reload import ReloadPlan, ServedFiles, plan_reload, send_reloads
 from ssg.serve.watch import Watcher, modified_since
@@ -165,7 +166,7 @@ class DevServer:
             self._build_and_reload(set())
         watcher.start()
         self._watch(watcher)
-        watcher.add(modified_since(started_ns, [self.site_dir / CONFIG_FILE], self._sources()))
+        watcher.add(modified_since(started_ns, self._config_files(), self._sources()))
         if self._http is None:
             self._serve(http)
 
@@ -194,11 +195,10 @@ class DevServer:
 
     def _on_changes(self, batch: set[Path], watcher: Watcher) -> None:
         """Bring the served build up to date with a batch of changed sources."""
-        config_file = self.site_dir / CONFIG_FILE
-        if config_file in batch or self._config_failed:
+        if batch.intersection(self._config_files()) or self._config_failed:
             if not self._load_config():
                 return
-            log.info("Reloaded %s", CONFIG_FILE)
+            log.info("Reloaded %s", self.config.config_file if self.config else CONFIG_FILE)
         self._watch(watcher)
         static = self._static_changes(batch)
         if static is not None:
@@ -336,13 +336,17 @@ class DevServer:
 
     # --- watching ---
 
+    def _config_files(self) -> list[Path]:
+        """The files the settings may come from: ssg.toml, else an MkDocs site's mkdocs.yml."""
+        return [self.site_dir / name for name in (CONFIG_FILE, *MKDOCS_FILES)]
+
     def _sources(self) -> list[Path]:
         """The folders the build reads (none before a config has loaded)."""
         return watched_folders(self.config) if self.config is not None else []
 
     def _relevant(self, path: Path) -> bool:
         """True for the config file and anything inside the folders a build reads."""
-        if path == self.site_dir / CONFIG_FILE:
+        if path in self._config_files():
             return True
         if self._tmp is not None and path.is_relative_to(self._tmp):
             return False

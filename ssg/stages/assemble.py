@@ -324,7 +324,7 @@ def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapp
         if section.parent is not None and section.parent in sections:
             children.setdefault(section.parent, []).append(section)
     sections = {
-        key: _with_subsections(s, children.get(key, [])) for key, s in sections.items()
+        key: _with_subsections(s, children.get(key, []), by_src) for key, s in sections.items()
     }
     if "" not in sections:
         sections[""] = Section("", config.title, "/", None, (), (), None)
@@ -380,8 +380,15 @@ def _asset_path(asset: SourceFile, bundles: Mapping[str, str], pages: Mapping[st
     return section_path(folder) + asset.rel.name
 
 
-def _with_subsections(section: Section, children: list[Section]) -> Section:
-    ordered = sorted(children, key=lambda s: (s.weight, s.title.lower(), s.key))
+def _with_subsections(section: Section, children: list[Section], by_src: Mapping[str, Page]
+                      ) -> Section:
+    def weight(child: Section) -> int:
+        # A section without its own file stands where its first page would.
+        if child.doc is not None or not child.pages:
+            return child.weight
+        return min(by_src[src].weight for src in child.pages)
+
+    ordered = sorted(children, key=lambda s: (weight(s), s.title.lower(), s.key))
     return Section(section.key, section.title, section.path, section.doc, section.pages,
                    tuple(c.key for c in ordered), section.parent)
 

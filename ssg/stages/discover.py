@@ -7,13 +7,13 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
-from ssg.config import Config
+from ssg.config import Config, gitignore_spec
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.utils import to_datetime
 
@@ -42,6 +42,12 @@ class SourceFile:
     #: What the file is to its folder: "page", "bundle" (a page bundle's index file: the page
     #: takes the folder's name and its files), "section" (the folder's front file) or "asset".
     role: Literal["page", "bundle", "section", "asset"] = "page"
+    #: The content folder as messages name it: `content`, or an MkDocs site's `docs`.
+    root: str = "content"
+    #: Front matter from the config's `[[front_matter]]` for this file (its own wins).
+    defaults: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    #: Front matter keys kept in `extra` unread ("*": every key ssg does not know).
+    meta_keys: tuple[str, ...] = field(default=(), compare=False)
 
     @cached_property
     def src(self) -> str:
@@ -51,7 +57,7 @@ class SourceFile:
     @cached_property
     def display(self) -> str:
         """How messages name the file: `content/posts/hello.md`."""
-        return f"content/{self.src}"
+        return f"{self.root}/{self.src}"
 
 
 @dataclass(frozen=True)
@@ -126,24 +132,30 @@ def discover(config: Config) -> Sources:
     """
     root = config.content_dir
     if not root.is_dir():
-        raise ContentError("no content/ folder in the site", path=config.site_dir)
+        raise ContentError(f"no {config.content_folder}/ folder in the site",
+                           path=config.site_dir)
     errors: list[SsgError] = []
+    label = config.content_folder
+    ignore = gitignore_spec(config.ignore) if config.ignore else None
 
     def skip(name: str, rel: str) -> bool:
+        if ignore is not None and (ignore.match_file(rel) or (
+                ignore.match_file(rel + "/") and (root / rel).is_dir())):
+            return True
         if _excluded(config, rel):
             return True
         if _ignored(name):
             if _hidden_markdown(name):  # nothing a user wrote disappears without a word
                 log.warning("%s: skipped: a name starting with '.' is hidden; rename the file "
-                            "to publish it", _printable(f"content/{rel}"))
+                            "to publish it", _printable(f"{label}/{rel}"))
             return True
         if not _utf8(name):
             errors.append(ContentError("file name is not UTF-8; rename it",
-                                       path=_printable(f"content/{rel}")))
+                                       path=_printable(f"{label}/{rel}")))
             return True
         return False
 
-    folders = list(walk(root, "content", config.site_dir, skip))
+    folders = list(walk(root, label, config.site_dir, skip))
     raise_all(errors)
     fronts = {rel_dir: _front_file(filenames) for rel_dir, _here, filenames in folders}
     with_pages = _folders_with_pages(folders, fronts)
@@ -159,17 +171,22 @@ def discover(config: Config) -> Sources:
                   and not markdown_stem(front).startswith("_"))
         if bundle or in_bundle:
             bundled.add(rel_dir)
-        else:
+        elif rel_dir == "" or front is not None or rel_dir in with_pages:
             section_dirs.append(rel_dir)
+        # else: a folder of files only (images, css): copied as it is, not a section
         for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
             if name == front:
-                source = SourceFile(here / name, rel, "bundle" if bundle else "section")
+                source = SourceFile(here / name, rel, "bundle" if bundle else "section",
+                                    label, front_defaults(config, rel.as_posix()),
+                                    config.front_matter_extra)
                 (pages if bundle else section_files).append(source)
             elif is_markdown(name) and not in_bundle:
-                pages.append(SourceFile(here / name, rel))
+                pages.append(SourceFile(here / name, rel, "page", label,
+                                        front_defaults(config, rel.as_posix()),
+                                        config.front_matter_extra))
             else:
-                assets.append(SourceFile(here / name, rel, "asset"))
+                assets.append(SourceFile(here / name, rel, "asset", label))
     return Sources(
         pages=tuple(sorted(pages, key=lambda s: s.rel)),
         section_files=tuple(sorted(section_files, key=lambda s: s.rel)),
@@ -259,6 +276,15 @@ def _utf8(name: str) -> bool:
 def _printable(text: str) -> str:
     """A path for messages, with bytes that are not UTF-8 shown as \\xNN."""
     return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def front_defaults(config: Config, rel: str) -> tuple[tuple[str, Any], ...]:
+    """The front matter `[[front_matter]]` gives the file `rel`: later rules win."""
+    values: dict[str, Any] = {}
+    for rule in config.front_matter:
+        if rule.spec.match_file(rel):
+            values.update(rule.values)
+    return tuple(values.items())
 
 
 def _excluded(config: Config, rel: str) -> bool:

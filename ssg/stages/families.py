@@ -8,7 +8,6 @@ navigation tree of the section. The home page lists the newest pages of the main
 
 from __future__ import annotations
 
-from ssg.config import CONFIG_FILE
 from ssg.errors import ConfigError, SsgError, raise_all
 from ssg.stages.assemble import Site
 
@@ -72,5 +71,5 @@ def check_menus(site: Site) -> None:
                 errors.append(ConfigError(
                     f"menu.{menu} entry {n} ('{entry.name}'): no page or section "
                     f"'{entry.page}' under content/ (give its file, like 'docs/intro.md')",
-                    path=CONFIG_FILE))
+                    path=site.config.config_file))
     raise_all(errors)

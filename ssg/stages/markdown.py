@@ -355,6 +355,11 @@ class MarkdownRenderer:
         else:
             match = _FIRST_PARAGRAPH.search(html)
             summary = match.group(0) if match else ""
+        if 'href="#' in summary:
+            # Shown on list pages too, where a bare `#fragment` would name the list page.
+            page_url = resolver.lookup(doc.source.src)  # a dependency: the summary has it
+            if page_url is not None:
+                summary = summary.replace('href="#', f'href="{page_url}#')
         word_count = _WORD.subn("", doc.body)[1]  # counted in C, with no list of every word
         return Content(
             html=html,

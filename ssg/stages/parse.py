@@ -311,6 +311,11 @@ def check_front_matter(
     errors: list[SsgError] = []
     values: dict[str, Any] = {}
     terms: dict[str, tuple[str, ...]] = {}
+    dates = data.get("date")
+    if isinstance(dates, dict) and "created" in dates:  # Material for MkDocs' blog posts
+        data = {**data, "date": dates["created"]}
+        if "updated" in dates and "updated" not in data:
+            data["updated"] = dates["updated"]
     for key, value in data.items():
         key = str(key)
         check = _FRONT_CHECKS.get(key)
@@ -353,11 +358,30 @@ def _to_date(value: Any) -> datetime | None:
     return None
 
 
+def _meta_to_extra(data: dict[str, Any], keys: tuple[str, ...], taxonomies: tuple[str, ...]
+                   ) -> dict[str, Any]:
+    """Front matter with the keys named by `front_matter_extra` moved into `extra`."""
+    every = "*" in keys
+    moved = {k: v for k, v in data.items() if k != "extra" and (
+        k in keys or (every and k not in _FRONT_CHECKS and k not in taxonomies))}
+    if not moved:
+        return data
+    extra = data.get("extra")
+    kept = {k: v for k, v in data.items() if k not in moved}
+    kept["extra"] = {**moved, **extra} if isinstance(extra, dict) else (
+        moved if extra is None else extra)
+    return kept
+
+
 def parse(source: SourceFile, taxonomies: tuple[str, ...], data: bytes) -> Document:
     """Parse one Markdown source's bytes and check its front matter."""
     text = decode(source, data)
     kind, front_text, body, body_line = split_front_matter(text, source.display)
     front_data = parse_front_matter(kind, front_text, source.display)
+    if source.defaults:
+        front_data = {**dict(source.defaults), **front_data}
+    if source.meta_keys:
+        front_data = _meta_to_extra(front_data, source.meta_keys, taxonomies)
     front = check_front_matter(front_data, taxonomies, source.display, front_text)
     if front.date is None:
         named = split_name_date(page_stem(source))[0]
