@@ -24,6 +24,7 @@ from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.keys import Key, record, tracking
+from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
@@ -62,7 +63,9 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
                                 ShortcodeRenderer(config))
-    return [renderer.render(doc) for doc in docs]
+    if not site.languages.multilingual:
+        return [renderer.render(doc) for doc in docs]
+    return [renderer.render(doc, localize=document_links(site, doc)) for doc in docs]
 
 
 def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task], *,
@@ -181,6 +184,7 @@ class Renderer:
         self.views = Views(site, contents)
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
                              minified=site.minify, note=record)
+        self.languages = LanguageContext(site)
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
                                         "term": None, "image": self._image,
@@ -233,10 +237,12 @@ class Renderer:
                 raise ContentError(f"cannot read: {exc.strerror}", path=task.origin) from exc
         context = getattr(self, "_context_" + task.kind)(task)
         if not task.template:  # the JSON feed
-            return json_feed({**self.globals, **context})
+            return json_feed({**self.globals, **self.languages.context(task, self.views, context),
+                              **context})
         try:
             text = self.env.get_template(task.template).render(
-                {**self.globals, "current_url": self.site.url(task.path), **context}
+                {**self.globals, "current_url": self.site.url(task.path),
+                 **self.languages.context(task, self.views, context), **context}
             )
         except SsgError:
             raise
@@ -249,6 +255,8 @@ class Renderer:
         return {"page": view, "section": view.section}
 
     def _context_alias(self, task: Task) -> dict[str, Any]:
+        if task.args[0] == "":  # the default language's home, when it is not at /
+            return {"target": self.views.site_in(task.lang).home.url}
         return {"target": self.views.page(task.args[0]).url}
 
     def _context_template(self, task: Task) -> dict[str, Any]:
@@ -259,6 +267,10 @@ class Renderer:
 
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
+        if kind == "home" and args[1]:  # a language's home
+            record(keys.language_order(args[1]))
+            key = self.site.languages.key(args[1], "")
+            return self.site.orders[args[1]], {"section": self.views.section(key)}
         if kind == "home":
             record(keys.page_order())
             return self.site.order, {"section": self.views.section("")}
@@ -297,7 +309,11 @@ class Renderer:
         srcs, context = self._list_items(task.args[1:])
         config = self.site.config
         title = config.title
+        description = config.description
         alternate = "/"
+        if task.lang:
+            language = self.site.languages.by_code[task.lang]
+            title, description, alternate = language.title, language.description, language.prefix
         if task.args[1] == "section":
             section = self.site.sections[task.args[2]]
             title, alternate = section.title, section.path
@@ -309,7 +325,7 @@ class Renderer:
             updated = self._newest(self.site.order)[1]
         return {
             **context, "entries": entries, "feed_title": title,
-            "feed_description": config.description or title,
+            "feed_description": description or title,
             "feed_self": self.site.permalink(task.path),
             "feed_alternate": self.site.permalink(alternate),
             "feed_updated": rfc3339(updated or NO_DATE),
@@ -345,6 +361,8 @@ class Renderer:
                 record(keys.term_pages(name, term.slug))
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
+        if site.languages.multilingual:
+            return {"entries": entries, "sitemap_alternates": sitemap_alternates(site)}
         return {"entries": entries}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ssg.config import FEED_FORMATS
+from ssg.config import FEED_FORMATS, Language
 from ssg.stages import keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.images import rewrite_images
@@ -56,6 +56,28 @@ class Views:
         self._terms: dict[tuple[str, str], TermView] = {}
         self._term_order: dict[str, dict[str, int]] = {}
         self.site_view = SiteView(self)
+        self._site_views: dict[str, SiteView] = {}
+
+    def site_in(self, lang: str) -> SiteView:
+        """`site` as an output in language `lang` sees it ("": the site's only language)."""
+        if not lang:
+            return self.site_view
+        view = self._site_views.get(lang)
+        if view is None:
+            view = self._site_views[lang] = SiteView(self, lang)
+        return view
+
+    def translations(self, srcs: tuple[str, ...], current: str) -> list[Translation]:
+        """The translations of a page (srcs), the one shown (`current`) marked."""
+        site = self.site
+        result = []
+        for src in srcs:
+            page = site.pages[src]
+            lang = site.languages.by_code[page.lang]
+            result.append(Translation(lang.code, lang.name, site.url(page.path),
+                                      site.permalink(page.path), lang.direction,
+                                      src == current))
+        return result
 
     def html(self, text: str) -> Markup:
         """HTML of the Markdown, its images given their size and resized copies."""
@@ -97,8 +119,26 @@ class Views:
         return order
 
     def taxonomy(self, name: str) -> TaxonomyView:
-        """The view of a whole taxonomy."""
-        return TaxonomyView(self, self.site.taxonomies[name])
+        """The view of a whole taxonomy (by its key: `tags`, `fr/tags` in French)."""
+        return TaxonomyView(self, self.site.taxonomies[name], name)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One language version of a page or section: items of `page.translations`."""
+
+    #: The language's code: `fr`.
+    lang: str
+    #: The language's name in itself: `Français`.
+    name: str
+    #: The version's URL.
+    url: str
+    #: Its absolute URL (for hreflang).
+    permalink: str
+    #: The language's direction: ltr or rtl.
+    dir: str
+    #: True for the version being shown.
+    current: bool
 
 
 class PageView:
@@ -139,6 +179,16 @@ class PageView:
     reading_time = property(lambda self: reading_time(self._body().word_count),
                             doc="Minutes to read, at least one.")
 
+    lang = property(lambda self: self._meta().lang, doc="The code of the page's language.")
+
+    @property
+    def translations(self) -> list[Translation]:
+        """Every language version of the page, itself among them, in language order (empty
+        on a site in one language)."""
+        record(keys.page_translations(self._src))
+        srcs = self._views.site.translations.get(self._src, ())
+        return self._views.translations(srcs, self._src) if len(srcs) > 1 else []
+
     @property
     def resources(self) -> Resources:
         """The files of the page's bundle (images with `resize`, `fit`, `fill`, `crop`)."""
@@ -159,11 +209,14 @@ class PageView:
         page = self._meta()
         site = self._views.site
         result: dict[str, list[TermView]] = {}
-        for name, taxonomy in site.taxonomies.items():
+        for key, taxonomy in site.taxonomies.items():
+            if site.languages.multilingual and site.languages.of_key(key)[0] != page.lang:
+                continue
+            name = taxonomy.name
             slugs = {slugify(t) or t for t in page.doc.front.terms.get(name, ())}
-            order = self._views.term_order(name)
+            order = self._views.term_order(key)
             found = sorted(order[slug] for slug in slugs if slug in order)
-            result[name] = [self._views.term(name, taxonomy.terms[i]) for i in found]
+            result[name] = [self._views.term(key, taxonomy.terms[i]) for i in found]
         return result
 
     @property
@@ -207,7 +260,8 @@ class SectionView:
         return self._views.contents.get(doc.source.src) if doc is not None else None
 
     title = property(lambda self: self._meta().title, doc="The section title.")
-    path = property(lambda self: self._key, doc="The folder under content/ ('' for home).")
+    path = property(lambda self: self._views.site.languages.of_key(self._key)[1],
+                    doc="The folder under content/ ('' for home), without the language.")
     url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
@@ -224,6 +278,23 @@ class SectionView:
                        doc="The summary of _index.md as HTML.")
     toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
                    doc="Table of contents of _index.md.")
+
+    lang = property(lambda self: self._section.lang, doc="The code of the section's language.")
+
+    @property
+    def translations(self) -> list[Translation]:
+        """Every language version of the section (empty on a site in one language)."""
+        record(keys.section_translations(self._key))
+        site = self._views.site
+        found = site.section_translations.get(self._key, ())
+        result = []
+        for key in found if len(found) > 1 else ():
+            section = site.sections[key]
+            lang = site.languages.by_code[section.lang]
+            result.append(Translation(lang.code, lang.name, site.url(section.path),
+                                      site.permalink(section.path), lang.direction,
+                                      key == self._key))
+        return result
 
     @property
     def pages(self) -> list[PageView]:
@@ -280,9 +351,10 @@ class TermView:
 class TaxonomyView:
     """A taxonomy: `taxonomy` in taxonomy.html and term.html."""
 
-    def __init__(self, views: Views, taxonomy: Taxonomy):
+    def __init__(self, views: Views, taxonomy: Taxonomy, key: str | None = None):
         self._views = views
         self._taxonomy = taxonomy
+        self._key = key or taxonomy.name
         self.name = taxonomy.name
         self.title = taxonomy.name.replace("_", " ").capitalize()
         self.url = views.site.url(taxonomy.path)
@@ -291,8 +363,8 @@ class TaxonomyView:
     @property
     def terms(self) -> list[TermView]:
         """Every term, sorted by name."""
-        record(keys.taxonomy_terms(self.name))
-        return [self._views.term(self.name, t) for t in self._taxonomy.terms]
+        record(keys.taxonomy_terms(self._key))
+        return [self._views.term(self._key, t) for t in self._taxonomy.terms]
 
 
 class DataView(Mapping[str, Any]):
@@ -315,27 +387,41 @@ class DataView(Mapping[str, Any]):
 
 
 class SiteView:
-    """What templates see as `site`."""
+    """What templates see as `site`: on a multilingual site, the site in one language."""
 
-    def __init__(self, views: Views):
+    def __init__(self, views: Views, lang: str = ""):
         self._views = views
         config = views.site.config
+        languages = views.site.languages
+        language = languages.by_code.get(lang) if lang else None
+        self._lang = lang
         self.config = config
-        self.title = config.title
-        self.description = config.description
+        self.title = language.title if language else config.title
+        self.description = language.description if language else config.description
         self.author = config.author
-        self.language = config.language
+        self.language = language.code if language else config.language
         self.base_url = config.origin + config.base_path
         self.base_path = config.base_path
         self.extra = config.extra
-        self.feeds = feed_links(views.site, "/")
+        self.menus = language.menus if language else {}
+        self.languages = [LanguageView(lang, views.site.url(lang.prefix))
+                          for lang in languages.all] if languages.multilingual else []
+        prefix = language.prefix if language else "/"
+        self.feeds = feed_links(views.site, prefix)
         self.feed_url = self.feeds[0].url if self.feeds else None
+        search = "search/" if not language or language is languages.default else (
+            f"search/{language.code}/")
+        self.search_url = views.site.url("/" + search)
 
     @property
     def pages(self) -> list[PageView]:
-        """Every published page, newest first."""
-        record(keys.page_order())
-        return self._views.pages(self._views.site.order)
+        """Every published page (in this language), newest first."""
+        site = self._views.site
+        if not self._lang:
+            record(keys.page_order())
+            return self._views.pages(site.order)
+        record(keys.language_order(self._lang))
+        return self._views.pages(site.orders[self._lang])
 
     @property
     def data(self) -> DataView:
@@ -344,8 +430,9 @@ class SiteView:
 
     @property
     def home(self) -> SectionView:
-        """The home page's section (content/_index.md)."""
-        return self._views.section("")
+        """The home page's section (content/_index.md; the language's own home)."""
+        site = self._views.site
+        return self._views.section(site.languages.key(self._lang, "") if self._lang else "")
 
     @property
     def sections(self) -> list[SectionView]:
@@ -354,5 +441,25 @@ class SiteView:
 
     @property
     def taxonomies(self) -> dict[str, TaxonomyView]:
-        """Every configured taxonomy by name."""
-        return {name: self._views.taxonomy(name) for name in self._views.site.taxonomies}
+        """Every configured taxonomy (of this language) by name."""
+        site = self._views.site
+        if not self._lang:
+            return {name: self._views.taxonomy(name) for name in site.taxonomies}
+        return {taxonomy.name: self._views.taxonomy(key)
+                for key, taxonomy in site.taxonomies.items()
+                if site.languages.of_key(key)[0] == self._lang}
+
+
+@dataclass(frozen=True)
+class LanguageView:
+    """One of the site's languages: the items of `site.languages`."""
+
+    _language: Language
+    #: Its home page's URL.
+    url: str
+
+    code = property(lambda self: self._language.code, doc="Its code: `fr`.")
+    name = property(lambda self: self._language.name, doc="Its name in itself: `Français`.")
+    title = property(lambda self: self._language.title, doc="The site title in it.")
+    dir = property(lambda self: self._language.direction, doc="Its direction: ltr or rtl.")
+    weight = property(lambda self: self._language.weight, doc="Its order among languages.")
