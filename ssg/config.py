@@ -532,7 +532,7 @@ def _languages_config(table: dict[str, Any], values: Mapping[str, Any], bad: Bad
         for key in spec:
             if key not in _LANGUAGE_KEYS:
                 _unknown_key(key, _LANGUAGE_KEYS, f"{CONFIG_FILE} [{where}]")
-        title = spec.get("title", values.get("title") if code == default else None)
+        title = spec.get("title", values.get("title", Config.title) if code == default else None)
         if not isinstance(title, str) or not title.strip():
             bad(f"'{where}' has no title: set title = \"...\" in [{where}]")
             continue
