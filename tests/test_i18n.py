@@ -71,7 +71,8 @@ PROBE = """\
 {% extends "base.html" %}
 {% block content %}
 <p id="probe">lang={{ lang }} dir={{ dir }} page.lang={{ page.lang }} site={{ site.title }}
-{%- for v in page.translations %} tr:{{ v.lang }}:{{ v.name }}:{{ v.url }}{% if v.current %}:current{% endif %}{% endfor %}
+{%- for v in page.translations %} tr:{{ v.lang }}:{{ v.name }}:{{ v.url }}
+{%- if v.current %}:current{% endif %}{% endfor %}
 {%- for l in site.languages %} language:{{ l.code }}:{{ l.url }}{% endfor %}
  date={{ format_date(page.date) }} number={{ format_number(1234.5) }}
  t={{ t("hello") }} t2={{ t("only_english") }} t3={{ t("missing.key") }}
@@ -292,6 +293,20 @@ def test_two_files_claiming_one_translation_is_an_error(make_site: Callable[...,
         "content/b.fr.md": "---\ntitle: B\ntranslation_key: k\n---\n"})
     assert "content/b.fr.md" in message and "content/a.fr.md" in message
     assert "translation_key 'k'" in message
+
+
+def test_two_section_files_of_one_language_are_an_error(make_site: Callable[..., Site]) -> None:
+    message = build_error(make_site, {**BY_NAME, "content/fr/docs/_index.md": "Bis\n"})
+    assert "content/fr/docs/_index.md" in message and "content/docs/_index.fr.md" in message
+
+
+def test_a_language_with_an_address_of_its_own(make_site: Callable[..., Site]) -> None:
+    site = make_site({**BY_NAME, "ssg.toml": LANGUAGES.replace(
+        'weight = 1', 'weight = 1\nbase_url = "https://fr.example.org/"')})
+    assert site.exists("fr/about/index.html")  # built beside the others, served on its host
+    html = site.read("about/index.html")
+    assert 'hreflang="fr" href="https://fr.example.org/about/"' in html
+    assert 'href="https://fr.example.org/docs/intro/#debut"' in site.read("fr/about/index.html")
 
 
 def test_a_language_without_a_title_is_an_error(make_site: Callable[..., Site],

@@ -351,7 +351,12 @@ def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapp
         except SsgError as exc:
             errors.append(exc)
             continue
-        section_doc[languages.key(lang, _folder(PurePosixPath(neutral)))] = d
+        key = languages.key(lang, _folder(PurePosixPath(neutral)))
+        other = section_doc.setdefault(key, d)
+        if other is not d and languages.multilingual:
+            errors.append(ContentError(
+                f"{other.source.display} is the '{lang}' text of this section already; two "
+                f"files cannot be the same translation", path=d.source.display))
     raise_all(errors)
     members: dict[str, list[Page]] = {}
     for folder in sources.section_dirs:
