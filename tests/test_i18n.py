@@ -148,6 +148,7 @@ def test_hreflang_alternates_html_lang_dir_and_sitemap(make_site: Callable[..., 
     assert re.search(r'<html lang="ar" dir="rtl"', site.read("ar/about/index.html"))
     home = dict(re.findall(r'hreflang="([^"]+)" href="([^"]+)"', site.read("index.html")))
     assert home["fr"] == "https://example.org/fr/" and home["x-default"] == "https://example.org/"
+    assert 'hreflang="en" href="https://example.org/tags/"' in site.read("fr/tags/index.html")
     # A page in one language only has no alternates.
     assert "hreflang" not in site.read("docs/only/index.html")
     sitemap = ElementTree.fromstring(site.read("sitemap.xml"))

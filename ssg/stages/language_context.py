@@ -110,7 +110,22 @@ class LanguageContext:
                             for lang in self.site.languages.all]
             elif section is not None:
                 versions = section.translations
+        elif task.kind == "taxonomy":
+            versions = self._taxonomy_versions(task)
         return alternates(self.site, versions)
+
+    def _taxonomy_versions(self, task: Task) -> list[Translation]:
+        """A taxonomy's index page in every language that has the taxonomy."""
+        site, languages = self.site, self.site.languages
+        name = site.taxonomies[task.args[0]].name
+        versions = []
+        for lang in languages.all:
+            taxonomy = site.taxonomies.get(languages.key(lang.code, name))
+            if taxonomy is not None:
+                versions.append(Translation(lang.code, lang.name, site.url(taxonomy.path),
+                                            site.permalink(taxonomy.path), lang.direction,
+                                            lang.code == task.lang))
+        return versions
 
 
 def alternates(site: Site, versions: list[Translation]) -> list[tuple[str, str]]:
