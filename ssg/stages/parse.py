@@ -62,6 +62,10 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Menus the page is an entry of (`menu: main`), by name.
+    menu: tuple[str, ...] = ()
+    #: The page's image for link previews (Open Graph), a path or URL.
+    image: str | None = None
     #: Links translations of one page in a multilingual site (by default: their path).
     translation_key: str | None = None
 
@@ -295,7 +299,8 @@ def _mapping(key: str, value: Any) -> dict[Any, Any]:
 _FRONT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text, "date": _date, "updated": _date, "expires": _date, "draft": _flag,
     "slug": _text, "url": _text, "template": _text, "summary": _text, "weight": _whole_number,
-    "aliases": _text_list, "extra": _mapping, "translation_key": _text,
+    "aliases": _text_list, "extra": _mapping, "menu": _text_list, "image": _text,
+    "translation_key": _text,
 }
 
 

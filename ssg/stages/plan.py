@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ssg.config import FEED_FORMATS
 from ssg.stages.assemble import Site
+from ssg.stages.families import check_menus, home_pages
 from ssg.utils import dest_for_path
 
 log = logging.getLogger("ssg")
@@ -47,6 +48,7 @@ class Task:
 
 def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
     """Every file of the site as a task, in a fixed order; static is (dest, origin, src)."""
+    check_menus(site)
     tasks: list[Task] = []
     size = site.config.paginate
     languages = site.languages
@@ -81,10 +83,10 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
         template = section.doc.front.template if section.doc else None
         home = homes.get(key)
         if home is not None and not many:
-            paged(template or "index.html", "/", origin, len(site.order), "", "home", "")
+            paged(template or "index.html", "/", origin, len(home_pages(site)), "", "home", "")
         elif home is not None:
             paged(template or "index.html", section.path, origin,
-                  len(site.orders[home.code]), home.code, "home", home.code)
+                  len(home_pages(site, home.code)), home.code, "home", home.code)
         else:
             paged(template or "section.html", section.path, origin, len(section.pages),
                   section.lang, "section", key)

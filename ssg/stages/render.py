@@ -23,6 +23,7 @@ from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
+from ssg.stages.families import home_pages
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
@@ -268,12 +269,13 @@ class Renderer:
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
         if kind == "home" and args[1]:  # a language's home
+            record(keys.home_pages())
             record(keys.language_order(args[1]))
             key = self.site.languages.key(args[1], "")
-            return self.site.orders[args[1]], {"section": self.views.section(key)}
+            return home_pages(self.site, args[1]), {"section": self.views.section(key)}
         if kind == "home":
-            record(keys.page_order())
-            return self.site.order, {"section": self.views.section("")}
+            record(keys.home_pages())
+            return self.views.home_pages(), {"section": self.views.section("")}
         if kind == "section":
             record(keys.section_pages(args[1]))
             return self.site.sections[args[1]].pages, {"section": self.views.section(args[1])}
@@ -306,7 +308,11 @@ class Renderer:
         return context
 
     def _context_feed(self, task: Task) -> dict[str, Any]:
-        srcs, context = self._list_items(task.args[1:])
+        if task.args[1] == "home":  # the site's feed has every dated page, not just the home's
+            record(keys.page_order())
+            srcs, context = self.site.order, {"section": self.views.section("")}
+        else:
+            srcs, context = self._list_items(task.args[1:])
         config = self.site.config
         title = config.title
         description = config.description
