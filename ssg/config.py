@@ -625,7 +625,8 @@ def _languages_config(table: dict[str, Any], values: Mapping[str, Any], bad: Bad
             bad(f"'{where}' has no title: set title = \"...\" in [{where}]")
             continue
         strings = {k: spec.get(k, "") for k in ("description", "base_url")}
-        strings["name"] = spec.get("name", locale.get_display_name(locale) or code)
+        own = locale.get_display_name(locale) or code
+        strings["name"] = spec.get("name", own[:1].upper() + own[1:])
         if code == default and "description" not in spec:
             strings["description"] = values.get("description", "")
         if not all(isinstance(v, str) for v in strings.values()):

@@ -3,7 +3,9 @@ the hreflang alternates of each output."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -23,11 +25,26 @@ from ssg.stages.plan import Task
 from ssg.stages.views import Translation, Views
 
 
+def plural_form(lang: str, n: Any) -> str:
+    """The CLDR plural category of n in a language: one, two, few, many, zero or other."""
+    from babel import Locale
+
+    try:
+        return str(Locale.parse(babel_locale(lang)).plural_form(abs(int(n))))
+    except (TypeError, ValueError):
+        return "other"
+
+
 def document_links(site: Site, doc: Document) -> Callable[[str], tuple[str, ...]]:
     """The content files a link of `doc` may name, its own language's first."""
     languages = site.languages
     lang = languages.of_source(doc.source.src, doc.source.display)[0]
     return localized_targets(languages, lang)
+
+
+#: The language of the output being rendered, for `t()` inside imported macros (which see the
+#: environment's globals, not the render's context).
+_current: ContextVar[str] = ContextVar("ssg_lang", default="")
 
 
 class LanguageContext:
@@ -37,6 +54,28 @@ class LanguageContext:
         self.site = site
         self._strings: dict[str, tuple[dict[str, str], tuple[Key, ...]]] = {}
         self._globals: dict[str, dict[str, Any]] = {}
+
+    @contextmanager
+    def rendering(self, task: Task) -> Iterator[None]:
+        """Inside the block, `t()` and the Babel functions speak the task's language."""
+        token = _current.set(self._lang(task))
+        try:
+            yield
+        finally:
+            _current.reset(token)
+
+    def environment_globals(self) -> dict[str, Callable[..., str]]:
+        """`t`, `format_date` and `format_number` for the template environment: they follow
+        the output being rendered (see `rendering`)."""
+
+        def call(name: str) -> Callable[..., str]:
+            def function(*args: Any, **kwargs: Any) -> str:
+                lang = _current.get() or self.site.languages.default.code
+                result: str = self._language_globals(lang)[name](*args, **kwargs)
+                return result
+            return function
+
+        return {name: call(name) for name in ("t", "format_date", "format_number")}
 
     def _lang(self, task: Task) -> str:
         return task.lang or self.site.languages.default.code
@@ -70,11 +109,26 @@ class LanguageContext:
             strings, deps = self.strings(lang)
             for dep in deps:
                 record(dep)
-            text = strings.get(key, key)
+            text = strings.get(key)
+            if text is None and "n" in values:  # plural forms: key.one, key.few, key.other
+                form = plural_form(lang, values["n"])
+                text = strings.get(f"{key}.{form}", strings.get(f"{key}.other"))
+            if text is None:
+                text = key
             return text.format(**values) if values else text
 
+        date_format = self.site.config.date_format
+        multilingual = languages.multilingual
+
         def date_in(value: date | datetime | None, form: str = "long") -> str:
-            """`format_date(page.date)`: a date as the language writes it."""
+            """`format_date(page.date)`: a date as the language writes it (on a site in one
+            language, as `date_format` says)."""
+            if not multilingual and value is not None:
+                from ssg.stages.templates import format_date as strftime_date
+
+                moment = value if isinstance(value, datetime) else datetime(
+                    value.year, value.month, value.day)
+                return strftime_date(moment, date_format)
             return format_date(value, lang, form)
 
         def number_in(value: float) -> str:

@@ -186,6 +186,7 @@ class Renderer:
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
                              minified=site.minify, note=record)
         self.languages = LanguageContext(site)
+        self.env.globals.update(self.languages.environment_globals())
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
                                         "term": None, "image": self._image,
@@ -241,10 +242,11 @@ class Renderer:
             return json_feed({**self.globals, **self.languages.context(task, self.views, context),
                               **context})
         try:
-            text = self.env.get_template(task.template).render(
-                {**self.globals, "current_url": self.site.url(task.path),
-                 **self.languages.context(task, self.views, context), **context}
-            )
+            with self.languages.rendering(task):
+                text = self.env.get_template(task.template).render(
+                    {**self.globals, "current_url": self.site.url(task.path),
+                     **self.languages.context(task, self.views, context), **context}
+                )
         except SsgError:
             raise
         except Exception as exc:  # any failure inside a template is the template's problem
