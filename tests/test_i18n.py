@@ -150,7 +150,7 @@ def test_hreflang_alternates_html_lang_dir_and_sitemap(make_site: Callable[..., 
     assert home["fr"] == "https://example.org/fr/" and home["x-default"] == "https://example.org/"
     assert 'hreflang="en" href="https://example.org/tags/"' in site.read("fr/tags/index.html")
     # A page in one language only has no alternates.
-    assert "hreflang" not in site.read("docs/only/index.html")
+    assert '<link rel="alternate" hreflang' not in site.read("docs/only/index.html")
     sitemap = ElementTree.fromstring(site.read("sitemap.xml"))
     sm = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     urls = {u.findtext("s:loc", namespaces=sm): {
@@ -330,3 +330,44 @@ def test_bad_language_settings_are_errors(make_site: Callable[..., Site]) -> Non
     message = build_error(make_site, {"ssg.toml": 'language = "en"\n[languages.fr]\ntitle = "F"\n',
                                       "content/a.md": "A\n"})
     assert "[languages.en]" in message
+
+
+# --- the default theme -----------------------------------------------------------------------
+
+def test_the_default_theme_speaks_the_page_language(make_site: Callable[..., Site]) -> None:
+    site = make_site({**BY_NAME, "i18n/fr.toml": 'on_this_page = "Dans cette page"\n'})
+    fr = site.read("fr/docs/intro/index.html")
+    assert "Aller au contenu" in fr and "Rechercher dans le site" in fr
+    assert "Dans cette page" not in fr and "Fermer" in fr
+    # Blocks shared by many pages (breadcrumbs, the docs tree) are kept per language.
+    assert ">Accueil</a>" in fr and ">Home</a>" in site.read("docs/intro/index.html")
+    site.write({"i18n/fr.toml": '[search]\nclose = "Quitter"\n'})
+    site.build()
+    assert "Quitter" in site.read("fr/docs/intro/index.html")  # the site's file wins
+    ar = site.read("ar/about/index.html")
+    assert "انتقل إلى المحتوى" in ar and "قراءة في دقيقة واحدة" in ar  # Arabic's "one" form
+    assert "Skip to content" in site.read("about/index.html")
+    assert "الصفحة غير موجودة" in site.read("ar/404.html")
+
+
+def test_the_language_switcher_goes_to_the_same_page_or_the_home(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site(BY_NAME)
+
+    def switcher(rel: str) -> dict[str, str]:
+        html = site.read(rel)
+        nav = html[html.index('class="language-switcher"'):]
+        nav = nav[: nav.index("</nav>")]
+        return {lang: url for url, lang in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"',
+                                                        nav)}
+
+    assert switcher("fr/docs/intro/index.html") == {"en": "/docs/intro/", "ar": "/ar/"}
+    assert switcher("docs/only/index.html") == {"fr": "/fr/", "ar": "/ar/"}
+    assert switcher("about/index.html") == {"fr": "/fr/about/", "ar": "/ar/about/"}
+    assert 'aria-current="true" lang="fr"' in site.read("fr/about/index.html")
+
+
+def test_the_docs_site_has_a_french_home_and_getting_started() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for rel in ("content/_index.fr.md", "content/docs/getting-started.fr.md"):
+        assert (root / rel).is_file(), rel

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.keys import Key, record
 from ssg.stages.languages import (
+    CURRENT_LANGUAGE,
     babel_locale,
     format_date,
     format_number,
@@ -42,9 +42,7 @@ def document_links(site: Site, doc: Document) -> Callable[[str], tuple[str, ...]
     return localized_targets(languages, lang)
 
 
-#: The language of the output being rendered, for `t()` inside imported macros (which see the
-#: environment's globals, not the render's context).
-_current: ContextVar[str] = ContextVar("ssg_lang", default="")
+_current = CURRENT_LANGUAGE
 
 
 class LanguageContext:
@@ -58,7 +56,7 @@ class LanguageContext:
     @contextmanager
     def rendering(self, task: Task) -> Iterator[None]:
         """Inside the block, `t()` and the Babel functions speak the task's language."""
-        token = _current.set(self._lang(task))
+        token = _current.set(task.lang)
         try:
             yield
         finally:

@@ -13,6 +13,7 @@ import posixpath
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -28,6 +29,10 @@ _CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*", re.IGNORECASE)
 I18N_DIR = "i18n"
 #: The language whose strings fill in what another language's files lack.
 FALLBACK_STRINGS = "en"
+
+#: The language of the output being rendered ("" outside a render, or on a site in one
+#: language): `t()` inside imported macros and `memo()` blocks follow it.
+CURRENT_LANGUAGE: ContextVar[str] = ContextVar("ssg_lang", default="")
 
 
 def _known_locale(code: str) -> bool:

@@ -310,7 +310,11 @@ class Renderer:
         return context
 
     def _context_feed(self, task: Task) -> dict[str, Any]:
-        if task.args[1] == "home":  # the site's feed has every dated page, not just the home's
+        if task.args[1] == "home" and task.args[2]:  # a language's: its every dated page
+            record(keys.language_order(task.args[2]))
+            key = self.site.languages.key(task.args[2], "")
+            srcs, context = self.site.orders[task.args[2]], {"section": self.views.section(key)}
+        elif task.args[1] == "home":  # the site's feed has every dated page, not just the home's
             record(keys.page_order())
             srcs, context = self.site.order, {"section": self.views.section("")}
         else:
