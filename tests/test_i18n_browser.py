@@ -67,3 +67,22 @@ def test_an_arabic_page_runs_right_to_left(serve: Callable[..., Served], context
     english = context.new_page()
     english.goto(served.url.rstrip("/") + "/about/")
     assert english.evaluate("getComputedStyle(document.documentElement).direction") == "ltr"
+
+
+def test_search_stays_in_the_page_language(serve: Callable[..., Served], context: Any) -> None:
+    served = serve({**SITE, "content/about.fr.md": "---\ntitle: À propos\n---\nLicorne bleue.\n",
+                    "content/about.md": "---\ntitle: About\n---\nLicorne is French.\n"})
+    page = context.new_page()
+    page.goto(served.url.rstrip("/") + "/fr/about/")
+    page.locator("body").press("/")
+    box = page.locator("#site-search-input")
+    box.fill("licorne")
+    page.wait_for_function("() => document.querySelectorAll('#site-search-results a').length")
+    hrefs = page.eval_on_selector_all("#site-search-results a", "els => els.map(e => e.href)")
+    assert hrefs and all("/fr/" in href for href in hrefs), hrefs
+    arabic = context.new_page()
+    arabic.goto(served.url.rstrip("/") + "/ar/about/")
+    arabic.locator("body").press("/")
+    arabic.locator("#site-search-input").fill("zzzz")
+    arabic.wait_for_function("() => document.getElementById('site-search-status').textContent")
+    assert "لا توجد نتائج" in arabic.inner_text("#site-search-status")
