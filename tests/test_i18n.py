@@ -223,6 +223,14 @@ def test_fallback_lists_default_language_pages_marked(make_site: Callable[..., S
     assert "[en:Intro:" not in listing  # translated: only the French version
 
 
+def test_the_default_theme_marks_fallback_pages(make_site: Callable[..., Site]) -> None:
+    site = make_site({**BY_NAME, "ssg.toml": "language_fallback = true\n" + LANGUAGES})
+    listing = site.read("fr/docs/index.html")
+    assert re.search(r'href="/docs/only/">Only English</a> <span class="language-mark" '
+                     r'lang="en">\(English\)</span>', listing)
+    assert 'class="language-mark"' not in site.read("docs/index.html")
+
+
 def test_without_fallback_a_missing_page_is_not_listed(make_site: Callable[..., Site]) -> None:
     site = make_site({**BY_NAME, "templates/section.html":
                       '{% extends "base.html" %}{% block content %}'

@@ -19,7 +19,7 @@ from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
-from ssg.stages.languages import localized_targets
+from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
 from ssg.stages.markdown import Content, reading_time
 from ssg.stages.resources import Resources, bundle_resources
 from ssg.utils import slugify
@@ -244,6 +244,20 @@ class PageView:
                             doc="Minutes to read, at least one.")
 
     lang = property(lambda self: self._meta().lang, doc="The code of the page's language.")
+
+    @property
+    def language_name(self) -> str:
+        """The name of the page's language in itself (`Français`)."""
+        languages = self._views.site.languages
+        found = languages.by_code.get(self._meta().lang)
+        return found.name if found is not None else self._page.lang
+
+    @property
+    def fallback(self) -> bool:
+        """True when the page is shown in an output of another language (a fallback of
+        `language_fallback`)."""
+        current = CURRENT_LANGUAGE.get()
+        return bool(current) and self._meta().lang != current
 
     @property
     def translations(self) -> list[Translation]:
