@@ -36,11 +36,18 @@ from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
 from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
+from ssg.stages.languages import I18N_DIR
 from ssg.stages.markdown import Content
 from ssg.stages.parse import parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
-from ssg.stages.search import FORMAT, SEARCH_DIR, check_reserved, index_files, merge_records
+from ssg.stages.search import (
+    FORMAT,
+    SEARCH_DIR,
+    check_reserved,
+    language_index_files,
+    merge_records,
+)
 from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path
@@ -349,7 +356,8 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
             with timer.step("search index"):
                 last = old.search if old else None
                 output.search = merge_records(last, records, removed)
-                files, complete = index_files(output.search, last, stage.read)
+                files, complete = language_index_files(output.search, last, stage.read,
+                                                       front.site.languages)
                 if complete:
                     index_written, index_removed = stage.write_folder(SEARCH_DIR, files,
                                                                       full=old is None)
@@ -435,7 +443,7 @@ def watched_folders(config: Config) -> list[Path]:
     """The folders a build reads: content, templates, static, data, assets and the theme."""
     site = config.site_dir
     return [config.content_dir, site / "templates", site / "static", site / DATA_DIR,
-            site / "assets", config.theme_dir]
+            site / "assets", site / I18N_DIR, config.theme_dir]
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:

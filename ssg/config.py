@@ -140,6 +140,32 @@ def gitignore_spec(lines: tuple[str, ...]) -> Any:
 
 
 @dataclass(frozen=True)
+class Language:
+    """One language of a multilingual site (`[languages.CODE]` in ssg.toml)."""
+
+    #: Its code, as in `<html lang>` and file names: `fr`, `pt-br`.
+    code: str
+    #: Its name in its own language, for language switchers: `Français`.
+    name: str
+    #: The site title in this language.
+    title: str
+    #: The site description in this language.
+    description: str = ""
+    #: Order among the languages (lower first), then the code.
+    weight: int = 0
+    #: Site path its pages are under: `/` for the default language, else `/CODE/`.
+    prefix: str = "/"
+    #: Absolute URL the language is served at, when it has a host of its own ("" if not).
+    base_url: str = ""
+    #: Text direction: `ltr` or `rtl` (Arabic, Hebrew, Persian, ...).
+    direction: str = "ltr"
+    #: Its menus by name (`[[languages.CODE.menu.main]]`); None: the site's `menu`.
+    menu: Mapping[str, tuple[MenuEntry, ...]] | None = None
+    #: Its taxonomies (None: the site's `taxonomies`).
+    taxonomies: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a build needs to know about a site, from ssg.toml and the command line."""
 
@@ -206,6 +232,11 @@ class Config:
     date_format: str = "%B %-d, %Y"
     #: Menus by name (`[[menu.main]]`); a theme builds a default for a menu not given.
     menu: Mapping[str, tuple[MenuEntry, ...]] = field(default_factory=lambda: _EMPTY)
+    #: The languages of a multilingual site, by weight, the default (`language`) first;
+    #: empty for a site in one language.
+    languages: tuple[Language, ...] = ()
+    #: Pages missing in a language are listed there in the default language, marked.
+    language_fallback: bool = False
 
     @property
     def content_dir(self) -> Path:
@@ -307,6 +338,8 @@ def load_config(
         errors.append(ConfigError(message, path=where))
 
     values = _check_fields(raw, origin, bad)
+    if "languages" in values:
+        values["languages"] = _languages_config(values["languages"], values, bad)
     theme = values.get("theme", "default")
     theme_dir = find_theme(site_dir, theme)
     if theme_dir is None:
@@ -675,4 +708,90 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "main_sections": (list, _check_main_sections),
     "date_format": (str, _check_date_format),
     "menu": (dict, _check_menus),
+    "languages": (dict, None),
+    "language_fallback": (bool, None),
 }
+
+
+#: Keys of a `[languages.CODE]` table.
+_LANGUAGE_KEYS = ("name", "title", "description", "weight", "path", "base_url", "direction",
+                  "menu", "taxonomies")
+
+
+def _languages_config(table: dict[str, Any], values: Mapping[str, Any], bad: Bad
+                      ) -> tuple[Language, ...]:
+    """The `[languages]` tables as Languages, the default (`language`) first, then by weight;
+    each needs a title (the default language takes the site's), a code Babel knows, and a
+    path of its own."""
+    from babel import Locale, UnknownLocaleError
+
+    default = values.get("language", "en")
+    if default not in table:
+        bad(f"language '{default}' (the default) has no [languages.{default}] table")
+        return ()
+    languages = []
+    for code, spec in table.items():
+        where = f"languages.{code}"
+        if not isinstance(spec, dict):
+            bad(f"'{where}' must be a table, not {spec!r}")
+            continue
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+            bad(f"'{where}': {code!r} is not a language code (like 'en', 'fr', 'pt-br')")
+            continue
+        try:
+            locale = Locale.parse(code.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            bad(f"'{where}': unknown language code {code!r}")
+            continue
+        for key in spec:
+            if key not in _LANGUAGE_KEYS:
+                _unknown_key(key, _LANGUAGE_KEYS, f"{CONFIG_FILE} [{where}]")
+        title = spec.get("title", values.get("title", Config.title) if code == default else None)
+        if not isinstance(title, str) or not title.strip():
+            bad(f"'{where}' has no title: set title = \"...\" in [{where}]")
+            continue
+        strings = {k: spec.get(k, "") for k in ("description", "base_url")}
+        own = locale.get_display_name(locale) or code
+        strings["name"] = spec.get("name", own[:1].upper() + own[1:])
+        if code == default and "description" not in spec:
+            strings["description"] = values.get("description", "")
+        if not all(isinstance(v, str) for v in strings.values()):
+            bad(f"'{where}': name, description and base_url must be strings")
+            continue
+        if strings["base_url"]:
+            strings["base_url"] = _check_base_url(f"{where}.base_url", strings["base_url"], bad)
+        weight = spec.get("weight", 0)
+        direction = spec.get("direction", "rtl" if locale.character_order == "right-to-left"
+                             else "ltr")
+        prefix = spec.get("path", "/" if code == default else f"/{code}/")
+        menus = spec.get("menu")
+        taxonomies = spec.get("taxonomies")
+        if not isinstance(weight, int) or isinstance(weight, bool):
+            bad(f"'{where}.weight' must be a whole number, not {weight!r}")
+        elif direction not in ("ltr", "rtl"):
+            bad(f"'{where}.direction' must be 'ltr' or 'rtl', not {direction!r}")
+        elif (not isinstance(prefix, str) or not prefix.startswith("/")
+              or is_unsafe_segment(prefix.strip("/"))):
+            bad(f"'{where}.path' must be a path starting with '/', not {prefix!r}")
+        elif menus is not None and not isinstance(menus, dict):
+            bad(f"'{where}.menu' must be a table of menus ([[{where}.menu.main]]), "
+                f"not {menus!r}")
+        elif taxonomies is not None and not isinstance(taxonomies, list):
+            bad(f"'{where}.taxonomies' must be a list of names, not {taxonomies!r}")
+        else:
+            names = (None if taxonomies is None
+                     else _check_taxonomies(f"{where}.taxonomies", taxonomies, bad))
+            prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+            languages.append(Language(code=code, title=title, weight=weight, prefix=prefix,
+                                      direction=direction, taxonomies=names,
+                                      menu=None if menus is None
+                                      else _check_menus(f"{where}.menu", menus, bad),
+                                      **strings))
+    prefixes: dict[str, str] = {}
+    for language in languages:
+        other = prefixes.setdefault(language.prefix, language.code)
+        if other != language.code:
+            bad(f"'languages.{language.code}.path' {language.prefix!r} is the path of "
+                f"'{other}' already")
+    return tuple(sorted(languages, key=lambda lang: (lang.code != default, lang.weight,
+                                                     lang.code)))

@@ -49,6 +49,19 @@ TEMPLATES = [
     '{% endblock %}',
     '{% extends "base.html" %}{% block content %}{{ page.content }}'
     '{{ asset_url("site.css") }} {{ image("img/logo.png").fit(16, 16).url }}{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ t("hello") }} {{ lang }} {{ dir }} '
+    '{% for v in page.translations %}{{ v.lang }}={{ v.url }} {% endfor %}'
+    '{% for p in site.pages %}{{ p.title }} {% endfor %}{{ format_date(page.date) }}'
+    '{% endblock %}',
+]
+#: The `[languages]` settings the language rules write (None: a site in one language).
+LANGUAGES = [
+    None,
+    '[languages.en]\nname = "English"\n[languages.fr]\ntitle = "Site FR"\n',
+    '[languages.en]\nname = "English"\n[languages.fr]\ntitle = "Autre titre"\n'
+    'description = "Décrit"\n[languages.ar]\ntitle = "موقع"\n',
+    'language_fallback = true\n[languages.en]\n[languages.fr]\ntitle = "Site FR"\n'
+    'path = "/francais/"\n',
 ]
 #: Images the image rules write: None deletes, "bad" is a truncated PNG.
 IMAGES: list[tuple[int, int, str] | str | None] = [
@@ -124,6 +137,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
         self.memory = Session()
         self.touched: set[Path] = set()
+        self.settings, self.languages = "paginate = 2\n", ""
         write_files(self.root, {"ssg.toml": "paginate = 2\n" + IMAGE_SETTINGS,
                                 "content/_index.md": "Home\n",
                                 "content/trip/index.md": "---\ntitle: Trip\n---\n![a](a.png)\n"})
@@ -153,6 +167,41 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         if path.exists():
             head, _sep, _old = path.read_text().rpartition("---\n")
             self._write(rel, head + "---\n" + body + "\n")
+
+    @rule(target=pages, rel=pages, how=st.sampled_from(["name", "folder"]),
+          lang=st.sampled_from(["fr", "ar"]), fields=page_fields)
+    def translate(self, rel: str, how: str, lang: str, fields: dict[str, object]) -> str:
+        """A translation of a page beside it (`a.fr.md`) or in the language's folder."""
+        new = _in_language(rel, lang, how)
+        self._write(new, page_text(**fields))  # type: ignore[arg-type]
+        return new
+
+    @rule(target=pages, rel=consumes(pages), lang=st.sampled_from(["", "fr"]),
+          how=st.sampled_from(["name", "folder"]))
+    def change_language(self, rel: str, lang: str, how: str) -> str:
+        """A page moved to another language (or back to the default one)."""
+        new = _in_language(_neutral(rel), lang, how) if lang else _neutral(rel)
+        source = self.root / rel
+        if source.exists() and not (self.root / new).exists():
+            (self.root / new).parent.mkdir(parents=True, exist_ok=True)
+            source.replace(self.root / new)
+            self.touched |= {source, self.root / new}
+            return new
+        return rel
+
+    @rule(languages=st.sampled_from(LANGUAGES))
+    def language_config(self, languages: str | None) -> None:
+        self.languages = languages or ""
+        self._write("ssg.toml", self.settings + self.languages + IMAGE_SETTINGS)
+
+    @rule(lang=st.sampled_from(["en", "fr"]), text=st.sampled_from([None, "Hi", "Salut"]))
+    def strings(self, lang: str, text: str | None) -> None:
+        path = self.root / "i18n" / f"{lang}.toml"
+        if text is None:
+            path.unlink(missing_ok=True)
+            self.touched.add(path)
+        else:
+            self._write(f"i18n/{lang}.toml", f"hello = {text!r}\n")
 
     @rule(rel=consumes(pages))
     def delete(self, rel: str) -> None:
@@ -239,8 +288,8 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]),
           feeds=st.sampled_from(['["atom", "rss", "json"]', '["rss"]', "[]"]))
     def config(self, paginate: int, title: str, feeds: str) -> None:
-        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
-                    + IMAGE_SETTINGS)
+        self.settings = f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
+        self._write("ssg.toml", self.settings + self.languages + IMAGE_SETTINGS)
 
     @invariant()
     def incremental_equals_clean(self) -> None:
@@ -267,6 +316,22 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
             assert any(name.startswith("search/t/") for name in expected)
             assert tree(config.output_dir) == expected
             assert tree(served.output_dir) == expected
+
+
+def _neutral(rel: str) -> str:
+    """A page's path in the default language: `content/fr/a.md`, `content/a.fr.md` ->
+    `content/a.md`."""
+    for lang in ("fr", "ar"):
+        rel = rel.replace(f"content/{lang}/", "content/", 1).replace(f".{lang}.md", ".md")
+    return rel
+
+
+def _in_language(rel: str, lang: str, how: str) -> str:
+    """The path of a page's translation into `lang`, by file name or by folder."""
+    neutral = _neutral(rel)
+    if how == "name":
+        return neutral[: -len(".md")] + f".{lang}.md"
+    return neutral.replace("content/", f"content/{lang}/", 1)
 
 
 def _outcome(run: Callable[[], object]) -> str | None:

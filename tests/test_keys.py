@@ -62,6 +62,7 @@ VARIED = {
         {% for term in page.taxonomies.tags %}{{ term.name }} {{ term.count }}{% endfor %}
         {% for sub in page.section.subsections %}{{ sub.title }} {{ sub.content }}{% endfor %}
         {% for r in page.resources.match("b*.png") %}{{ r.resize(10).url }}{% endfor %}
+        {% for v in page.translations + page.section.translations %}{{ v.url }}{% endfor %}
         {% endblock %}
     """,
 }

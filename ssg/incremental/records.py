@@ -211,6 +211,7 @@ def front_to_data(front: FrontMatter) -> dict[str, Any]:
         "terms": {name: list(values) for name, values in front.terms.items()},
         "extra": value_to_data(dict(front.extra)),
         "menu": list(front.menu), "image": front.image,
+        "translation_key": front.translation_key,
     }
 
 
@@ -228,6 +229,7 @@ def front_from_data(data: Any) -> FrontMatter:
         weight=as_int(d["weight"]), aliases=tuple(each(d["aliases"], as_text)),
         terms={k: tuple(each(v, as_text)) for k, v in as_dict(d["terms"]).items()},
         extra=extra, menu=tuple(each(d["menu"], as_text)), image=as_opt_text(d["image"]),
+        translation_key=as_opt_text(d["translation_key"]),
     )
 
 

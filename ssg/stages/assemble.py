@@ -6,14 +6,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
-from ssg.stages.discover import SECTION_FILE, SourceFile, Sources, page_stem, split_name_date
+from ssg.stages.discover import (
+    SECTION_FILE,
+    SourceFile,
+    Sources,
+    markdown_stem,
+    split_name_date,
+)
 from ssg.stages.images import NO_IMAGES, Images
+from ssg.stages.languages import Languages, check_translations
 from ssg.stages.parse import Document
 from ssg.utils import is_unsafe_segment, normalize_url_path, quote_url_path, slugify
 
@@ -31,6 +39,8 @@ class Page:
     section: str
     #: Site paths of redirect pages pointing here.
     aliases: tuple[str, ...]
+    #: The code of the page's language.
+    lang: str = ""
 
     @property
     def date(self) -> datetime | None:
@@ -62,6 +72,8 @@ class Section:
     #: Keys of the child sections, ordered by weight then title.
     subsections: tuple[str, ...]
     parent: str | None
+    #: The code of the section's language.
+    lang: str = ""
 
     @property
     def weight(self) -> int:
@@ -114,6 +126,17 @@ class Site:
     fingerprint: bool = True
     #: Minify the HTML, CSS and JS written.
     minify: bool = False
+    #: Each language's published pages, newest first (its home page's and feed's order).
+    orders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Page src -> the srcs of its translations, itself among them, in language order.
+    translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Section key -> the keys of the same section in the other languages, itself among them.
+    section_translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @cached_property
+    def languages(self) -> Languages:
+        """The site's languages (one, the site's `language`, without `[languages]`)."""
+        return Languages.of(self.config)
 
     def url(self, path: str) -> str:
         """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""
@@ -121,7 +144,8 @@ class Site:
 
     def permalink(self, path: str) -> str:
         """The absolute URL of a site path."""
-        return self.config.origin + self.url(path)
+        url = self.url(path)
+        return url if not url.startswith("/") else self.config.origin + url
 
     def bundle(self, src: str) -> list[tuple[str, str]]:
         """(name in the bundle, output path) of the files of a page bundle, in name order
@@ -194,12 +218,15 @@ def _permalink_pattern(config: Config, section: str) -> str | None:
     return None
 
 
-def _make_page(doc: Document, config: Config) -> Page:
-    rel = doc.source.rel
-    folder = rel.parent.parent if doc.source.role == "bundle" else rel.parent
-    section = "" if str(folder) == "." else folder.as_posix()
-    stem = split_name_date(page_stem(doc.source))[1]
+def _make_page(doc: Document, config: Config, languages: Languages) -> Page:
     where = doc.source.display
+    lang, neutral_src = languages.of_source(doc.source.src, where)
+    rel = PurePosixPath(neutral_src)
+    folder = rel.parent.parent if doc.source.role == "bundle" else rel.parent
+    neutral = "" if str(folder) == "." else folder.as_posix()
+    section = languages.key(lang, neutral)
+    stem = split_name_date(rel.parent.name if doc.source.role == "bundle"
+                           else markdown_stem(rel.name))[1]
     if doc.front.slug is not None:
         slug = doc.front.slug.strip()
         if not slug or "/" in slug or is_unsafe_segment(slug):
@@ -214,14 +241,15 @@ def _make_page(doc: Document, config: Config) -> Page:
         if is_unsafe_segment(alias.strip("/")) or "//" in alias.strip():
             raise ContentError(f"alias {alias!r} must not contain '..', '.', '//', backslashes "
                                f"or NUL", path=where)
-        aliases.append(normalize_url_path(alias))
+        aliases.append(languages.path(lang, normalize_url_path(alias)))
     return Page(
         doc=doc,
         title=default_title(doc, stem),
         slug=slug,
-        path=_page_path(doc, slug, section, config),
+        path=languages.path(lang, _page_path(doc, slug, neutral, config)),
         section=section,
         aliases=tuple(aliases),
+        lang=lang,
     )
 
 
@@ -252,13 +280,29 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
              config: Config, *, visibility: Visibility | None = None,
              data: Mapping[str, Any] | None = None) -> Site:
     """Place every page: URLs, sections in order, taxonomy terms, neighbours, link targets."""
-    by_src = _place_pages(pages, config, visibility or Visibility())
-    sections, neighbours = _place_sections(sources, section_docs, by_src, config)
+    languages = Languages.of(config)
+    by_src = _place_pages(pages, config, visibility or Visibility(), languages)
+    sections, neighbours = _place_sections(sources, section_docs, by_src, config, languages)
     order = tuple(p.src for p in sorted(by_src.values(), key=listing_key))
-    taxonomies = {name: _taxonomy(name, by_src, order) for name in config.taxonomies}
+    orders = {lang.code: tuple(src for src in order if by_src[src].lang == lang.code)
+              for lang in languages.all}
+    taxonomies = {}
+    for lang in languages.all:
+        for name in (lang.taxonomies if lang.taxonomies is not None else config.taxonomies):
+            taxonomies[languages.key(lang.code, name) if languages.multilingual else name] = (
+                _taxonomy(name, by_src, orders[lang.code], languages.path(lang.code, "/")))
     links = _links(by_src, sections, config)
     assets = _place_assets(sources, pages, by_src)
     links.update((asset.src, _url(config, path)) for asset, path in assets)
+    translations, section_translations = _translations(by_src, sections, languages)
+    if config.language_fallback and languages.multilingual:
+        sections = _with_fallbacks(sections, by_src, languages)
+        for lang in languages.all[1:]:
+            missing = [src for src in orders[languages.default.code]
+                       if not any(by_src[other].lang == lang.code
+                                  for other in translations.get(src, ()))]
+            orders[lang.code] = tuple(sorted((*orders[lang.code], *missing),
+                                             key=lambda src: listing_key(by_src[src])))
     return Site(
         config=config,
         pages=MappingProxyType(by_src),
@@ -269,11 +313,14 @@ def assemble(sources: Sources, pages: list[Document], section_docs: list[Documen
         links=MappingProxyType(links),
         assets=tuple(assets),
         data=data or {},
+        orders=MappingProxyType(orders),
+        translations=MappingProxyType(translations),
+        section_translations=MappingProxyType(section_translations),
     )
 
 
-def _place_pages(pages: list[Document], config: Config, visibility: Visibility
-                 ) -> dict[str, Page]:
+def _place_pages(pages: list[Document], config: Config, visibility: Visibility,
+                 languages: Languages) -> dict[str, Page]:
     """The published pages by source path, each with its URL; all problems at once."""
     errors: list[SsgError] = []
     by_src: dict[str, Page] = {}
@@ -281,7 +328,7 @@ def _place_pages(pages: list[Document], config: Config, visibility: Visibility
         if not visibility.shows(doc):
             continue
         try:
-            page = _make_page(doc, config)
+            page = _make_page(doc, config, languages)
         except SsgError as exc:
             errors.append(exc)
             continue
@@ -291,14 +338,40 @@ def _place_pages(pages: list[Document], config: Config, visibility: Visibility
 
 
 def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapping[str, Page],
-                    config: Config
+                    config: Config, languages: Languages
                     ) -> tuple[dict[str, Section], dict[str, tuple[str | None, str | None]]]:
     """Every section with its pages in listing order and its subsections, and each page's
-    neighbours in its section's listing."""
-    section_doc = {_folder(d.source.rel): d for d in section_docs}
-    members: dict[str, list[Page]] = {key: [] for key in sources.section_dirs}
+    neighbours in its section's listing. A language has the sections that hold its pages
+    or its section files, their parents and its home."""
+    section_doc: dict[str, Document] = {}
+    errors: list[SsgError] = []
+    for d in section_docs:
+        try:
+            lang, neutral = languages.of_source(d.source.src, d.source.display)
+        except SsgError as exc:
+            errors.append(exc)
+            continue
+        key = languages.key(lang, _folder(PurePosixPath(neutral)))
+        other = section_doc.setdefault(key, d)
+        if other is not d and languages.multilingual:
+            errors.append(ContentError(
+                f"{other.source.display} is the '{lang}' text of this section already; two "
+                f"files cannot be the same translation", path=d.source.display))
+    raise_all(errors)
+    members: dict[str, list[Page]] = {}
+    for folder in sources.section_dirs:
+        lang, neutral = languages.of_key(folder)
+        if lang == languages.default.code or folder in section_doc:
+            members[languages.key(lang, neutral)] = []
+    for key in (*section_doc, *(lang.code for lang in languages.all[1:])):
+        members.setdefault(key, [])
     for page in by_src.values():
         members.setdefault(page.section, []).append(page)
+    for key in list(members):  # the parents of a language's sections are that language's
+        lang, neutral = languages.of_key(key)
+        while neutral:
+            neutral = neutral.rpartition("/")[0]
+            members.setdefault(languages.key(lang, neutral), [])
     sections: dict[str, Section] = {}
     neighbours: dict[str, tuple[str | None, str | None]] = {}
     for key in sorted(members):
@@ -307,17 +380,21 @@ def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapp
             after = srcs[i + 1] if i + 1 < len(srcs) else None
             neighbours[src] = (srcs[i - 1] if i else None, after)
         section_source = section_doc.get(key)
-        name = key.rsplit("/", 1)[-1]
-        parent = None if key == "" else (key.rsplit("/", 1)[0] if "/" in key else "")
+        lang, neutral = languages.of_key(key)
+        name = neutral.rsplit("/", 1)[-1]
+        home_title = languages.by_code[lang].title if languages.multilingual else config.title
+        parent = (None if neutral == ""
+                  else languages.key(lang, neutral.rsplit("/", 1)[0] if "/" in neutral else ""))
         sections[key] = Section(
             key=key,
             title=(default_title(section_source, name) if section_source
-                   else name.replace("-", " ").capitalize() or config.title),
-            path=section_path(key),
+                   else name.replace("-", " ").capitalize() or home_title),
+            path=languages.path(lang, section_path(neutral)),
             doc=section_source,
             pages=tuple(srcs),
             subsections=(),
             parent=parent,
+            lang=lang,
         )
     children: dict[str, list[Section]] = {}
     for section in sections.values():
@@ -327,8 +404,73 @@ def _place_sections(sources: Sources, section_docs: list[Document], by_src: Mapp
         key: _with_subsections(s, children.get(key, []), by_src) for key, s in sections.items()
     }
     if "" not in sections:
-        sections[""] = Section("", config.title, "/", None, (), (), None)
+        default = languages.default
+        sections[""] = Section("", default.title if languages.multilingual else config.title,
+                               default.prefix, None, (), (), None, default.code)
     return sections, neighbours
+
+
+def _translations(by_src: Mapping[str, Page], sections: Mapping[str, Section],
+                  languages: Languages
+                  ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The pages (src -> srcs) and sections (key -> keys) that translate each other: by
+    `translation_key`, else by their path without the language; two files of one language
+    claiming one translation is an error."""
+    if not languages.multilingual:
+        return {}, {}
+    rank = {lang.code: i for i, lang in enumerate(languages.all)}
+    groups: dict[str, list[Page]] = {}
+    claims = []
+    for page in by_src.values():
+        key = page.doc.front.translation_key
+        if key is not None:
+            ident, how = f"key:{key}", f"translation_key '{key}'"
+        else:
+            neutral = languages.of_source(page.src, page.doc.source.display)[1]
+            ident, how = f"path:{neutral}", f"content/{neutral}"
+        groups.setdefault(ident, []).append(page)
+        claims.append((ident, page.lang, page.doc.source.display, how))
+    check_translations(sorted(claims, key=lambda c: (c[0], c[1], c[2])))
+    pages: dict[str, tuple[str, ...]] = {}
+    for members in groups.values():
+        ordered = tuple(p.src for p in sorted(members, key=lambda p: rank[p.lang]))
+        for page in members:
+            pages[page.src] = ordered
+    by_neutral: dict[str, list[Section]] = {}
+    for section in sections.values():
+        by_neutral.setdefault(languages.of_key(section.key)[1], []).append(section)
+    keyed: dict[str, tuple[str, ...]] = {}
+    for group in by_neutral.values():
+        ordered = tuple(s.key for s in sorted(group, key=lambda s: rank[s.lang]))
+        for section in group:
+            keyed[section.key] = ordered
+    return pages, keyed
+
+
+def _with_fallbacks(sections: dict[str, Section], by_src: Mapping[str, Page],
+                    languages: Languages) -> dict[str, Section]:
+    """Sections of the other languages listing, after their own pages, the default
+    language's pages that have no translation in them (shown as in the default language)."""
+    default = languages.default.code
+    result = dict(sections)
+    for key, section in sections.items():
+        if section.lang == default:
+            continue
+        neutral = languages.of_key(key)[1]
+        original = sections.get(neutral)
+        if original is None:
+            continue
+        have = {languages.of_source(src, by_src[src].doc.source.display)[1]
+                for src in section.pages}
+        extra = [src for src in original.pages
+                 if languages.of_source(src, by_src[src].doc.source.display)[1] not in have
+                 and by_src[src].doc.front.translation_key is None]
+        if extra:
+            pages = tuple(sorted((*section.pages, *extra),
+                                 key=lambda src: listing_key(by_src[src])))
+            result[key] = Section(section.key, section.title, section.path, section.doc,
+                                  pages, section.subsections, section.parent, section.lang)
+    return result
 
 
 def _links(by_src: Mapping[str, Page], sections: Mapping[str, Section], config: Config
@@ -356,6 +498,9 @@ def _place_assets(sources: Sources, pages: list[Document], by_src: Mapping[str, 
 
 
 def _url(config: Config, path: str) -> str:
+    for lang in config.languages:  # a language with a host of its own
+        if lang.base_url and path.startswith(lang.prefix):
+            return lang.base_url + quote_url_path(path[len(lang.prefix):])
     return config.base_path + quote_url_path(path.lstrip("/"))
 
 
@@ -390,10 +535,11 @@ def _with_subsections(section: Section, children: list[Section], by_src: Mapping
 
     ordered = sorted(children, key=lambda s: (weight(s), s.title.lower(), s.key))
     return Section(section.key, section.title, section.path, section.doc, section.pages,
-                   tuple(c.key for c in ordered), section.parent)
+                   tuple(c.key for c in ordered), section.parent, section.lang)
 
 
-def _taxonomy(name: str, pages: Mapping[str, Page], order: tuple[str, ...]) -> Taxonomy:
+def _taxonomy(name: str, pages: Mapping[str, Page], order: tuple[str, ...], prefix: str = "/"
+              ) -> Taxonomy:
     grouped: dict[str, tuple[list[str], list[str]]] = {}
     for src in order:
         for term in pages[src].doc.front.terms.get(name, ()):
@@ -401,7 +547,7 @@ def _taxonomy(name: str, pages: Mapping[str, Page], order: tuple[str, ...]) -> T
             names, members = grouped.setdefault(slug, ([], []))
             names.append(term)
             members.append(src)
-    base = f"/{slugify(name)}/"
+    base = f"{prefix}{slugify(name)}/"
     terms = tuple(
         Term(name=min(names), slug=slug, path=f"{base}{slug}/", pages=tuple(members))
         for slug, (names, members) in sorted(grouped.items(), key=lambda kv: min(kv[1][0]).lower())

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ssg.config import Config, gitignore_spec
 from ssg.errors import ContentError, SsgError, raise_all
+from ssg.stages.languages import Languages
 from ssg.utils import to_datetime
 
 log = logging.getLogger("ssg")
@@ -101,10 +102,11 @@ def markdown_stem(name: str) -> str:
     return name
 
 
-def _front_file(filenames: list[str]) -> str | None:
-    """The folder's front file: `_index.md`, else `index.md`, else `README.md`."""
+def _front_file(filenames: list[str], neutral: Callable[[str], str] = str) -> str | None:
+    """The folder's front file: `_index.md`, else `index.md`, else `README.md` (`neutral`
+    takes a translation's language out of its name: `_index.fr.md` is `_index.md` too)."""
     for stem in _FRONT_STEMS:
-        for name in filenames:
+        for name in map(neutral, filenames):
             found = markdown_stem(name)
             if is_markdown(name) and (found.lower() if stem == "readme" else found) == stem:
                 return name
@@ -157,8 +159,23 @@ def discover(config: Config) -> Sources:
 
     folders = list(walk(root, label, config.site_dir, skip))
     raise_all(errors)
-    fronts = {rel_dir: _front_file(filenames) for rel_dir, _here, filenames in folders}
-    with_pages = _folders_with_pages(folders, fronts)
+    languages = Languages.of(config)
+    neutral_names: dict[str, str] = {}
+    for rel_dir, _here, filenames in folders:
+        for name in filenames:
+            if is_markdown(name) and languages.multilingual:
+                try:
+                    neutral_names[name] = languages.split_name(
+                        name, _printable(f"{label}/{rel_dir}/{name}".replace("//", "/")))[0]
+                except SsgError as exc:
+                    errors.append(exc)
+    raise_all(errors)
+
+    def neutral(name: str) -> str:
+        return neutral_names.get(name, name)
+
+    fronts = {rel_dir: _front_file(filenames, neutral) for rel_dir, _here, filenames in folders}
+    with_pages = _folders_with_pages(folders, fronts, neutral)
     pages: list[SourceFile] = []
     section_files: list[SourceFile] = []
     section_dirs: list[str] = []
@@ -168,7 +185,8 @@ def discover(config: Config) -> Sources:
         in_bundle = bool(rel_dir) and (rel_dir.rpartition("/")[0] in bundled)
         front = None if in_bundle else fronts[rel_dir]
         bundle = (front is not None and rel_dir != "" and rel_dir not in with_pages
-                  and not markdown_stem(front).startswith("_"))
+                  and not markdown_stem(front).startswith("_")
+                  and rel_dir not in languages.others)  # a language's home is a section
         if bundle or in_bundle:
             bundled.add(rel_dir)
         elif rel_dir == "" or front is not None or rel_dir in with_pages:
@@ -176,7 +194,7 @@ def discover(config: Config) -> Sources:
         # else: a folder of files only (images, css): copied as it is, not a section
         for name in filenames:
             rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
-            if name == front:
+            if front is not None and is_markdown(name) and neutral(name) == front:
                 source = SourceFile(here / name, rel, "bundle" if bundle else "section",
                                     label, front_defaults(config, rel.as_posix()),
                                     config.front_matter_extra)
@@ -196,7 +214,8 @@ def discover(config: Config) -> Sources:
 
 
 def _folders_with_pages(folders: list[tuple[str, Path, list[str]]],
-                        fronts: dict[str, str | None]) -> set[str]:
+                        fronts: dict[str, str | None], neutral: Callable[[str], str] = str
+                        ) -> set[str]:
     """The folders holding Markdown other than their own front file, in them or at any depth
     below (those are sections, not page bundles)."""
     with_pages: set[str] = set()
@@ -205,7 +224,7 @@ def _folders_with_pages(folders: list[tuple[str, Path, list[str]]],
         parts = rel_dir.split("/") if rel_dir else []
         if markdown:
             with_pages.update("/".join(parts[:n]) for n in range(len(parts)))
-        if any(name != fronts[rel_dir] for name in markdown):
+        if any(neutral(name) != fronts[rel_dir] for name in markdown):
             with_pages.add(rel_dir)
     return with_pages
 

@@ -8,68 +8,99 @@ navigation tree of the section. The home page lists the newest pages of the main
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ssg.config import MenuEntry
 from ssg.errors import ConfigError, SsgError, raise_all
 from ssg.stages.assemble import Site
+from ssg.stages.languages import Languages, localized_targets
 
 
-def top_section(key: str) -> str:
-    """The top-level section a section key belongs to: `blog` for `blog/2024`, '' for ''."""
-    return key.split("/", 1)[0]
+def top_section(key: str, languages: Languages | None = None) -> str:
+    """The top-level section a section key belongs to: `blog` for `blog/2024`, '' for '';
+    on a multilingual site within the key's language: `fr/blog` for `fr/blog/2024`."""
+    if languages is None or not languages.multilingual:
+        return key.split("/", 1)[0]
+    lang, neutral = languages.of_key(key)
+    return languages.key(lang, neutral.split("/", 1)[0])
 
 
 def blog_sections(site: Site) -> frozenset[str]:
     """The top-level sections that have a dated page (in them or in their subsections)."""
-    return frozenset(top_section(page.section) for page in site.pages.values()
+    return frozenset(top_section(page.section, site.languages) for page in site.pages.values()
                      if page.date is not None)
 
 
 def main_sections(site: Site) -> tuple[str, ...]:
-    """The top-level sections whose pages the home page lists, as configured or by default
-    the blog sections, in name order."""
+    """The top-level sections whose pages the home page lists, as configured (in every
+    language) or by default the blog sections, in name order."""
     configured = site.config.main_sections
+    languages = site.languages
+    if configured is not None and languages.multilingual:
+        return tuple(languages.key(lang.code, name) for lang in languages.all
+                     for name in configured)
     if configured is not None:
         return configured
     return tuple(sorted(blog_sections(site)))
 
 
-def home_pages(site: Site) -> tuple[str, ...]:
-    """The pages the home page lists, newest first: those of the main sections."""
+def home_pages(site: Site, lang: str | None = None) -> tuple[str, ...]:
+    """The pages the home page lists, newest first: those of the main sections (with
+    `lang`, those listed in that language)."""
     main = frozenset(main_sections(site))
     pages = site.pages
-    return tuple(src for src in site.order if top_section(pages[src].section) in main)
+    order = site.order if lang is None else site.orders[lang]
+    return tuple(src for src in order
+                 if top_section(pages[src].section, site.languages) in main)
 
 
-def menu_pages(site: Site) -> tuple[tuple[str, str, str, int], ...]:
+def menu_pages(site: Site, lang: str | None = None) -> tuple[tuple[str, str, str, int], ...]:
     """(menu name, title, site path, weight) of every page and section whose front matter puts
-    it in a menu (`menu: main`): the sections by key, then the pages in the site's order."""
+    it in a menu (`menu: main`): the sections by key, then the pages in the site's order
+    (with `lang`, those in that language)."""
     found = [(name, section.title, section.path, section.weight)
              for _key, section in sorted(site.sections.items()) if section.doc is not None
+             and (lang is None or section.lang == lang)
              for name in section.doc.front.menu]
     for src in site.order:
         page = site.pages[src]
-        found.extend((name, page.title, page.path, page.weight) for name in page.doc.front.menu)
+        if lang is None or page.lang == lang:
+            found.extend((name, page.title, page.path, page.weight)
+                         for name in page.doc.front.menu)
     return tuple(found)
 
 
-def menu_target(site: Site, target: str) -> str | None:
+def menu_target(site: Site, target: str, lang: str | None = None) -> str | None:
     """The site path of a menu entry's `page`: a page's source (`docs/intro.md`) or a
-    section (`docs`, `docs/_index.md`); None when the site has no such page or section."""
-    page = site.pages.get(target)
-    if page is not None:
-        return page.path
-    key = target.removesuffix("_index.md").removesuffix("index.md").strip("/")
-    section = site.sections.get(key)
-    return section.path if section is not None else None
+    section (`docs`, `docs/_index.md`); None when the site has no such page or section.
+    With `lang`, that language's translation when there is one."""
+    candidates = (localized_targets(site.languages, lang)(target) if lang is not None
+                  else (target,))
+    for candidate in candidates:
+        page = site.pages.get(candidate)
+        if page is not None:
+            return page.path
+    for candidate in candidates:
+        key = candidate.removesuffix("_index.md").removesuffix("index.md").strip("/")
+        section = site.sections.get(key)
+        if section is not None:
+            return section.path
+    return None
 
 
 def check_menus(site: Site) -> None:
     """Every `page` of a menu in ssg.toml names a page or section of the site."""
     errors: list[SsgError] = []
-    for menu, entries in sorted(site.config.menu.items()):
-        for n, entry in enumerate(entries, 1):
-            if entry.page is not None and menu_target(site, entry.page) is None:
-                errors.append(ConfigError(
-                    f"menu.{menu} entry {n} ('{entry.name}'): no page or section "
-                    f"'{entry.page}' under content/ (give its file, like 'docs/intro.md')",
-                    path=site.config.config_file))
+    tables: list[tuple[str, str | None, Mapping[str, tuple[MenuEntry, ...]]]] = [
+        ("menu", None, site.config.menu)]
+    tables += [(f"languages.{lang.code}.menu", lang.code, lang.menu)
+               for lang in site.config.languages if lang.menu is not None]
+    for where, lang, table in tables:
+        for menu, entries in sorted(table.items()):
+            for n, entry in enumerate(entries, 1):
+                if entry.page is not None and menu_target(site, entry.page, lang) is None:
+                    errors.append(ConfigError(
+                        f"{where}.{menu} entry {n} ('{entry.name}'): no page or section "
+                        f"'{entry.page}' under content/ (give its file, like 'docs/intro.md')",
+                        path=site.config.config_file))
     raise_all(errors)

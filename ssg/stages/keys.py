@@ -158,8 +158,39 @@ def page_order() -> Key:
 
 
 @_fingerprint("order")
-def _page_order(inputs: Inputs) -> str:
-    return digest(inputs.site.order)
+def _page_order(inputs: Inputs, lang: str | None = None) -> str:
+    if lang is None:
+        return digest(inputs.site.order)
+    return digest(inputs.site.orders.get(lang, GONE))
+
+
+def language_order(lang: str) -> Key:
+    """One language's published pages, in the order of its home page (newest first)."""
+    return ("order", lang)
+
+
+def page_translations(src: str) -> Key:
+    """A page's translations: their languages and URLs."""
+    return ("tr", src)
+
+
+@_fingerprint("tr")
+def _page_translations(inputs: Inputs, src: str) -> str:
+    site = inputs.site
+    return digest([(site.pages[s].lang, site.pages[s].path)
+                   for s in site.translations.get(src, ())])
+
+
+def section_translations(key: str) -> Key:
+    """A section's translations: their languages and URLs."""
+    return ("sectr", key)
+
+
+@_fingerprint("sectr")
+def _section_translations(inputs: Inputs, key: str) -> str:
+    site = inputs.site
+    return digest([(site.sections[k].lang, site.sections[k].path)
+                   for k in site.section_translations.get(key, ())])
 
 
 # --- sections --------------------------------------------------------------------------------

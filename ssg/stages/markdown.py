@@ -90,9 +90,11 @@ def is_external(href: str) -> bool:
     return not href or href.startswith(("#", "//")) or bool(_SCHEME.match(href))
 
 
-def match_link(href: str, src_dir: str, links: Callable[[str], str | None]
+def match_link(href: str, src_dir: str, links: Callable[[str], str | None],
+               localize: Callable[[str], tuple[str, ...]] | None = None
                ) -> tuple[str, str, str] | None:
-    """The content file a link written in src_dir names: (file, its URL, `?query#fragment`)."""
+    """The content file a link written in src_dir names: (file, its URL, `?query#fragment`);
+    `localize` lists the files a target may name, the page's language's first."""
     path, hash_mark, fragment = href.partition("#")
     path, query_mark, query = path.partition("?")
     tail = f"{query_mark}{query}{hash_mark}{fragment}"
@@ -106,9 +108,10 @@ def match_link(href: str, src_dir: str, links: Callable[[str], str | None]
             target = posixpath.normpath(spelling.lstrip("/")) if spelling.strip("/") else ""
         else:
             target = posixpath.normpath(posixpath.join(src_dir, spelling))
-        url = links(target)
-        if url is not None:
-            return target, url, rest
+        for candidate in localize(target) if localize is not None else (target,):
+            url = links(candidate)
+            if url is not None:
+                return candidate, url, rest
     return None
 
 
@@ -153,6 +156,8 @@ class _LinkResolver(Treeprocessor):
         self.refs: list[tuple[str, str, str | None, str]] = []
         self.ids: set[str] = set()
         self.lookups: dict[str, str | None] = {}
+        #: The files a link target may name, the page's language's first (None: itself).
+        self.localize: Callable[[str], tuple[str, ...]] | None = None
 
     def lookup(self, target: str) -> str | None:
         """The URL of a content file, noting the question for dependency tracking."""
@@ -174,7 +179,7 @@ class _LinkResolver(Treeprocessor):
                 continue
             if is_external(href):
                 continue
-            found = match_link(href, self.src_dir, self.lookup)
+            found = match_link(href, self.src_dir, self.lookup, self.localize)
             if found is not None:
                 target, url, rest = found
                 self.refs.append((element.tag, href, target, rest.partition("#")[2]))
@@ -294,9 +299,10 @@ class MarkdownRenderer:
         if self._inner is None:
             self._inner = MarkdownRenderer(*self._config, site_dir=self._site_dir)
         inner = self._inner
-        html = inner._convert(text, src_dir)
         outer, nested = self._links.resolver, inner._links.resolver
         assert outer is not None and nested is not None
+        nested.localize = outer.localize
+        html = inner._convert(text, src_dir)
         outer.refs.extend(nested.refs)
         outer.ids.update(nested.ids)
         outer.lookups.update(nested.lookups)
@@ -306,8 +312,13 @@ class MarkdownRenderer:
             inner._math.math.problems = []
         return html
 
-    def render(self, doc: Document) -> Content:
-        """Render one document's body, summary and table of contents."""
+    def render(self, doc: Document, *,
+               localize: Callable[[str], tuple[str, ...]] | None = None) -> Content:
+        """Render one document's body, summary and table of contents; `localize` lists the
+        files a link may name, the document's language's first."""
+        resolver = self._links.resolver
+        assert resolver is not None
+        resolver.localize = localize
         try:
             return self._render(doc)
         except SsgError:

@@ -66,6 +66,8 @@ class FrontMatter:
     menu: tuple[str, ...] = ()
     #: The page's image for link previews (Open Graph), a path or URL.
     image: str | None = None
+    #: Links translations of one page in a multilingual site (by default: their path).
+    translation_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,7 @@ _FRONT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text, "date": _date, "updated": _date, "expires": _date, "draft": _flag,
     "slug": _text, "url": _text, "template": _text, "summary": _text, "weight": _whole_number,
     "aliases": _text_list, "extra": _mapping, "menu": _text_list, "image": _text,
+    "translation_key": _text,
 }
 
 

@@ -42,6 +42,8 @@ class Task:
     args: tuple[str, ...] = ()
     #: The file copied by a copy task.
     src_path: Path | None = None
+    #: The code of the language the output is in ("" for outputs in none, or in the only one).
+    lang: str = ""
 
 
 def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
@@ -49,45 +51,65 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
     check_menus(site)
     tasks: list[Task] = []
     size = site.config.paginate
+    languages = site.languages
+    many = languages.multilingual
 
-    def paged(template: str, path: str, origin: str, count: int, *args: str) -> None:
+    def lang_of(code: str) -> str:
+        return code if many else ""
+
+    def paged(template: str, path: str, origin: str, count: int, lang: str, *args: str) -> None:
         pages = max(1, -(-count // size))
         for number in range(1, pages + 1):
             pager = path if number == 1 else f"{path}page/{number}/"
             tasks.append(Task(dest_for_path(pager), origin, "list", pager, template,
-                              (*args, str(number))))
+                              (*args, str(number)), lang=lang_of(lang)))
 
-    def feeds(path: str, origin: str, *args: str) -> None:
+    def feeds(path: str, origin: str, lang: str, *args: str) -> None:
         for name in site.config.feeds:
             feed = path + FEED_FORMATS[name].filename
             tasks.append(Task(dest_for_path(feed), origin, "feed", feed, FEED_TEMPLATES[name],
-                              (name, *args)))
+                              (name, *args), lang=lang_of(lang)))
 
     for src, page in sorted(site.pages.items()):
         origin = page.doc.source.display
         tasks.append(Task(dest_for_path(page.path), origin, "page", page.path,
-                          page.doc.front.template or "page.html", (src,)))
+                          page.doc.front.template or "page.html", (src,), lang=lang_of(page.lang)))
         for alias in page.aliases:
             tasks.append(Task(dest_for_path(alias), f"alias in {origin}", "alias", alias,
-                              "alias.html", (src,)))
+                              "alias.html", (src,), lang=lang_of(page.lang)))
+    homes = {languages.key(lang.code, ""): lang for lang in languages.all}
     for key, section in sorted(site.sections.items()):
         origin = section.doc.source.display if section.doc else f"content/{key}/"
         template = section.doc.front.template if section.doc else None
-        if key == "":
-            paged(template or "index.html", "/", origin, len(home_pages(site)), "home", "")
+        home = homes.get(key)
+        if home is not None and not many:
+            paged(template or "index.html", "/", origin, len(home_pages(site)), "", "home", "")
+        elif home is not None:
+            paged(template or "index.html", section.path, origin,
+                  len(home_pages(site, home.code)), home.code, "home", home.code)
         else:
             paged(template or "section.html", section.path, origin, len(section.pages),
-                  "section", key)
-            feeds(section.path, origin, "section", key)
+                  section.lang, "section", key)
+            feeds(section.path, origin, section.lang, "section", key)
     for name, taxonomy in sorted(site.taxonomies.items()):
         origin = f"taxonomy '{name}'"
+        lang = languages.of_key(name)[0] if many else ""
         tasks.append(Task(dest_for_path(taxonomy.path), origin, "taxonomy", taxonomy.path,
-                          "taxonomy.html", (name,)))
+                          "taxonomy.html", (name,), lang=lang))
         for term in taxonomy.terms:
             paged("term.html", term.path, f"{origin} term '{term.name}'", len(term.pages),
-                  "term", name, term.slug)
-    feeds("/", "site feed", "home", "")
-    tasks.append(Task("404.html", "404 page", "template", "/404.html", "404.html"))
+                  lang, "term", name, term.slug)
+    if not many:
+        feeds("/", "site feed", "", "home", "")
+        tasks.append(Task("404.html", "404 page", "template", "/404.html", "404.html"))
+    for language in languages.all if many else ():
+        where, prefix = f" ({language.code})", language.prefix
+        feeds(prefix, "site feed" + where, language.code, "home", language.code)
+        tasks.append(Task(dest_for_path(prefix + "404.html"), "404 page" + where,
+                          "template", prefix + "404.html", "404.html", lang=language.code))
+    if many and languages.default.prefix != "/":  # / sends readers to the default language
+        tasks.append(Task("index.html", "the default language's home", "alias", "/",
+                          "alias.html", ("",), lang=languages.default.code))
     tasks.append(Task("sitemap.xml", "sitemap", "sitemap", "/sitemap.xml", "sitemap.xml"))
     tasks.append(Task("robots.txt", "robots.txt", "template", "/robots.txt", "robots.txt"))
     tasks.append(Task("highlight.css", "code highlighting styles", "css"))

@@ -24,7 +24,9 @@ from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
+from ssg.stages.families import home_pages
 from ssg.stages.keys import Key, record, tracking
+from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
@@ -63,7 +65,9 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
                                 ShortcodeRenderer(config), site_dir=config.site_dir)
-    return [renderer.render(doc) for doc in docs]
+    if not site.languages.multilingual:
+        return [renderer.render(doc) for doc in docs]
+    return [renderer.render(doc, localize=document_links(site, doc)) for doc in docs]
 
 
 def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task], *,
@@ -188,6 +192,8 @@ class Renderer:
         self.views = Views(site, contents)
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
                              minified=site.minify, note=record)
+        self.languages = LanguageContext(site)
+        self.env.globals.update(self.languages.environment_globals())
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
                                         "term": None, "image": self._image,
@@ -240,11 +246,14 @@ class Renderer:
                 raise ContentError(f"cannot read: {exc.strerror}", path=task.origin) from exc
         context = getattr(self, "_context_" + task.kind)(task)
         if not task.template:  # the JSON feed
-            return json_feed({**self.globals, **context})
+            return json_feed({**self.globals, **self.languages.context(task, self.views, context),
+                              **context})
         try:
-            text = self.env.get_template(task.template).render(
-                {**self.globals, "current_url": self.site.url(task.path), **context}
-            )
+            with self.languages.rendering(task):
+                text = self.env.get_template(task.template).render(
+                    {**self.globals, "current_url": self.site.url(task.path),
+                     **self.languages.context(task, self.views, context), **context}
+                )
         except SsgError:
             raise
         except Exception as exc:  # any failure inside a template is the template's problem
@@ -256,6 +265,8 @@ class Renderer:
         return {"page": view, "section": view.section}
 
     def _context_alias(self, task: Task) -> dict[str, Any]:
+        if task.args[0] == "":  # the default language's home, when it is not at /
+            return {"target": self.views.site_in(task.lang).home.url}
         return {"target": self.views.page(task.args[0]).url}
 
     def _context_template(self, task: Task) -> dict[str, Any]:
@@ -266,6 +277,11 @@ class Renderer:
 
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
+        if kind == "home" and args[1]:  # a language's home
+            record(keys.home_pages())
+            record(keys.language_order(args[1]))
+            key = self.site.languages.key(args[1], "")
+            return home_pages(self.site, args[1]), {"section": self.views.section(key)}
         if kind == "home":
             record(keys.home_pages())
             return self.views.home_pages(), {"section": self.views.section("")}
@@ -301,14 +317,22 @@ class Renderer:
         return context
 
     def _context_feed(self, task: Task) -> dict[str, Any]:
-        if task.args[1] == "home":  # the site's feed has every dated page, not just the home's
+        if task.args[1] == "home" and task.args[2]:  # a language's: its every dated page
+            record(keys.language_order(task.args[2]))
+            key = self.site.languages.key(task.args[2], "")
+            srcs, context = self.site.orders[task.args[2]], {"section": self.views.section(key)}
+        elif task.args[1] == "home":  # the site's feed has every dated page, not just the home's
             record(keys.page_order())
             srcs, context = self.site.order, {"section": self.views.section("")}
         else:
             srcs, context = self._list_items(task.args[1:])
         config = self.site.config
         title = config.title
+        description = config.description
         alternate = "/"
+        if task.lang:
+            language = self.site.languages.by_code[task.lang]
+            title, description, alternate = language.title, language.description, language.prefix
         if task.args[1] == "section":
             section = self.site.sections[task.args[2]]
             title, alternate = section.title, section.path
@@ -320,7 +344,7 @@ class Renderer:
             updated = self._newest(self.site.order)[1]
         return {
             **context, "entries": entries, "feed_title": title,
-            "feed_description": config.description or title,
+            "feed_description": description or title,
             "feed_self": self.site.permalink(task.path),
             "feed_alternate": self.site.permalink(alternate),
             "feed_updated": rfc3339(updated or NO_DATE),
@@ -356,6 +380,8 @@ class Renderer:
                 record(keys.term_pages(name, term.slug))
                 entries.append((site.permalink(term.path), site.pages[term.pages[0]].date))
         entries.sort(key=lambda e: e[0])
+        if site.languages.multilingual:
+            return {"entries": entries, "sitemap_alternates": sitemap_alternates(site)}
         return {"entries": entries}
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ssg.errors import OutputError
 from ssg.stages.keys import digest
+from ssg.stages.languages import Languages
 from ssg.stages.search_text import ALPHABET, SearchRecord, is_cjk
 
 #: The output folder of the search index and its client.
@@ -89,6 +90,51 @@ def index_files(records: Mapping[str, SearchRecord], old: Mapping[str, SearchRec
         if patch is not None:
             return patch, False
     return _full(docs), True
+
+
+def language_index_files(records: Mapping[str, SearchRecord],
+                         old: Mapping[str, SearchRecord] | None, read: Callable[[str], bytes],
+                         languages: Languages) -> tuple[dict[str, bytes], bool]:
+    """`index_files` on a multilingual site: one index per language, so that search stays
+    within the reader's language: the default language's in `search/`, the others' in
+    `search/CODE/`; all of them when one must be made whole."""
+    if not languages.multilingual:
+        return index_files(records, old, read)
+
+    def folder(dest: str) -> str:
+        lang = languages.of_path("/" + dest)
+        return "" if lang == languages.default.code else lang
+
+    def split(found: Mapping[str, SearchRecord]) -> dict[str, dict[str, SearchRecord]]:
+        parts: dict[str, dict[str, SearchRecord]] = {f: {} for f in folders}
+        for dest, record in found.items():
+            parts[folder(dest)][dest] = record
+        return parts
+
+    def moved(files: Mapping[str, bytes], code: str) -> dict[str, bytes]:
+        return {_in_folder(dest, code): data for dest, data in files.items()}
+
+    def reader(code: str) -> Callable[[str], bytes]:
+        return lambda dest: read(_in_folder(dest, code))
+
+    folders = ["", *sorted(languages.others)]
+    now, before = split(records), split(old) if old is not None else None
+    patches: dict[str, bytes] = {}
+    for code in folders:
+        files, complete = index_files(now[code], before[code] if before else None,
+                                      reader(code))
+        if complete:
+            whole: dict[str, bytes] = {}
+            for each in folders:
+                whole.update(moved(_full(sorted(now[each].values(), key=_url)), each))
+            return whole, True
+        patches.update(moved(files, code))
+    return patches, False
+
+
+def _in_folder(dest: str, code: str) -> str:
+    """A file of the index moved into the folder of language `code` ("": the default's)."""
+    return dest if not code else f"{SEARCH_DIR}/{code}/{dest[len(SEARCH_DIR) + 1:]}"
 
 
 def _url(record: SearchRecord) -> str:

@@ -18,6 +18,7 @@ from ssg.config import Config
 from ssg.errors import ContentError, TemplateError
 from ssg.stages import keys
 from ssg.stages.keys import record, tracking
+from ssg.stages.languages import CURRENT_LANGUAGE
 from ssg.stages.lookup import template_dirs, template_file
 from ssg.stages.parse import Document
 from ssg.stages.shortcodes import Call
@@ -137,6 +138,7 @@ class Memo:
         self._saved: dict[tuple[Any, ...], tuple[str, frozenset[keys.Key]]] = {}
 
     def __call__(self, *key: Any, caller: Any) -> Markup:
+        key = (CURRENT_LANGUAGE.get(), *key)  # the same block differs between languages
         saved = self._saved.get(key)
         if saved is None:
             with tracking() as deps:

@@ -14,12 +14,13 @@ from urllib.parse import urljoin
 
 from markupsafe import Markup
 
-from ssg.config import FEED_FORMATS
+from ssg.config import FEED_FORMATS, Language
 from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
+from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
 from ssg.stages.markdown import Content, reading_time
 from ssg.stages.resources import Resources, bundle_resources
 from ssg.utils import slugify
@@ -77,6 +78,28 @@ class Views:
         self._blogs: frozenset[str] | None = None
         self._reading: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.site_view = SiteView(self)
+        self._site_views: dict[str, SiteView] = {}
+
+    def site_in(self, lang: str) -> SiteView:
+        """`site` as an output in language `lang` sees it ("": the site's only language)."""
+        if not lang:
+            return self.site_view
+        view = self._site_views.get(lang)
+        if view is None:
+            view = self._site_views[lang] = SiteView(self, lang)
+        return view
+
+    def translations(self, srcs: tuple[str, ...], current: str) -> list[Translation]:
+        """The translations of a page (srcs), the one shown (`current`) marked."""
+        site = self.site
+        result = []
+        for src in srcs:
+            page = site.pages[src]
+            lang = site.languages.by_code[page.lang]
+            result.append(Translation(lang.code, lang.name, site.url(page.path),
+                                      site.permalink(page.path), lang.direction,
+                                      src == current))
+        return result
 
     def home_pages(self) -> tuple[str, ...]:
         """The sources of the pages the home page lists (see `families.home_pages`)."""
@@ -161,8 +184,26 @@ class Views:
         return order
 
     def taxonomy(self, name: str) -> TaxonomyView:
-        """The view of a whole taxonomy."""
-        return TaxonomyView(self, self.site.taxonomies[name])
+        """The view of a whole taxonomy (by its key: `tags`, `fr/tags` in French)."""
+        return TaxonomyView(self, self.site.taxonomies[name], name)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One language version of a page or section: items of `page.translations`."""
+
+    #: The language's code: `fr`.
+    lang: str
+    #: The language's name in itself: `Français`.
+    name: str
+    #: The version's URL.
+    url: str
+    #: Its absolute URL (for hreflang).
+    permalink: str
+    #: The language's direction: ltr or rtl.
+    dir: str
+    #: True for the version being shown.
+    current: bool
 
 
 class PageView:
@@ -205,6 +246,30 @@ class PageView:
     has_diagram = property(lambda self: has_diagram(self._body().html),
                            doc="True when the body has a Mermaid diagram (load Mermaid).")
 
+    lang = property(lambda self: self._meta().lang, doc="The code of the page's language.")
+
+    @property
+    def language_name(self) -> str:
+        """The name of the page's language in itself (`Français`)."""
+        languages = self._views.site.languages
+        found = languages.by_code.get(self._meta().lang)
+        return found.name if found is not None else self._page.lang
+
+    @property
+    def fallback(self) -> bool:
+        """True when the page is shown in an output of another language (a fallback of
+        `language_fallback`)."""
+        current = CURRENT_LANGUAGE.get()
+        return bool(current) and self._meta().lang != current
+
+    @property
+    def translations(self) -> list[Translation]:
+        """Every language version of the page, itself among them, in language order (empty
+        on a site in one language)."""
+        record(keys.page_translations(self._src))
+        srcs = self._views.site.translations.get(self._src, ())
+        return self._views.translations(srcs, self._src) if len(srcs) > 1 else []
+
     @property
     def image(self) -> str | None:
         """The absolute URL of the page's image for link previews: front matter `image`
@@ -229,14 +294,14 @@ class PageView:
     def reading_prev(self) -> PageView | None:
         """The page before this one when its top-level section is read in order (its
         section's pages, then its subsections', depth first)."""
-        top = families.top_section(self._meta().section)
+        top = families.top_section(self._meta().section, self._views.site.languages)
         src = self._views.reading_order(top).get(self._src, (None, None))[0]
         return self._views.page(src) if src else None
 
     @property
     def reading_next(self) -> PageView | None:
         """The page after this one in its top-level section's reading order."""
-        top = families.top_section(self._meta().section)
+        top = families.top_section(self._meta().section, self._views.site.languages)
         src = self._views.reading_order(top).get(self._src, (None, None))[1]
         return self._views.page(src) if src else None
 
@@ -260,11 +325,14 @@ class PageView:
         page = self._meta()
         site = self._views.site
         result: dict[str, list[TermView]] = {}
-        for name, taxonomy in site.taxonomies.items():
+        for key, taxonomy in site.taxonomies.items():
+            if site.languages.multilingual and site.languages.of_key(key)[0] != page.lang:
+                continue
+            name = taxonomy.name
             slugs = {slugify(t) or t for t in page.doc.front.terms.get(name, ())}
-            order = self._views.term_order(name)
+            order = self._views.term_order(key)
             found = sorted(order[slug] for slug in slugs if slug in order)
-            result[name] = [self._views.term(name, taxonomy.terms[i]) for i in found]
+            result[name] = [self._views.term(key, taxonomy.terms[i]) for i in found]
         return result
 
     @property
@@ -308,7 +376,8 @@ class SectionView:
         return self._views.contents.get(doc.source.src) if doc is not None else None
 
     title = property(lambda self: self._meta().title, doc="The section title.")
-    path = property(lambda self: self._key, doc="The folder under content/ ('' for home).")
+    path = property(lambda self: self._views.site.languages.of_key(self._key)[1],
+                    doc="The folder under content/ ('' for home), without the language.")
     url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
@@ -328,6 +397,23 @@ class SectionView:
     has_diagram = property(lambda self: has_diagram(c.html) if (c := self._content()) else False,
                            doc="True when _index.md has a Mermaid diagram (load Mermaid).")
 
+    lang = property(lambda self: self._section.lang, doc="The code of the section's language.")
+
+    @property
+    def translations(self) -> list[Translation]:
+        """Every language version of the section (empty on a site in one language)."""
+        record(keys.section_translations(self._key))
+        site = self._views.site
+        found = site.section_translations.get(self._key, ())
+        result = []
+        for key in found if len(found) > 1 else ():
+            section = site.sections[key]
+            lang = site.languages.by_code[section.lang]
+            result.append(Translation(lang.code, lang.name, site.url(section.path),
+                                      site.permalink(section.path), lang.direction,
+                                      key == self._key))
+        return result
+
     @property
     def pages(self) -> list[PageView]:
         """The section's own pages in listing order."""
@@ -344,13 +430,13 @@ class SectionView:
     def family(self) -> str:
         """"blog" when the section's top-level section has dated pages (its pages are posts),
         else "docs" (its pages are read in order, with a navigation tree)."""
-        top = families.top_section(self._key)
+        top = families.top_section(self._key, self._views.site.languages)
         return "blog" if top in self._views.blog_sections() else "docs"
 
     @property
     def top(self) -> SectionView:
         """The top-level section this one is in (itself for a top-level one)."""
-        return self._views.section(families.top_section(self._key))
+        return self._views.section(families.top_section(self._key, self._views.site.languages))
 
     @property
     def parent(self) -> SectionView | None:
@@ -395,9 +481,10 @@ class TermView:
 class TaxonomyView:
     """A taxonomy: `taxonomy` in taxonomy.html and term.html."""
 
-    def __init__(self, views: Views, taxonomy: Taxonomy):
+    def __init__(self, views: Views, taxonomy: Taxonomy, key: str | None = None):
         self._views = views
         self._taxonomy = taxonomy
+        self._key = key or taxonomy.name
         self.name = taxonomy.name
         self.title = taxonomy.name.replace("_", " ").capitalize()
         self.url = views.site.url(taxonomy.path)
@@ -406,8 +493,8 @@ class TaxonomyView:
     @property
     def terms(self) -> list[TermView]:
         """Every term, sorted by name."""
-        record(keys.taxonomy_terms(self.name))
-        return [self._views.term(self.name, t) for t in self._taxonomy.terms]
+        record(keys.taxonomy_terms(self._key))
+        return [self._views.term(self._key, t) for t in self._taxonomy.terms]
 
 
 class DataView(Mapping[str, Any]):
@@ -430,27 +517,40 @@ class DataView(Mapping[str, Any]):
 
 
 class SiteView:
-    """What templates see as `site`."""
+    """What templates see as `site`: on a multilingual site, the site in one language."""
 
-    def __init__(self, views: Views):
+    def __init__(self, views: Views, lang: str = ""):
         self._views = views
         config = views.site.config
+        languages = views.site.languages
+        language = languages.by_code.get(lang) if lang else None
+        self._lang = lang
         self.config = config
-        self.title = config.title
-        self.description = config.description
+        self.title = language.title if language else config.title
+        self.description = language.description if language else config.description
         self.author = config.author
-        self.language = config.language
+        self.language = language.code if language else config.language
         self.base_url = config.origin + config.base_path
         self.base_path = config.base_path
         self.extra = config.extra
-        self.feeds = feed_links(views.site, "/")
+        self.languages = [LanguageView(lang, views.site.url(lang.prefix))
+                          for lang in languages.all] if languages.multilingual else []
+        prefix = language.prefix if language else "/"
+        self.feeds = feed_links(views.site, prefix)
         self.feed_url = self.feeds[0].url if self.feeds else None
+        search = "search/" if not language or language is languages.default else (
+            f"search/{language.code}/")
+        self.search_url = views.site.url("/" + search)
 
     @property
     def pages(self) -> list[PageView]:
-        """Every published page, newest first."""
-        record(keys.page_order())
-        return self._views.pages(self._views.site.order)
+        """Every published page (in this language), newest first."""
+        site = self._views.site
+        if not self._lang:
+            record(keys.page_order())
+            return self._views.pages(site.order)
+        record(keys.language_order(self._lang))
+        return self._views.pages(site.orders[self._lang])
 
     @property
     def data(self) -> DataView:
@@ -459,8 +559,9 @@ class SiteView:
 
     @property
     def home(self) -> SectionView:
-        """The home page's section (content/_index.md)."""
-        return self._views.section("")
+        """The home page's section (content/_index.md; the language's own home)."""
+        site = self._views.site
+        return self._views.section(site.languages.key(self._lang, "") if self._lang else "")
 
     @property
     def sections(self) -> list[SectionView]:
@@ -474,11 +575,15 @@ class SiteView:
         record(keys.blog_sections())
         site = self._views.site
         return [self._views.section(k) for k in families.main_sections(site)
-                if k in site.sections]
+                if k in site.sections and (not self._lang or site.sections[k].lang == self._lang)]
 
     @property
     def home_pages(self) -> list[PageView]:
         """The pages the home page lists, newest first: those of the main sections."""
+        if self._lang:
+            record(keys.home_pages())
+            record(keys.language_order(self._lang))
+            return self._views.pages(families.home_pages(self._views.site, self._lang))
         return self._views.pages(self._views.home_pages())
 
     def menu(self, name: str = "main") -> list[MenuItem]:
@@ -488,12 +593,20 @@ class SiteView:
         views = self._views
         site = views.site
         items: list[MenuItem] = []
-        for entry in site.config.menu.get(name, ()):
+        language = site.languages.by_code.get(self._lang) if self._lang else None
+        lang = self._lang or None
+        menus = (language.menu if language is not None and language.menu is not None
+                 else site.config.menu)
+        for entry in menus.get(name, ()):
             if entry.page is not None:
-                path = families.menu_target(site, entry.page)
+                path = families.menu_target(site, entry.page, lang)
                 if entry.page in site.pages:
                     record(keys.page_meta(entry.page))
                 else:
+                    record(keys.section_keys())
+                if lang is not None:  # its translation, once it has one, is the target
+                    for candidate in localized_targets(site.languages, lang)(entry.page):
+                        record(keys.page_meta(candidate))
                     record(keys.section_keys())
                 url = site.url(path) if path is not None else ""
             else:
@@ -501,12 +614,32 @@ class SiteView:
                 url = site.url(entry.url.lstrip("/")) if entry.url.startswith("/") else entry.url
             items.append(MenuItem(entry.name, url, entry.weight))
         record(keys.menu_pages())
-        for menu, title, path, weight in families.menu_pages(site):
+        for menu, title, path, weight in families.menu_pages(site, lang):
             if menu == name:
                 items.append(MenuItem(title, site.url(path), weight))
         return sorted(items, key=lambda item: item.weight)
 
     @property
     def taxonomies(self) -> dict[str, TaxonomyView]:
-        """Every configured taxonomy by name."""
-        return {name: self._views.taxonomy(name) for name in self._views.site.taxonomies}
+        """Every configured taxonomy (of this language) by name."""
+        site = self._views.site
+        if not self._lang:
+            return {name: self._views.taxonomy(name) for name in site.taxonomies}
+        return {taxonomy.name: self._views.taxonomy(key)
+                for key, taxonomy in site.taxonomies.items()
+                if site.languages.of_key(key)[0] == self._lang}
+
+
+@dataclass(frozen=True)
+class LanguageView:
+    """One of the site's languages: the items of `site.languages`."""
+
+    _language: Language
+    #: Its home page's URL.
+    url: str
+
+    code = property(lambda self: self._language.code, doc="Its code: `fr`.")
+    name = property(lambda self: self._language.name, doc="Its name in itself: `Français`.")
+    title = property(lambda self: self._language.title, doc="The site title in it.")
+    dir = property(lambda self: self._language.direction, doc="Its direction: ltr or rtl.")
+    weight = property(lambda self: self._language.weight, doc="Its order among languages.")

@@ -188,6 +188,14 @@
     var list = box.querySelector("ol");
     if (!input || !status || !list) return;
     var index = new Index(box.getAttribute("data-index") || "/search/");
+    // The page's language may give the messages (data-no-results="... {query} ...").
+    function say(name, fallback, values) {
+      var text = box.getAttribute("data-" + name) || fallback;
+      Object.keys(values || {}).forEach(function (key) {
+        text = text.split("{" + key + "}").join(values[key]);
+      });
+      return text;
+    }
     var asked = 0, hits = [], shown = 0, timer = null, more = null;
 
     function clear() {
@@ -223,7 +231,7 @@
           more.className = "site-search-more";
           var button = document.createElement("button");
           button.type = "button";
-          button.textContent = "More results";
+          button.textContent = say("more", "More results");
           button.addEventListener("click", function () {
             showMore(query, ticket).then(function () {
               var links = list.querySelectorAll("a");
@@ -252,13 +260,17 @@
         shown = 0;
         list.hidden = found.length === 0;
         box.classList.toggle("has-results", found.length > 0);
-        status.textContent = found.length === 0 ? "No results for \u201c" + query + "\u201d"
-          : found.length === 1 ? "1 result" : found.length.toLocaleString() + " results";
+        var lang = document.documentElement.lang || undefined;
+        status.textContent = found.length === 0
+          ? say("no-results", "No results for \u201c{query}\u201d", { query: query })
+          : found.length === 1 ? say("one-result", "1 result")
+          : say("results", "{count} results", { count: found.length.toLocaleString(lang) });
         return showMore(query, ticket);
       }).catch(function (error) {
         if (ticket !== asked) return;
         clear();
-        status.textContent = "Search is not available (" + error.message + ")";
+        status.textContent = say("unavailable", "Search is not available ({error})",
+                                 { error: error.message });
       });
     }
 

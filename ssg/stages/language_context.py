@@ -1,0 +1,209 @@
+"""What templates see of the languages: `lang`, `dir`, `t()`, Babel's dates and numbers, and
+the hreflang alternates of each output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from ssg.stages import keys
+from ssg.stages.assemble import Site
+from ssg.stages.keys import Key, record
+from ssg.stages.languages import (
+    CURRENT_LANGUAGE,
+    babel_locale,
+    format_date,
+    format_number,
+    load_strings,
+    localized_targets,
+    strings_files,
+)
+from ssg.stages.parse import Document
+from ssg.stages.plan import Task
+from ssg.stages.views import Translation, Views
+
+
+def plural_form(lang: str, n: Any) -> str:
+    """The CLDR plural category of n in a language: one, two, few, many, zero or other."""
+    from babel import Locale
+
+    try:
+        return str(Locale.parse(babel_locale(lang)).plural_form(abs(int(n))))
+    except (TypeError, ValueError):
+        return "other"
+
+
+def document_links(site: Site, doc: Document) -> Callable[[str], tuple[str, ...]]:
+    """The content files a link of `doc` may name, its own language's first."""
+    languages = site.languages
+    lang = languages.of_source(doc.source.src, doc.source.display)[0]
+    return localized_targets(languages, lang)
+
+
+_current = CURRENT_LANGUAGE
+
+
+class LanguageContext:
+    """Per output: the language's template globals, and its alternates in other languages."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._strings: dict[str, tuple[dict[str, str], tuple[Key, ...]]] = {}
+        self._globals: dict[str, dict[str, Any]] = {}
+
+    @contextmanager
+    def rendering(self, task: Task) -> Iterator[None]:
+        """Inside the block, `t()` and the Babel functions speak the task's language."""
+        token = _current.set(task.lang)
+        try:
+            yield
+        finally:
+            _current.reset(token)
+
+    def environment_globals(self) -> dict[str, Callable[..., str]]:
+        """`t`, `format_date` and `format_number` for the template environment: they follow
+        the output being rendered (see `rendering`)."""
+
+        def call(name: str) -> Callable[..., str]:
+            def function(*args: Any, **kwargs: Any) -> str:
+                lang = _current.get() or self.site.languages.default.code
+                result: str = self._language_globals(lang)[name](*args, **kwargs)
+                return result
+            return function
+
+        return {name: call(name) for name in ("t", "format_date", "format_number")}
+
+    def _lang(self, task: Task) -> str:
+        return task.lang or self.site.languages.default.code
+
+    def strings(self, lang: str) -> tuple[dict[str, str], tuple[Key, ...]]:
+        """The theme's strings in `lang` and the keys of the files they came from."""
+        found = self._strings.get(lang)
+        if found is None:
+            config = self.site.config
+            files = [*strings_files(config, "en"), *strings_files(config, lang)]
+            deps = tuple(keys.copied_file(str(path)) for path in dict.fromkeys(files))
+            found = self._strings[lang] = (load_strings(config, lang, lambda path: None), deps)
+        return found
+
+    def _language_globals(self, lang: str) -> dict[str, Any]:
+        cached = self._globals.get(lang)
+        if cached is not None:
+            return cached
+        languages = self.site.languages
+        language = languages.by_code.get(lang)
+        direction = language.direction if language else "ltr"
+        if not languages.multilingual and language is not None:
+            from babel import Locale
+
+            rtl = Locale.parse(babel_locale(lang)).character_order == "right-to-left"
+            direction = "rtl" if rtl else ""  # nothing new to say on an ltr site
+
+        def translate(key: str, **values: Any) -> str:
+            """`t("key")`: the theme's string for key in this language (English, else the
+            key itself, when the language's files lack it); `{name}` filled from values."""
+            strings, deps = self.strings(lang)
+            for dep in deps:
+                record(dep)
+            text = strings.get(key)
+            if text is None and "n" in values:  # plural forms: key.one, key.few, key.other
+                form = plural_form(lang, values["n"])
+                text = strings.get(f"{key}.{form}", strings.get(f"{key}.other"))
+            if text is None:
+                text = key
+            return text.format(**values) if values else text
+
+        date_format = self.site.config.date_format
+        multilingual = languages.multilingual
+
+        def date_in(value: date | datetime | None, form: str = "long") -> str:
+            """`format_date(page.date)`: a date as the language writes it (on a site in one
+            language, as `date_format` says)."""
+            if not multilingual and value is not None:
+                from ssg.stages.templates import format_date as strftime_date
+
+                moment = value if isinstance(value, datetime) else datetime(
+                    value.year, value.month, value.day)
+                return strftime_date(moment, date_format)
+            return format_date(value, lang, form)
+
+        def number_in(value: float) -> str:
+            """`format_number(n)`: a number as the language writes it."""
+            return format_number(value, lang)
+
+        cached = self._globals[lang] = {"lang": lang, "dir": direction, "t": translate,
+                                        "format_date": date_in, "format_number": number_in}
+        return cached
+
+    def context(self, task: Task, views: Views, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The globals of one output: `site` in its language, `lang`, `dir`, `t`, ... and
+        `alternates`, its versions in the languages as (hreflang, absolute URL), x-default
+        last (empty on a site in one language)."""
+        result = dict(self._language_globals(self._lang(task)))
+        if task.lang:
+            result["site"] = views.site_in(task.lang)
+        result["alternates"] = (self._alternates(task, views, context)
+                                if self.site.languages.multilingual else [])
+        return result
+
+    def _alternates(self, task: Task, views: Views, context: Mapping[str, Any]
+                    ) -> list[tuple[str, str]]:
+        versions: list[Translation] = []
+        if task.kind == "page":
+            versions = views.page(task.args[0]).translations
+        elif task.kind == "list" and task.args[-1] == "1" and task.args[0] != "term":
+            section = context.get("section")
+            if task.args[0] == "home":
+                versions = [Translation(lang.code, lang.name, views.site.url(lang.prefix),
+                                        views.site.permalink(lang.prefix), lang.direction,
+                                        lang.code == task.lang)
+                            for lang in self.site.languages.all]
+            elif section is not None:
+                versions = section.translations
+        elif task.kind == "taxonomy":
+            versions = self._taxonomy_versions(task)
+        return alternates(self.site, versions)
+
+    def _taxonomy_versions(self, task: Task) -> list[Translation]:
+        """A taxonomy's index page in every language that has the taxonomy."""
+        site, languages = self.site, self.site.languages
+        name = site.taxonomies[task.args[0]].name
+        versions = []
+        for lang in languages.all:
+            taxonomy = site.taxonomies.get(languages.key(lang.code, name))
+            if taxonomy is not None:
+                versions.append(Translation(lang.code, lang.name, site.url(taxonomy.path),
+                                            site.permalink(taxonomy.path), lang.direction,
+                                            lang.code == task.lang))
+        return versions
+
+
+def alternates(site: Site, versions: list[Translation]) -> list[tuple[str, str]]:
+    """hreflang links of the versions of one page: each language's, then x-default (the
+    default language's version) when there is one."""
+    if len(versions) < 2:
+        return []
+    links = [(v.lang, v.permalink) for v in versions]
+    default = next((v for v in versions if v.lang == site.languages.default.code), None)
+    if default is not None:
+        links.append(("x-default", default.permalink))
+    return links
+
+
+def sitemap_alternates(site: Site) -> dict[str, list[tuple[str, str]]]:
+    """For the sitemap: the absolute URL of every page and section with translations ->
+    its hreflang alternates."""
+    views = Views(site, {})
+    found: dict[str, list[tuple[str, str]]] = {}
+    for src in site.order:
+        versions = views.page(src).translations
+        for version in versions:
+            found[version.permalink] = alternates(site, versions)
+    record(keys.section_keys())
+    for key in sorted(site.sections):
+        versions = views.section(key).translations
+        for version in versions:
+            found[version.permalink] = alternates(site, versions)
+    return found
