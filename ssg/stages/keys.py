@@ -301,6 +301,17 @@ def _taxonomy_terms(inputs: Inputs, name: str) -> str:
     return digest([(t.name, t.slug, len(t.pages)) for t in taxonomy.terms])
 
 
+def taxonomy_has_terms(name: str) -> Key:
+    """Whether a taxonomy has any term (menus leave out the empty ones)."""
+    return ("hasterms", name)
+
+
+@_fingerprint("hasterms")
+def _taxonomy_has_terms(inputs: Inputs, name: str) -> str:
+    taxonomy = inputs.site.taxonomies.get(name)
+    return GONE if taxonomy is None else str(bool(taxonomy.terms))
+
+
 def term_pages(taxonomy: str, slug: str) -> Key:
     """A term's name and the pages carrying it, in order."""
     return ("termlist", taxonomy, slug)

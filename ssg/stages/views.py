@@ -491,6 +491,12 @@ class TaxonomyView:
         self.permalink = views.site.permalink(taxonomy.path)
 
     @property
+    def has_terms(self) -> bool:
+        """Whether any page has a term of it (cheaper to depend on than `terms`)."""
+        record(keys.taxonomy_has_terms(self.name))
+        return bool(self._taxonomy.terms)
+
+    @property
     def terms(self) -> list[TermView]:
         """Every term, sorted by name."""
         record(keys.taxonomy_terms(self._key))
