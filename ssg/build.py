@@ -26,16 +26,25 @@ from ssg.incremental.fingerprints import Fingerprints, OutputState, stale_tasks,
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
 from ssg.incremental.state import CACHE_DIR
-from ssg.output.writer import Stage, check_dests, check_output_dir, static_files
+from ssg.output.writer import (
+    Stage,
+    check_dests,
+    check_output_dir,
+    static_files,
+    theme_static_label,
+)
 from ssg.parallel import default_jobs, map_ranges
+from ssg.plugins.host import SITE_PLUGINS
+from ssg.stages import keys
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
+from ssg.stages.hooks import apply_documents, assembled_data, extra_files
 from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.markdown import Content
-from ssg.stages.parse import parse_sources
+from ssg.stages.parse import Document, parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
 from ssg.stages.search import FORMAT, SEARCH_DIR, check_reserved, index_files, merge_records
@@ -43,7 +52,8 @@ from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path
 
-__all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "server_started", "static_dest",
+           "watched_folders"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     with timer.step("load cache"):
         reuse = open_reuse(config, started_ns, session, cache=options.cache)
     front = None
-    if isinstance(reuse, SessionReuse) and changed is not None:
+    if isinstance(reuse, SessionReuse) and changed is not None and config.plugins.allows_quick:
         with timer.step("quick front"):
             front = quick_front(reuse, settings, changed)
     if front is None:
@@ -156,6 +166,9 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     reuse.keep_outputs(output, settings)
     with timer.step("save cache"):
         reuse.finish(front.site, front.tasks, settings)
+    for name in config.plugins.implementing("build_finished"):
+        config.plugins.call(name, "build_finished", output_dir=config.output_dir,
+                            written=tuple(written), removed=tuple(removed))
     return BuildResult(
         pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
         written=tuple(written), removed=tuple(removed), full=old is None,
@@ -201,9 +214,13 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
     with timer.step("parse"):
         pages, sections = parse_sources(sources, config.taxonomies, reuse)
         reuse.keep_documents([*pages, *sections])
+    with timer.step("plugins: documents"):
+        pages, hooked = apply_documents(config.plugins, pages)
+        sections, hooked_sections = apply_documents(config.plugins, sections)
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
+        site = assembled_data(config.plugins, site)
     static = static_files(config)
     with timer.step("images"):
         found = image_sources(((a.display, a.src_path, dest_for_path(path))
@@ -213,7 +230,10 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         site = replace(site, images=images, fingerprint=options.fingerprint,
                        minify=config.minify if options.minify is None else options.minify)
     with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
+        site = replace(site, plugin_files=extra_files(config.plugins, site))
         tasks = plan(site, static)
+        tasks += [Task(dest, f"plugin '{name}'", "plugin")
+                  for dest, (name, _data) in sorted(site.plugin_files.items())]
         tasks += [Task(v.dest, f"{v.width}px {v.format} copy of {info.display}", "copy",
                        src_path=Path(v.file))
                   for info in images.by_dest.values() for v in info.variants]
@@ -221,10 +241,32 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         if config.search:
             check_reserved((task.dest_path, task.origin) for task in tasks)
     with timer.step("markdown"):
-        reused, rendered = render_bodies(site, reuse, jobs=options.jobs or default_jobs(),
+        known = _HookedBodies(reuse, hooked | hooked_sections) if hooked or hooked_sections \
+            else reuse
+        reused, rendered = render_bodies(site, known, jobs=options.jobs or default_jobs(),
                                          progress=options.progress)
         contents = reuse.keep_bodies(site, reused, rendered)
     return Front(site, tasks, contents)
+
+
+class _HookedBodies:
+    """Earlier bodies, but not those of documents whose front matter a plugin changed when
+    they use shortcodes (which see the page's `extra`): those are converted again."""
+
+    def __init__(self, reuse: Reuse, hooked: set[str]):
+        self.reuse, self.hooked = reuse, hooked
+
+    def body(self, site: Site, doc: Document) -> Content | None:
+        content = self.reuse.body(site, doc)
+        if content is not None and content.template_deps and doc.source.src in self.hooked:
+            return None
+        return content
+
+
+def server_started(config: Config, url: str) -> None:
+    """Tell the plugins that the dev server serves the site at `url`."""
+    for name in config.plugins.implementing("server_started"):
+        config.plugins.call(name, "server_started", url=url, output_dir=config.output_dir)
 
 
 def image_uses(site: Site, contents: Mapping[str, Content]
@@ -360,9 +402,11 @@ def settings_fp(config: Config, options: BuildOptions) -> str:
     """
     site = config.site_dir
     placed = replace(config, site_dir=Path("."), output_dir=_from_site(config.output_dir, site),
-                     theme_dir=_from_site(config.theme_dir, site))
+                     theme_dir=_from_site(config.theme_dir, site),
+                     theme_dirs=tuple(_from_site(path, site) for path in config.theme_dirs))
     return digest(repr(placed), options.drafts, options.future, options.expired,
-                  options.minify, options.fingerprint, FORMAT if config.search else 0)
+                  options.minify, options.fingerprint, FORMAT if config.search else 0,
+                  config.plugins.settings_key())
 
 
 def _from_site(path: Path, site: Path) -> Path:
@@ -371,17 +415,23 @@ def _from_site(path: Path, site: Path) -> Path:
 
 
 def watched_folders(config: Config) -> list[Path]:
-    """The folders a build reads: content, templates, static, data, assets and the theme."""
+    """The folders a build reads: content, templates, static, data, assets, the themes, the
+    site's plugins and the folders of the files plugins declare."""
     site = config.site_dir
-    return [site / "content", site / "templates", site / "static", site / DATA_DIR,
-            site / "assets", config.theme_dir]
+    # Folders of declared files, but never the site folder itself (it holds the output).
+    declared = {path.parent for path in config.plugins.declared_paths()
+                if path.parent != site and not config.output_dir.is_relative_to(path.parent)}
+    return list(dict.fromkeys([site / "content", site / "templates", site / "static",
+                               site / DATA_DIR, site / "assets", *config.themes,
+                               site / SITE_PLUGINS, *sorted(declared)]))
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
     """The output dest of `path` when it is a static file that the build behind `result`
     copied as is; None when a change to it needs a build (new, shadowed or not static)."""
     for root, label in ((config.site_dir / "static", "static"),
-                        (config.theme_dir / "static", "theme static")):
+                        *((theme / "static", theme_static_label(config, theme))
+                          for theme in config.themes)):
         if path.is_relative_to(root):
             if path.is_symlink() or not path.is_file():
                 return None
@@ -419,8 +469,15 @@ def _render_chunk(shared: dict[str, Any], start: int, end: int
         renderer = shared["renderer"] = Renderer(shared["site"], shared["contents"])
     stage: Stage = shared["stage"]
     index: bool = shared["index"]
-    results = []
+    results: list[tuple[str, str, frozenset[Key], SearchRecord | None]] = []
+    site: Site = shared["site"]
     for task in shared["tasks"][start:end]:
+        if task.kind == "plugin":  # made by the plugin already: only written
+            data = site.plugin_files[task.dest_path][1]
+            stage.write(task.dest_path, data)
+            results.append((task.dest_path, digest_bytes(data),
+                            frozenset({keys.plugin_output(task.dest_path)}), None))
+            continue
         data, deps = renderer.render(task)
         stage.write(task.dest_path, data)
         record = None

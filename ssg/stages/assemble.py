@@ -114,6 +114,8 @@ class Site:
     fingerprint: bool = True
     #: Minify the HTML, CSS and JS written.
     minify: bool = False
+    #: Files plugins add to the output (`extra_outputs`): dest -> (plugin, bytes).
+    plugin_files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         """The URL of a site path: base path prefixed, unsafe characters percent-encoded."""

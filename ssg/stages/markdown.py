@@ -244,11 +244,21 @@ class ShortcodeHost(Protocol):
     def __call__(self, call: Call, body: str | None, doc: Document) -> str: ...
 
 
+class PageHooks(Protocol):
+    """Plugins' hooks on a page's Markdown before and its HTML after conversion
+    (ssg.stages.hooks.BodyHooks)."""
+
+    def markdown(self, doc: Document, text: str) -> str: ...
+
+    def html(self, doc: Document, html: str) -> str: ...
+
+
 class MarkdownRenderer:
     """One reusable Python-Markdown instance set up from the config (reset between pages)."""
 
     def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str,
-                 shortcodes: ShortcodeHost | None = None):
+                 shortcodes: ShortcodeHost | None = None, hooks: PageHooks | None = None):
+        self._hooks = hooks
         self._config = (config, links, base_path)
         self._links = _LinkExtension((links, base_path))
         configs = _extension_configs(config)
@@ -326,7 +336,10 @@ class MarkdownRenderer:
             self._calls.first_line = doc.body_line
             self._calls.render = lambda call, body: host(call, body, doc)
             self._calls.inner = lambda text: self._inner_html(text, src_dir)
-        html = self._convert(doc.body, src_dir)
+        body = doc.body if self._hooks is None else self._hooks.markdown(doc, doc.body)
+        html = self._convert(body, src_dir)
+        if self._hooks is not None:
+            html = self._hooks.html(doc, html)
         title.any, title.title = False, None  # not for the summary
         ids = frozenset(resolver.ids)
         toc = self._toc() if self._has_toc else ""
@@ -337,7 +350,7 @@ class MarkdownRenderer:
         else:
             match = _FIRST_PARAGRAPH.search(html)
             summary = match.group(0) if match else ""
-        word_count = _WORD.subn("", doc.body)[1]  # counted in C, with no list of every word
+        word_count = _WORD.subn("", body)[1]  # counted in C, with no list of every word
         return Content(
             html=html,
             summary=summary,

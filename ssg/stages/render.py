@@ -23,6 +23,7 @@ from ssg.stages import keys
 from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
+from ssg.stages.hooks import body_hooks, page_context
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
@@ -61,7 +62,7 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     """Render the Markdown of some documents with one reused Python-Markdown instance."""
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
-                                ShortcodeRenderer(config))
+                                ShortcodeRenderer(config), body_hooks(site))
     return [renderer.render(doc) for doc in docs]
 
 
@@ -183,7 +184,7 @@ class Renderer:
                              minified=site.minify, note=record)
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
-                                        "term": None, "image": self._image,
+                                        "term": None, "plugins": {}, "image": self._image,
                                         "asset": self.assets.asset,
                                         "asset_url": self.assets.url,
                                         "bundle": self.assets.bundle}
@@ -224,7 +225,7 @@ class Renderer:
         if task.kind == "copy":
             assert task.src_path is not None
             record(keys.copied_file(str(task.src_path)))
-            if task.origin.startswith(("static/", "theme static/")):
+            if task.origin.startswith(("static/", "theme static")):
                 # A site's static file that comes to shadow the theme's changes what is copied.
                 record(keys.static_file(task.dest_path))
             try:
@@ -246,7 +247,8 @@ class Renderer:
 
     def _context_page(self, task: Task) -> dict[str, Any]:
         view = self.views.page(task.args[0])
-        return {"page": view, "section": view.section}
+        return {"page": view, "section": view.section,
+                "plugins": page_context(self.site, task.args[0])}
 
     def _context_alias(self, task: Task) -> dict[str, Any]:
         return {"target": self.views.page(task.args[0]).url}
