@@ -215,8 +215,8 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         pages, sections = parse_sources(sources, config.taxonomies, reuse)
         reuse.keep_documents([*pages, *sections])
     with timer.step("plugins: documents"):
-        pages, hooked = apply_documents(config.plugins, pages)
-        sections, hooked_sections = apply_documents(config.plugins, sections)
+        docs, hooked = apply_documents(config.plugins, [*pages, *sections])
+        pages, sections = docs[:len(pages)], docs[len(pages):]
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
@@ -241,8 +241,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         if config.search:
             check_reserved((task.dest_path, task.origin) for task in tasks)
     with timer.step("markdown"):
-        known = _HookedBodies(reuse, hooked | hooked_sections) if hooked or hooked_sections \
-            else reuse
+        known = _HookedBodies(reuse, hooked) if hooked else reuse
         reused, rendered = render_bodies(site, known, jobs=options.jobs or default_jobs(),
                                          progress=options.progress)
         contents = reuse.keep_bodies(site, reused, rendered)

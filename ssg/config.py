@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ssg.errors import ConfigError, SsgError, raise_all
 from ssg.plugins.host import Plugins, check_options, load_plugins
-from ssg.themes import theme_chain
+from ssg.theme_finder import theme_chain
 from ssg.utils import is_unsafe_segment, slugify
 
 log = logging.getLogger("ssg")

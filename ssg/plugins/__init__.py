@@ -68,6 +68,9 @@ class PageInfo:
     front: Mapping[str, Any]
     #: "page", or "section" for a section's `_index.md`.
     kind: str = "page"
+    #: The section folder, relative to content/, that the page belongs to or that a section
+    #: file introduces ("" for the home section).
+    section: str = ""
 
 
 @dataclass(frozen=True)

@@ -52,14 +52,16 @@ def config_loaded(config: Any, options: Mapping[str, Any]) -> None:
 
 @hookspec
 def documents_parsed(documents: tuple[DocumentInfo, ...], options: Mapping[str, Any],
-                     files: Mapping[str, bytes]) -> Mapping[str, Mapping[str, Any]] | None:
+                     files: Mapping[str, bytes], site_dir: Path
+                     ) -> Mapping[str, Mapping[str, Any]] | None:
     """Add to or change the front matter of parsed pages, before the site is assembled.
 
-    Receives every page and section file (drafts too). Return `{src: {field: value}}` for the
-    documents to change; the fields a plugin may set are `date`, `updated`, `expires`
-    (datetimes), `draft` (bool), `weight` (int) and `extra` (a table merged into the page's
-    `extra`). Runs in the build's main process on every build; what it returns is part of
-    each page's fingerprint, so only the outputs showing a changed value are made again.
+    Receives every page and section file (drafts too) and the site's folder. Return
+    `{src: {field: value}}` for the documents to change; the fields a plugin may set are
+    `date`, `updated`, `expires` (datetimes), `draft` (bool), `weight` (int) and `extra` (a
+    table merged into the page's `extra`). Runs in the build's main process on every build;
+    what it returns is part of each page's fingerprint, so only the outputs showing a changed
+    value are made again.
     """
 
 

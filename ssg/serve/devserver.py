@@ -36,7 +36,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ssg.build import BuildOptions, BuildResult, Session, static_dest, watched_folders
+from ssg.build import (
+    BuildOptions,
+    BuildResult,
+    Session,
+    server_started,
+    static_dest,
+    watched_folders,
+)
 from ssg.build import build as run_build
 from ssg.config import CONFIG_FILE, Config, load_config
 from ssg.errors import SsgError
@@ -157,6 +164,11 @@ class DevServer:
         self._http = http
         http.start()
         log.info("Serving %s at %s (Ctrl-C to stop)", self.site_dir.name, self.url)
+        if self.config is not None:
+            try:
+                server_started(self.config, self.url)
+            except SsgError as exc:  # a plugin's failure: said, the site is served anyway
+                self._report(exc)
         if not is_loopback(self.host):
             log.warning("listening on %s: the site, drafts included, can be seen by "
                         "every machine on the network that reaches this one",

@@ -43,7 +43,8 @@ def apply_documents(plugins: Plugins, docs: list[Document]) -> tuple[list[Docume
     for name in names:
         infos = tuple(DocumentInfo(d.source.src, d.source.display, front_values(d.front))
                       for d in by_src.values())
-        result = plugins.call(name, "documents_parsed", documents=infos)
+        result = plugins.call(name, "documents_parsed", documents=infos,
+                              site_dir=plugins.site_dir)
         if result is None:
             continue
         if not isinstance(result, Mapping):
@@ -100,11 +101,17 @@ def page_info(site: Site, doc: Document) -> PageInfo:
     page = site.pages.get(src)
     url = site.links.get(src, "")
     title = page.title if page is not None else doc.front.title or doc.heading or ""
+    if page is not None:
+        section = page.section
+    else:
+        section = next((key for key, s in site.sections.items()
+                        if s.doc is not None and s.doc.source.src == src), "")
+        title = site.sections[section].title if section in site.sections else title
     return PageInfo(src=src, file=doc.source.display, url=url,
                     permalink=site.config.origin + url if url else "", title=title,
                     date=doc.front.date, updated=doc.front.updated,
                     front=front_values(doc.front),
-                    kind="page" if page is not None else "section")
+                    kind="page" if page is not None else "section", section=section)
 
 
 def site_info(site: Site, *, markdown: bool = False) -> SiteInfo:
