@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import importlib
 import importlib.metadata
+import linecache
 import os
 import re
 import sys
@@ -65,6 +66,8 @@ class PluginSpec:
     hooks: tuple[str, ...] = ()
     #: The source of a site plugin, so every process runs the code the build fingerprinted.
     source: str = ""
+    #: The file of a site plugin.
+    file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -280,10 +283,14 @@ def load_object(spec: PluginSpec) -> object:
         module = sys.modules.get(module_name)
         if module is None:
             module = types.ModuleType(module_name)
-            module.__file__ = spec.label
+            filename = str(spec.file)
+            module.__file__ = filename
             sys.modules[module_name] = module
+            # Tracebacks show the lines that ran, even when the file changed since.
+            linecache.cache[filename] = (len(spec.source), None,
+                                         spec.source.splitlines(True), filename)
             try:
-                exec(compile(spec.source, spec.label, "exec"), module.__dict__)  # noqa: S102
+                exec(compile(spec.source, filename, "exec"), module.__dict__)  # noqa: S102
             except BaseException:
                 del sys.modules[module_name]
                 raise
@@ -357,7 +364,7 @@ def _find(site_dir: Path, name: str, options: Mapping[str, Any],
             raise ConfigError(f"plugins.{name}: cannot read {SITE_PLUGINS}/{name}.py: "
                               f"{exc}") from exc
         spec = PluginSpec(name, "site", "", options, f"{SITE_PLUGINS}/{name}.py",
-                          _digest(source), source=source)
+                          _digest(source), source=source, file=file)
     elif name in installed:
         entry = installed[name]
         dist = entry.dist
@@ -376,7 +383,7 @@ def _find(site_dir: Path, name: str, options: Mapping[str, Any],
     manager.add_hookspecs(hookspecs)
     hooks = register(manager, spec, plugin)
     return PluginSpec(spec.name, spec.kind, spec.target, options, spec.label, spec.code,
-                      tuple(h for h in hookspecs.HOOKS if h in hooks), spec.source)
+                      tuple(h for h in hookspecs.HOOKS if h in hooks), spec.source, spec.file)
 
 
 def _module_source_hash(plugin: object) -> str:
