@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssg.errors import ConfigError
+from ssg.plugins.host import entry_points
 
 #: The entry point group of installed themes.
 ENTRY_POINTS = "ssg.themes"
@@ -78,10 +79,7 @@ def theme_chain(site_dir: Path, name: str) -> tuple[Theme, ...]:
 
 def installed_themes() -> dict[str, importlib.metadata.EntryPoint]:
     """The themes installed packages offer, by name."""
-    found: dict[str, importlib.metadata.EntryPoint] = {}
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
-        found.setdefault(entry.name, entry)
-    return found
+    return entry_points(ENTRY_POINTS)
 
 
 def entry_folder(entry: importlib.metadata.EntryPoint) -> Path:

@@ -49,12 +49,39 @@ TEMPLATES = [
     '{% endblock %}',
     '{% extends "base.html" %}{% block content %}{{ page.content }}'
     '{{ asset_url("site.css") }} {{ image("img/logo.png").fit(16, 16).url }}{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ plugins.sample.mark }}{{ page.content }}'
+    '{% endblock %}',
 ]
 #: Images the image rules write: None deletes, "bad" is a truncated PNG.
 IMAGES: list[tuple[int, int, str] | str | None] = [
     None, (150, 100, "teal"), (400, 200, "navy"), (400, 200, "olive"), (240, 420, "red"), "bad"]
 #: Small widths and one format keep the clean builds (which process every image) quick.
 IMAGE_SETTINGS = '[images]\nwidths = [100, 200]\nformats = ["webp"]\n'
+
+#: A site plugin that rewrites Markdown with its options and a file it declares, and gives
+#: page templates a value; two versions of its code.
+SAMPLE_PLUGIN = """
+from ssg.plugins import Reads, hookimpl
+
+
+@hookimpl
+def reads(options):
+    return Reads(files=("plugins/words.txt",))
+
+
+@hookimpl
+def page_markdown(markdown, options, files):
+    for word in files.get("plugins/words.txt", b"").decode().split():
+        markdown = markdown.replace(word, MARK + word.upper())
+    return markdown.replace("Hello", options.get("greeting", "Hello"))
+
+
+@hookimpl
+def page_context(page, options):
+    return {"mark": options.get("greeting", "") + MARK + page.title}
+"""
+PLUGIN_CODES = [SAMPLE_PLUGIN + 'MARK = ""\n', SAMPLE_PLUGIN + 'MARK = "!"\n']
+PLUGIN_OPTIONS = ["", 'greeting = "Hi"\n', 'greeting = "Hey"\n']
 
 
 def png(spec: tuple[int, int, str] | str) -> bytes:
@@ -108,7 +135,10 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="ssg-incr-"))
         self.memory = Session()
         self.touched: set[Path] = set()
-        write_files(self.root, {"ssg.toml": "paginate = 2\n" + IMAGE_SETTINGS,
+        self.settings, self.plugin_options = "paginate = 2\n", PLUGIN_OPTIONS[1]
+        write_files(self.root, {"ssg.toml": self._config_text(),
+                                "plugins/sample.py": PLUGIN_CODES[0],
+                                "plugins/words.txt": "Changed\n",
                                 "content/_index.md": "Home\n",
                                 "content/trip/index.md": "---\ntitle: Trip\n---\n![a](a.png)\n"})
         shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
@@ -202,8 +232,27 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(paginate=st.integers(1, 3), title=st.sampled_from(["T1", "T2"]),
           feeds=st.sampled_from(['["atom", "rss", "json"]', '["rss"]', "[]"]))
     def config(self, paginate: int, title: str, feeds: str) -> None:
-        self._write("ssg.toml", f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
-                    + IMAGE_SETTINGS)
+        self.settings = f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
+        self._write("ssg.toml", self._config_text())
+
+    def _config_text(self) -> str:
+        return self.settings + IMAGE_SETTINGS + "[plugins.sample]\n" + self.plugin_options
+
+    @rule(options=st.sampled_from(PLUGIN_OPTIONS))
+    def plugin_options_change(self, options: str) -> None:
+        """The sample plugin's options change (its own fingerprint, not the settings')."""
+        self.plugin_options = options
+        self._write("ssg.toml", self._config_text())
+
+    @rule(words=st.sampled_from(["", "Changed\n", "Hello More\n", "A B X\n"]))
+    def plugin_file(self, words: str) -> None:
+        """The file the sample plugin declares changes."""
+        self._write("plugins/words.txt", words)
+
+    @rule(code=st.sampled_from(PLUGIN_CODES))
+    def plugin_code(self, code: str) -> None:
+        """The sample plugin's own source changes."""
+        self._write("plugins/sample.py", code)
 
     @invariant()
     def incremental_equals_clean(self) -> None:

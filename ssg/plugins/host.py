@@ -10,6 +10,7 @@ the plugin, the hook and the page.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -296,9 +297,7 @@ def load_object(spec: PluginSpec) -> object:
                 raise
         return module
     if spec.kind == "installed":
-        entry = next(ep for ep in importlib.metadata.entry_points(group=ENTRY_POINTS)
-                     if ep.name == spec.name)
-        return entry.load()
+        return installed_plugins()[spec.name].load()
     return importlib.import_module(spec.target)
 
 
@@ -306,10 +305,22 @@ def load_object(spec: PluginSpec) -> object:
 
 def installed_plugins() -> dict[str, importlib.metadata.EntryPoint]:
     """The plugins installed packages offer (entry point group `ssg.plugins`), by name."""
+    return entry_points(ENTRY_POINTS)
+
+
+def entry_points(group: str) -> dict[str, importlib.metadata.EntryPoint]:
+    """The entry points of a group by name, the first of each name; looked up again only
+    when the import path changes (reading every package's metadata takes a while)."""
+    return dict(_entry_points(group, tuple(sys.path)))
+
+
+@functools.lru_cache(maxsize=8)
+def _entry_points(group: str, _path: tuple[str, ...]
+                  ) -> tuple[tuple[str, importlib.metadata.EntryPoint], ...]:
     found: dict[str, importlib.metadata.EntryPoint] = {}
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
+    for entry in importlib.metadata.entry_points(group=group):
         found.setdefault(entry.name, entry)
-    return found
+    return tuple(found.items())
 
 
 def load_plugins(site_dir: Path, table: Mapping[str, Any], bad: Callable[[str], None]
