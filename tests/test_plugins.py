@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Site
+from conftest import Site, missing
 from ssg.build import BuildOptions, build
 from ssg.config import load_config
 from ssg.errors import ConfigError, PluginError, SsgError
@@ -355,3 +356,142 @@ def test_dev_server_builds_with_plugins_match_clean_builds(make_site: Callable[.
         assert (tmp_path / "served" / name).read_bytes() == (tmp_path / "clean" / name
                                                               ).read_bytes()
     assert "Hey again, WORLD." in (tmp_path / "served/a/index.html").read_text()
+
+
+# --- git-dates -------------------------------------------------------------------------------
+
+DATED = "{{ page.updated | isodate if page.updated else 'none' }} " \
+        "{{ page.extra.git.commit if page.extra.git is defined else 'no-commit' }}"
+
+
+def git(root: Path, *args: str, when: str | None = None) -> str:
+    """Run git in `root` with a fixed identity (and commit date)."""
+    if shutil.which("git") is None:
+        missing("git is not installed")
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    if when is not None:
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    done = subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.org",
+                           "-c", "init.defaultBranch=main", *args], cwd=root, env=env,
+                          capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def commit(root: Path, files: list[str], when: str) -> str:
+    git(root, "add", *files)
+    git(root, "commit", "-q", "-m", f"change {files}", when=when)
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def dated_site(make_site: Callable[..., Site]) -> Site:
+    site = make_site({
+        "ssg.toml": "[plugins.git-dates]\n",
+        "templates/page.html": DATED,
+        "content/a.md": "---\ntitle: A\n---\nA\n",
+        "content/b.md": "---\ntitle: B\n---\nB\n",
+        "content/kept.md": "---\ntitle: Kept\nupdated: 2020-01-01\n---\nK\n",
+    }, build=False)
+    git(site.root, "init", "-q")
+    return site
+
+
+def test_git_dates_gives_each_page_its_last_commit(dated_site: Site,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ssg.plugins import git_dates
+
+    site = dated_site
+    first = commit(site.root, ["content/a.md", "content/b.md", "content/kept.md"],
+                   "2024-03-01T10:00:00Z")
+    site.write({"content/b.md": "---\ntitle: B\n---\nB, edited\n"})
+    second = commit(site.root, ["content/b.md"], "2024-04-02T12:30:00Z")
+    site.write({"content/new.md": "---\ntitle: New\n---\nnot committed yet\n"})
+    calls = []
+    real_run = subprocess.run
+
+    def counting_run(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real_run(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(git_dates.subprocess, "run", counting_run)
+    site.build()
+    assert len(calls) == 1  # one git log for the whole site
+    assert site.read("a/index.html") == f"2024-03-01T10:00:00+00:00 {first}"
+    assert site.read("b/index.html") == f"2024-04-02T12:30:00+00:00 {second}"
+    # A date in the front matter wins (override = false); the commit is known all the same.
+    assert site.read("kept/index.html") == f"2020-01-01T00:00:00+00:00 {first}"
+    assert site.read("new/index.html") == "none no-commit"  # no commit yet: its own dates
+    assert "<lastmod>2024-04-02T12:30:00+00:00</lastmod>" in site.read("sitemap.xml")
+
+    site.write({"content/a.md": "---\ntitle: A\n---\nA, edited\n"})
+    third = commit(site.root, ["content/a.md"], "2024-05-03T08:00:00Z")
+    result = site.build()
+    assert "a/index.html" in result.written and "b/index.html" not in result.written
+    assert site.read("a/index.html") == f"2024-05-03T08:00:00+00:00 {third}"
+    # A commit that changes no page's last commit rebuilds nothing.
+    site.write({"notes.txt": "x"})
+    commit(site.root, ["notes.txt"], "2024-06-01T08:00:00Z")
+    assert site.build().rendered == 0
+
+    site.write({"ssg.toml": "[plugins.git-dates]\noverride = true\n"})
+    site.build()
+    assert site.read("kept/index.html") == f"2024-03-01T10:00:00+00:00 {first}"
+
+
+def test_git_dates_outside_a_repository_keeps_front_matter_dates(
+        make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture) -> None:
+    if shutil.which("git") is None:
+        missing("git is not installed")
+    site = make_site({"ssg.toml": "[plugins.git-dates]\n", "templates/page.html": DATED,
+                      "content/a.md": "---\ntitle: A\nupdated: 2021-02-03\n---\nA\n",
+                      "content/b.md": "B\n"})
+    assert site.read("a/index.html") == "2021-02-03T00:00:00+00:00 no-commit"
+    assert site.read("b/index.html") == "none no-commit"
+    assert "is not in a git repository" in ssg_log.text
+    assert "pages keep the dates of their front matter" in ssg_log.text
+
+
+def test_git_dates_in_a_repository_without_commits(dated_site: Site) -> None:
+    dated_site.build()
+    assert dated_site.read("a/index.html") == "none no-commit"
+
+
+# --- llms-txt --------------------------------------------------------------------------------
+
+LLMS_SITE: dict[str, str | bytes] = {
+    "ssg.toml": 'title = "Docs"\ndescription = "All about it."\n'
+                'base_url = "https://example.org/docs/"\n[plugins.llms-txt]\n',
+    "content/_index.md": "Welcome.\n",
+    "content/start.md": "---\ntitle: Start\nsummary: How to begin.\n---\nStep *one*.\n",
+    "content/guide/_index.md": "---\ntitle: The Guide\n---\nGuide pages.\n",
+    "content/guide/install.md": "---\ntitle: Install\n---\n# Install\n\nRun `pip`.\n",
+}
+
+
+def test_llms_txt_and_markdown_copies(make_site: Callable[..., Site]) -> None:
+    site = make_site(LLMS_SITE)
+    llms = site.read("llms.txt")
+    assert llms.startswith("# Docs\n\n> All about it.\n")
+    assert "## Pages\n\n- [Start](https://example.org/docs/start/index.md): How to begin.\n" \
+        in llms
+    assert "## The Guide\n\n- [Install](https://example.org/docs/guide/install/index.md)\n" \
+        in llms
+    assert site.read("start/index.md") == "# Start\n\nStep *one*.\n"
+    assert site.read("guide/install/index.md") == "# Install\n\nRun `pip`.\n"  # no 2nd title
+    assert site.read("guide/index.md") == "# The Guide\n\nGuide pages.\n"
+    assert not site.exists("llms-full.txt")
+
+    site.write({"content/start.md": "---\ntitle: Start\nsummary: How to begin.\n---\nStep 2.\n"})
+    result = site.build()
+    assert "start/index.md" in result.written and "guide/install/index.md" not in result.written
+    assert site.read("start/index.md") == "# Start\n\nStep 2.\n"
+
+
+def test_llms_txt_options(make_site: Callable[..., Site]) -> None:
+    files = dict(LLMS_SITE)
+    files["ssg.toml"] = 'title = "Docs"\n[plugins.llms-txt]\ncopies = false\nfull = true\n'
+    site = make_site(files)
+    assert not site.exists("start/index.md")
+    assert "- [Start](/start/): How to begin.\n" in site.read("llms.txt")
+    full = site.read("llms-full.txt")
+    assert "# Start\n\nStep *one*.\n" in full and "# Install\n\nRun `pip`.\n" in full
