@@ -495,3 +495,17 @@ def test_llms_txt_options(make_site: Callable[..., Site]) -> None:
     assert "- [Start](/start/): How to begin.\n" in site.read("llms.txt")
     full = site.read("llms-full.txt")
     assert "# Start\n\nStep *one*.\n" in full and "# Install\n\nRun `pip`.\n" in full
+
+
+def test_every_hook_is_in_the_reference_with_its_arguments() -> None:
+    """The docs page's hook reference follows the specifications in ssg/plugins/spec.py."""
+    import inspect
+
+    from ssg.plugins import spec
+
+    page = (REPO / "content/docs/plugins.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^### `(\w+)`$", page, re.MULTILINE)
+    assert headings == list(spec.HOOKS)
+    for hook in spec.HOOKS:
+        arguments = ", ".join(inspect.signature(getattr(spec, hook)).parameters)
+        assert f"`{hook}({arguments})" in page, hook
