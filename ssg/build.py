@@ -52,8 +52,8 @@ from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path
 
-__all__ = ["BuildOptions", "BuildResult", "Session", "build", "server_started", "static_dest",
-           "watched_folders"]
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "server_started",
+           "static_dest", "watched_folders"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
     `changed`, the files changed since the session's last build, allows a quick rebuild when
     only page bodies changed (see ssg.incremental.quick).
     """
+    # Plugins start afresh: what they declare and their files are read again for this build.
+    config = replace(config, plugins=config.plugins.fresh())
     with ExitStack() as scratch:
         store = image_store(config, options, session, scratch)
         return _build(config, options, session, changed, store)
@@ -423,6 +425,15 @@ def watched_folders(config: Config) -> list[Path]:
     return list(dict.fromkeys([site / "content", site / "templates", site / "static",
                                site / DATA_DIR, site / "assets", *config.themes,
                                site / SITE_PLUGINS, *sorted(declared)]))
+
+
+def config_changed(config: Config, paths: Iterable[Path]) -> bool:
+    """True when a change to one of `paths` needs the config loaded again: a site plugin's
+    code or a theme's theme.toml (ssg.toml itself the caller knows)."""
+    plugins = config.site_dir / SITE_PLUGINS
+    themes = {theme / "theme.toml" for theme in config.themes}
+    return any((path.parent == plugins and path.suffix == ".py") or path in themes
+               for path in paths)
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:

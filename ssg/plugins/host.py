@@ -86,6 +86,11 @@ class Plugins:
     def __bool__(self) -> bool:
         return bool(self.specs)
 
+    def fresh(self) -> Plugins:
+        """The same plugins with nothing remembered: each build starts from this (what a
+        plugin declares, and its files, are read again)."""
+        return Plugins(self.site_dir, self.specs)
+
     @property
     def names(self) -> tuple[str, ...]:
         """The enabled plugins' names."""
@@ -138,14 +143,7 @@ class Plugins:
 
     def _declared(self, name: str) -> list[str]:
         """The site-relative paths the plugin's `reads` names (patterns expanded, sorted)."""
-        found: set[str] = set()
-        for pattern in self._runtime_here().reads(name).files:
-            if any(ch in pattern for ch in "*?["):
-                found.update(p.relative_to(self.site_dir).as_posix()
-                             for p in self.site_dir.glob(pattern) if p.is_file())
-            else:
-                found.add(pattern)
-        return sorted(found)
+        return self._runtime_here().declared(name)
 
     # --- calls -------------------------------------------------------------------------------
 
@@ -159,8 +157,7 @@ class Plugins:
         spec = self.spec(name)
         kwargs["options"] = spec.options
         if "files" in impl.argnames:
-            kwargs["files"] = runtime.files(name, self._declared(name) if hook != "reads"
-                                            and self.declares(name) else [])
+            kwargs["files"] = runtime.files(name)
         try:
             return impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
         except Exception as exc:
@@ -225,6 +222,7 @@ class _Runtime:
         for spec in plugins.specs:
             self.impls[spec.name] = register(self.manager, spec, load_object(spec))
         self._reads: dict[str, Reads] = {}
+        self._declared: dict[str, list[str]] = {}
         self._files: dict[str, Mapping[str, bytes]] = {}
 
     def reads(self, name: str) -> Reads:
@@ -244,12 +242,28 @@ class _Runtime:
             found = self._reads[name] = result
         return found
 
-    def files(self, name: str, paths: list[str]) -> Mapping[str, bytes]:
-        """The bytes of the plugin's declared files (read once per process)."""
+    def declared(self, name: str) -> list[str]:
+        """The files the plugin declares, patterns expanded (once per build and process)."""
+        found = self._declared.get(name)
+        if found is None:
+            site_dir = self.plugins.site_dir
+            paths: set[str] = set()
+            if "reads" in self.plugins.spec(name).hooks:
+                for pattern in self.reads(name).files:
+                    if any(ch in pattern for ch in "*?["):
+                        paths.update(p.relative_to(site_dir).as_posix()
+                                     for p in site_dir.glob(pattern) if p.is_file())
+                    else:
+                        paths.add(pattern)
+            found = self._declared[name] = sorted(paths)
+        return found
+
+    def files(self, name: str) -> Mapping[str, bytes]:
+        """The bytes of the plugin's declared files (read once per build and process)."""
         found = self._files.get(name)
         if found is None:
             data = {}
-            for rel in paths:
+            for rel in self.declared(name):
                 try:
                     data[rel] = (self.plugins.site_dir / rel).read_bytes()
                 except OSError:

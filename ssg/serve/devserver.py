@@ -40,6 +40,7 @@ from ssg.build import (
     BuildOptions,
     BuildResult,
     Session,
+    config_changed,
     server_started,
     static_dest,
     watched_folders,
@@ -190,7 +191,8 @@ class DevServer:
     def _on_changes(self, batch: set[Path], watcher: Watcher) -> None:
         """Bring the served build up to date with a batch of changed sources."""
         config_file = self.site_dir / CONFIG_FILE
-        if config_file in batch or self._config_failed:
+        if (config_file in batch or self._config_failed
+                or (self.config is not None and config_changed(self.config, batch))):
             if not self._load_config():
                 return
             log.info("Reloaded %s", CONFIG_FILE)
