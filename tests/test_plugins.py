@@ -509,3 +509,31 @@ def test_every_hook_is_in_the_reference_with_its_arguments() -> None:
     for hook in spec.HOOKS:
         arguments = ", ".join(inspect.signature(getattr(spec, hook)).parameters)
         assert f"`{hook}({arguments})" in page, hook
+
+
+def test_the_dev_server_follows_a_plugins_files_and_code(tmp_path: Path) -> None:
+    from test_server import serving, wait_until
+
+    started = tmp_path / "started.txt"
+    source = SHOUT + f'''
+
+@hookimpl
+def server_started(url, output_dir):
+    __import__("pathlib").Path({str(started)!r}).write_text(url + " " + str(output_dir))
+'''
+    files = {k: str(v) for k, v in shout_site().items()}
+    files["plugins/shout.py"] = source
+    files["ssg.toml"] = '[plugins.shout]\ngreeting = "Hey"\n'
+    servers = serving(tmp_path)
+    served = next(servers)(files)
+    try:
+        assert "Hey WORLD." in served.get("/a/")[2]
+        wait_until(started.is_file, "server_started")
+        assert started.read_text().startswith(f"http://127.0.0.1:{served.port}/ ")
+        (served.site / "data/words.txt").write_text("Hello\n")  # the declared file
+        wait_until(lambda: "HELLO world." in served.get("/a/")[2], "the declared file's change")
+        (served.site / "plugins/shout.py").write_text(source.replace("word.upper()",
+                                                                     "word.lower()"))
+        wait_until(lambda: "hello world." in served.get("/a/")[2], "the plugin's new code")
+    finally:
+        next(servers, None)
