@@ -1,7 +1,7 @@
 """The package's layers point one way: a module imports only its own layer and those below it.
 
-    foundation (errors, utils, config, parallel, plugins, theme_finder)  <-  stages  <-  output  <-  incremental
-        <-  build  <-  serve, tools  <-  cli
+    foundation (errors, utils, config, parallel, plugins, theme_finder)  <-  stages  <-  output
+        <-  incremental  <-  build  <-  serve, tools  <-  cli
 
 and the dev server knows no reuse internals: it talks to the build through `ssg.build` only.
 """
