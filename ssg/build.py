@@ -113,6 +113,15 @@ class BuildOptions:
     #: Name assets by the hash of their content (the dev server says no: it swaps changed
     #: stylesheets in place, by name).
     fingerprint: bool = True
+    #: Asked just before the output is committed: True abandons the build (nothing is
+    #: committed, the reuse state stays as the last build left it) and build() raises
+    #: BuildAbandoned. The dev server says yes when sources changed while it built: a file
+    #: read in the middle of a save must never be published.
+    abandon: Callable[[], bool] | None = None
+
+
+class BuildAbandoned(Exception):
+    """The build was abandoned before its commit (see BuildOptions.abandon)."""
 
 
 def build(config: Config, options: BuildOptions = BuildOptions(),
@@ -164,7 +173,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         output, written, removed = write_outputs(
             front, reuse, todo, removed, changed_keys, fingerprints, old,
             jobs=options.jobs or default_jobs(),
-            progress=options.progress, timer=timer)
+            progress=options.progress, timer=timer, abandon=options.abandon)
     reuse.keep_outputs(output, settings)
     with timer.step("save cache"):
         reuse.finish(front.site, front.tasks, settings)
@@ -312,7 +321,8 @@ def stale(front: Front, old: OutputState | None, fingerprints: Fingerprints
 def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[str],
                   changed_keys: set[Key], fingerprints: Fingerprints, old: OutputState | None,
                   *, jobs: int,
-                  progress: Progress | None, timer: Timer
+                  progress: Progress | None, timer: Timer,
+                  abandon: Callable[[], bool] | None = None
                   ) -> tuple[OutputState, list[str], list[str]]:
     """The back half: render the stale tasks into a stage, index, commit; returns the new
     output state, the files written and the files removed."""
@@ -343,6 +353,8 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
                     index_written, index_removed = list(files), []
                 written += index_written
                 removed = [*removed, *index_removed]
+        if abandon is not None and abandon():
+            raise BuildAbandoned("sources changed during the build")
         with timer.step("write"):
             if old is None:
                 stage.commit_full()

@@ -69,6 +69,20 @@ class MarkdownConfig:
     highlight_style_dark: str = "monokai"
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of a menu from ssg.toml (`[[menu.main]]`): a name and a URL or a page."""
+
+    #: The text of the link.
+    name: str
+    #: A URL (`/about/`, `https://...`) or, with `page`, None.
+    url: str | None = None
+    #: A page's source path under content/ (`docs/intro.md`), whose URL the link takes.
+    page: str | None = None
+    #: Order in the menu: lower first; ties keep the file's order.
+    weight: int = 0
+
+
 #: Formats `[images] formats` can name, in the order a `<picture>` offers them (smallest first).
 IMAGE_FORMATS: tuple[str, ...] = ("avif", "webp")
 
@@ -140,6 +154,13 @@ class Config:
     minify: bool = False
     #: Image processing (`[images]`).
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    #: Top-level sections whose newest pages the home page lists (Hugo's mainSections);
+    #: None: every top-level section that has dated pages.
+    main_sections: tuple[str, ...] | None = None
+    #: strftime format of dates shown by themes; `%-d` and `%-m` drop the zero padding.
+    date_format: str = "%B %-d, %Y"
+    #: Menus by name (`[[menu.main]]`); a theme builds a default for a menu not given.
+    menu: Mapping[str, tuple[MenuEntry, ...]] = field(default_factory=lambda: _EMPTY)
     #: The theme's folder and those of the themes it extends, the theme's own first (empty:
     #: theme_dir alone).
     theme_dirs: tuple[Path, ...] = ()
@@ -448,6 +469,70 @@ def _images_config(key: str, table: dict[str, Any], bad: Bad) -> ImagesConfig:
     return ImagesConfig(**values)
 
 
+def _check_main_sections(key: str, items: list[Any], bad: Bad) -> tuple[str, ...]:
+    names = _check_names(key, items, bad)
+    for name in names if all(isinstance(name, str) for name in names) else ():
+        if "/" in name.strip("/") or is_unsafe_segment(name.strip("/")):
+            bad(f"main_sections: {name!r} is not the name of a top-level section (a folder "
+                "right under content/)")
+    return tuple(str(name).strip("/") for name in names)
+
+
+_STRFTIME = re.compile(r"%(-?)(.)")
+_STRFTIME_CODES = "aAbBcdHIjmMpSUwWxXyYzZ%"
+
+
+def _check_date_format(key: str, fmt: str, bad: Bad) -> str:
+    for dash, code in _STRFTIME.findall(fmt):
+        if code not in _STRFTIME_CODES or (dash and code not in "dmHIMSjy"):
+            bad(f"date_format: unknown directive '%{dash}{code}' in {fmt!r} (use strftime "
+                "codes such as %B %-d, %Y)")
+    if fmt.count("%") % 2 and fmt.endswith("%"):
+        bad(f"date_format: {fmt!r} ends with a lone '%'")
+    return fmt
+
+
+_MENU_KEYS = ("name", "url", "page", "weight")
+
+
+def _check_menus(key: str, table: dict[str, Any], bad: Bad) -> Mapping[str, tuple[MenuEntry, ...]]:
+    menus: dict[str, tuple[MenuEntry, ...]] = {}
+    for menu, entries in table.items():
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            bad(f"menu.{menu} must be a list of tables ([[menu.{menu}]] with name and url or "
+                "page)")
+            continue
+        found = []
+        for n, entry in enumerate(entries, 1):
+            where = f"menu.{menu} entry {n}"
+            for name in entry:
+                if name not in _MENU_KEYS:
+                    _unknown_key(name, _MENU_KEYS, f"{CONFIG_FILE} [[menu.{menu}]] entry {n}")
+            name, url, page = entry.get("name"), entry.get("url"), entry.get("page")
+            weight = entry.get("weight", 0)
+            problems = []
+            if not isinstance(name, str) or not name.strip():
+                problems.append("needs a 'name' (the link text)")
+            if (url is None) == (page is None):
+                problems.append("needs either 'url' or 'page' (a file under content/)")
+            elif url is not None and (not isinstance(url, str) or not url):
+                problems.append(f"'url' must be a non-empty string, not {url!r}")
+            elif page is not None and (not isinstance(page, str) or not page
+                                       or is_unsafe_segment(page.strip("/"))):
+                problems.append(f"'page' must be a file under content/, like 'docs/intro.md', "
+                                f"not {page!r}")
+            if not isinstance(weight, int) or isinstance(weight, bool):
+                problems.append(f"'weight' must be a whole number, not {weight!r}")
+            for problem in problems:
+                bad(f"menu: {where} {problem}")
+            if not problems:
+                found.append(MenuEntry(name=name.strip(), url=url, weight=weight,
+                                       page=page.removeprefix("content/").strip("/")
+                                       if page else None))
+        menus[menu] = tuple(found)
+    return MappingProxyType(menus)
+
+
 def _style_exists(name: str) -> bool:
     from pygments.styles import get_all_styles
 
@@ -474,5 +559,8 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "search": (bool, None),
     "images": (dict, _images_config),
     "minify": (bool, None),
+    "main_sections": (list, _check_main_sections),
+    "date_format": (str, _check_date_format),
+    "menu": (dict, _check_menus),
     "plugins": (dict, None),
 }

@@ -135,6 +135,26 @@ def docs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def starter_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site `ssg new site` makes (the blog family), built with an absolute base URL."""
+    from ssg.tools.scaffold import new_site
+
+    root = tmp_path_factory.mktemp("starter") / "site"
+    new_site(root)
+    out = root / "output"
+    build(load_config(root, output_dir=out, base_url="https://example.org/"),
+          BuildOptions(cache=False))
+    return out
+
+
+@pytest.fixture(scope="session")
+def starter_server(starter_site: Path) -> Iterator[str]:
+    """The built starter site on a free loopback port; yields the origin."""
+    with serve_http(functools.partial(_QuietHandler, directory=str(starter_site))) as origin:
+        yield origin
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass

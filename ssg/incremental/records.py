@@ -41,7 +41,7 @@ from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 7
+FORMAT = 8
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -207,6 +207,7 @@ def front_to_data(front: FrontMatter) -> dict[str, Any]:
         "weight": front.weight, "aliases": list(front.aliases),
         "terms": {name: list(values) for name, values in front.terms.items()},
         "extra": value_to_data(dict(front.extra)),
+        "menu": list(front.menu), "image": front.image,
     }
 
 
@@ -223,7 +224,7 @@ def front_from_data(data: Any) -> FrontMatter:
         template=as_opt_text(d["template"]), summary=as_opt_text(d["summary"]),
         weight=as_int(d["weight"]), aliases=tuple(each(d["aliases"], as_text)),
         terms={k: tuple(each(v, as_text)) for k, v in as_dict(d["terms"]).items()},
-        extra=extra,
+        extra=extra, menu=tuple(each(d["menu"], as_text)), image=as_opt_text(d["image"]),
     )
 
 

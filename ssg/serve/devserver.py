@@ -37,6 +37,7 @@ from types import FrameType
 from typing import Any
 
 from ssg.build import (
+    BuildAbandoned,
     BuildOptions,
     BuildResult,
     Session,
@@ -57,6 +58,11 @@ log = logging.getLogger("ssg")
 #: Seconds after a build's reloads are sent before its links are checked (which holds the
 #: interpreter, and would slow down the server answering the pages' fetches).
 LINKS_AFTER = 0.3
+#: A build during which sources changed is abandoned (the next batch builds them), unless
+#: builds have been abandoned ABANDON_TIMES in a row over ABANDON_FOR seconds: a stream of
+#: saves that never pauses still shows.
+ABANDON_FOR = 2.0
+ABANDON_TIMES = 2
 
 
 class DevServer:
@@ -90,6 +96,9 @@ class DevServer:
         #: True when the served folder is a temporary one (deleted on stop).
         self._temporary = True
         self._http: HttpThread | None = None
+        self._watcher: Watcher | None = None
+        #: Builds abandoned since the last commit, and when the first one was.
+        self._abandoned: list[float] = []
 
     @property
     def out(self) -> Path:
@@ -114,7 +123,7 @@ class DevServer:
         if not self.site_dir.is_dir():
             raise SsgError("site folder does not exist", path=self.site_dir)
         sockets, self.port = bind(self.host, self.port, explicit=self.port_explicit)
-        watcher = Watcher(self._relevant, poll=self.poll)
+        watcher = self._watcher = Watcher(self._relevant, poll=self.poll)
         previous = _stop_on_sigterm()
         try:
             self._start(watcher, HttpThread(self, sockets))
@@ -224,6 +233,9 @@ class DevServer:
             return
         try:
             dests = self._rebuild(changed)
+        except BuildAbandoned:
+            log.info("Sources changed during the build: building again")
+            return
         except SsgError as exc:
             self._fail(exc)
             return
@@ -249,7 +261,24 @@ class DevServer:
         path when only page bodies changed; it checks everything else itself.
         """
         assert self.config is not None
-        result = run_build(self.config, self.options, self._session, changed=changed)
+        started = time.monotonic()
+
+        def abandon() -> bool:
+            # A file read while an editor was writing it may be half of it: a build that saw
+            # a change while it ran is not committed, unless builds have been abandoned for
+            # ABANDON_FOR seconds (saves that never pause must still show).
+            if self._watcher is None or not self._watcher.changed_since(started):
+                return False
+            now = time.monotonic()
+            if (len(self._abandoned) >= ABANDON_TIMES
+                    and now - self._abandoned[0] >= ABANDON_FOR):
+                return False
+            self._abandoned.append(now)
+            return True
+
+        result = run_build(self.config, replace(self.options, abandon=abandon), self._session,
+                           changed=changed)
+        self._abandoned = []
         self._result = result
         dests = self._served.changed_by(result, self.out)
         log.info("Built %s pages in %.2f s (%s files changed)", f"{result.pages:,}",

@@ -159,6 +159,12 @@ class Watcher:
             self._handed = time.monotonic()
             return batch
 
+    def changed_since(self, moment: float) -> bool:
+        """True when a relevant change has come since `moment` (time.monotonic()) and is
+        waiting for the next batch."""
+        with self._cond:
+            return bool(self._pending) and self._last >= moment
+
     def add(self, paths: Iterable[Path]) -> None:
         """Queue paths as changed (used for changes found without an event)."""
         for path in paths:

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
+from ssg.stages import families
 from ssg.stages.assemble import Site, Term
 from ssg.stages.lookup import template_file
 
@@ -221,6 +222,37 @@ def section_keys() -> Key:
 @_fingerprint("sections")
 def _section_keys(inputs: Inputs) -> str:
     return digest(sorted(inputs.site.sections))
+
+
+def home_pages() -> Key:
+    """The pages the home page lists: those of the main sections, in the site's order."""
+    return ("home",)
+
+
+@_fingerprint("home")
+def _home_pages(inputs: Inputs) -> str:
+    return digest(families.home_pages(inputs.site))
+
+
+def blog_sections() -> Key:
+    """Which top-level sections have dated pages (read as a blog, not as documentation)."""
+    return ("blogs",)
+
+
+@_fingerprint("blogs")
+def _blog_sections(inputs: Inputs) -> str:
+    return digest(sorted(families.blog_sections(inputs.site)))
+
+
+def menu_pages() -> Key:
+    """The pages and sections that front matter puts in a menu, with their titles, URLs and
+    weights."""
+    return ("menus",)
+
+
+@_fingerprint("menus")
+def _menu_pages(inputs: Inputs) -> str:
+    return digest(families.menu_pages(inputs.site))
 
 
 # --- taxonomies ------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Menus the page is an entry of (`menu: main`), by name.
+    menu: tuple[str, ...] = ()
+    #: The page's image for link previews (Open Graph), a path or URL.
+    image: str | None = None
 
 
 @dataclass(frozen=True)
@@ -293,7 +297,7 @@ def _mapping(key: str, value: Any) -> dict[Any, Any]:
 _FRONT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text, "date": _date, "updated": _date, "expires": _date, "draft": _flag,
     "slug": _text, "url": _text, "template": _text, "summary": _text, "weight": _whole_number,
-    "aliases": _text_list, "extra": _mapping,
+    "aliases": _text_list, "extra": _mapping, "menu": _text_list, "image": _text,
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ssg.config import FEED_FORMATS
 from ssg.stages.assemble import Site
+from ssg.stages.families import check_menus, home_pages
 from ssg.utils import dest_for_path
 
 log = logging.getLogger("ssg")
@@ -45,6 +46,7 @@ class Task:
 
 def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
     """Every file of the site as a task, in a fixed order; static is (dest, origin, src)."""
+    check_menus(site)
     tasks: list[Task] = []
     size = site.config.paginate
 
@@ -72,7 +74,7 @@ def plan(site: Site, static: list[tuple[str, str, Path]]) -> list[Task]:
         origin = section.doc.source.display if section.doc else f"content/{key}/"
         template = section.doc.front.template if section.doc else None
         if key == "":
-            paged(template or "index.html", "/", origin, len(site.order), "home", "")
+            paged(template or "index.html", "/", origin, len(home_pages(site)), "home", "")
         else:
             paged(template or "section.html", section.path, origin, len(section.pages),
                   "section", key)

@@ -262,8 +262,8 @@ class Renderer:
     def _list_items(self, args: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
         kind = args[0]
         if kind == "home":
-            record(keys.page_order())
-            return self.site.order, {"section": self.views.section("")}
+            record(keys.home_pages())
+            return self.views.home_pages(), {"section": self.views.section("")}
         if kind == "section":
             record(keys.section_pages(args[1]))
             return self.site.sections[args[1]].pages, {"section": self.views.section(args[1])}
@@ -296,7 +296,11 @@ class Renderer:
         return context
 
     def _context_feed(self, task: Task) -> dict[str, Any]:
-        srcs, context = self._list_items(task.args[1:])
+        if task.args[1] == "home":  # the site's feed has every dated page, not just the home's
+            record(keys.page_order())
+            srcs, context = self.site.order, {"section": self.views.section("")}
+        else:
+            srcs, context = self._list_items(task.args[1:])
         config = self.site.config
         title = config.title
         alternate = "/"

@@ -112,7 +112,8 @@ def make_environment(config: Config) -> jinja2.Environment:
     )
     base_path = config.base_path
     origin = config.origin
-    env.filters["date"] = format_date
+    date_format = config.date_format
+    env.filters["date"] = lambda value, fmt=None: format_date(value, fmt or date_format)
     env.filters["isodate"] = rfc3339
     env.filters["rfc822"] = rfc822
     env.filters["xml_text"] = xml_text
@@ -152,9 +153,18 @@ def place(url: str, urls: Any) -> tuple[int, ...]:
     return tuple(2 if url == u else 1 if url.startswith(u) else 0 for u in map(str, urls))
 
 
-def format_date(value: datetime | None, fmt: str = "%B %d, %Y") -> str:
-    """Format a date for people (strftime format)."""
-    return value.strftime(fmt) if value is not None else ""
+_UNPADDED = re.compile(r"%-([dmHIMSjy])")
+
+
+def format_date(value: datetime | None, fmt: str = "%B %-d, %Y") -> str:
+    """Format a date for people: strftime's format, where `%-d` (and `%-m`, `%-H`, ...) is
+    the number without zero padding on every platform."""
+    if value is None:
+        return ""
+    if "%-" in fmt:
+        fmt = _UNPADDED.sub(lambda m: str(int(value.strftime("%" + m.group(1)))).replace(
+            "%", "%%"), fmt)
+    return value.strftime(fmt)
 
 
 def rfc822(value: datetime | str) -> str:

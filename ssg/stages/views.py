@@ -6,14 +6,16 @@ incremental build knows which outputs a change touches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from markupsafe import Markup
 
 from ssg.config import FEED_FORMATS
-from ssg.stages import keys
+from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import record
@@ -36,6 +38,21 @@ class FeedLink:
     label: str
 
 
+@dataclass(frozen=True)
+class MenuItem:
+    """One link of a menu: the items of `site.menu("main")`."""
+
+    #: The link text.
+    name: str
+    #: Where it leads (with the base path for the site's own pages).
+    url: str
+    #: Its place: lower first.
+    weight: int
+
+
+_FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\ssrc=["']([^"']+)["']""")
+
+
 def feed_links(site: Site, path: str) -> list[FeedLink]:
     """The feeds written for the list at site path `path` (`/` or a section's path)."""
     links = []
@@ -55,7 +72,53 @@ class Views:
         self._sections: dict[str, SectionView] = {}
         self._terms: dict[tuple[str, str], TermView] = {}
         self._term_order: dict[str, dict[str, int]] = {}
+        self._home: tuple[str, ...] | None = None
+        self._blogs: frozenset[str] | None = None
+        self._reading: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.site_view = SiteView(self)
+
+    def home_pages(self) -> tuple[str, ...]:
+        """The sources of the pages the home page lists (see `families.home_pages`)."""
+        record(keys.home_pages())
+        if self._home is None:
+            self._home = families.home_pages(self.site)
+        return self._home
+
+    def blog_sections(self) -> frozenset[str]:
+        """The top-level sections with dated pages (see `families.blog_sections`)."""
+        record(keys.blog_sections())
+        if self._blogs is None:
+            self._blogs = families.blog_sections(self.site)
+        return self._blogs
+
+    def reading_order(self, top: str) -> dict[str, tuple[str | None, str | None]]:
+        """Each page of the top-level section `top` with the pages before and after it when
+        the section is read as a book: a section's pages, then each subsection's, depth
+        first."""
+        order = self._reading.get(top)
+        if order is None:
+            srcs: list[str] = []
+            stack = [top]
+            while stack:
+                key = stack.pop()
+                record(keys.section_pages(key))
+                record(keys.section_subsections(key))
+                section = self.site.sections[key]
+                srcs.extend(section.pages)
+                stack.extend(reversed(section.subsections))
+            order = self._reading[top] = {
+                src: (srcs[i - 1] if i else None, srcs[i + 1] if i + 1 < len(srcs) else None)
+                for i, src in enumerate(srcs)}
+        else:  # the same facts, for this output too
+            for key in self._subtree(top):
+                record(keys.section_pages(key))
+                record(keys.section_subsections(key))
+        return order
+
+    def _subtree(self, key: str) -> Iterator[str]:
+        yield key
+        for child in self.site.sections[key].subsections:
+            yield from self._subtree(child)
 
     def html(self, text: str) -> Markup:
         """HTML of the Markdown, its images given their size and resized copies."""
@@ -138,6 +201,41 @@ class PageView:
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
                             doc="Minutes to read, at least one.")
+
+    @property
+    def image(self) -> str | None:
+        """The absolute URL of the page's image for link previews: front matter `image`
+        (relative to the page, or from the site's root with a leading `/`), else the first
+        image of the body; None when it has neither."""
+        front = self._meta().doc.front.image
+        site = self._views.site
+        here = site.permalink(self._page.path)
+        if front:
+            if front.startswith("/"):
+                return site.config.origin + site.url(front.lstrip("/"))
+            return urljoin(here, front)
+        found = _FIRST_IMAGE.search(str(self.content))
+        return urljoin(here, found.group(1)) if found else None
+
+    @property
+    def family(self) -> str:
+        """"blog" when the page's top-level section has dated pages, else "docs"."""
+        return self.section.family
+
+    @property
+    def reading_prev(self) -> PageView | None:
+        """The page before this one when its top-level section is read in order (its
+        section's pages, then its subsections', depth first)."""
+        top = families.top_section(self._meta().section)
+        src = self._views.reading_order(top).get(self._src, (None, None))[0]
+        return self._views.page(src) if src else None
+
+    @property
+    def reading_next(self) -> PageView | None:
+        """The page after this one in its top-level section's reading order."""
+        top = families.top_section(self._meta().section)
+        src = self._views.reading_order(top).get(self._src, (None, None))[1]
+        return self._views.page(src) if src else None
 
     @property
     def resources(self) -> Resources:
@@ -236,6 +334,18 @@ class SectionView:
         """Child sections, by weight then title."""
         record(keys.section_subsections(self._key))
         return [self._views.section(k) for k in self._section.subsections]
+
+    @property
+    def family(self) -> str:
+        """"blog" when the section's top-level section has dated pages (its pages are posts),
+        else "docs" (its pages are read in order, with a navigation tree)."""
+        top = families.top_section(self._key)
+        return "blog" if top in self._views.blog_sections() else "docs"
+
+    @property
+    def top(self) -> SectionView:
+        """The top-level section this one is in (itself for a top-level one)."""
+        return self._views.section(families.top_section(self._key))
 
     @property
     def parent(self) -> SectionView | None:
@@ -351,6 +461,45 @@ class SiteView:
     def sections(self) -> list[SectionView]:
         """Top-level sections, by weight then title."""
         return self.home.subsections
+
+    @property
+    def main_sections(self) -> list[SectionView]:
+        """The sections whose newest pages the home page lists (`main_sections`)."""
+        record(keys.section_keys())
+        record(keys.blog_sections())
+        site = self._views.site
+        return [self._views.section(k) for k in families.main_sections(site)
+                if k in site.sections]
+
+    @property
+    def home_pages(self) -> list[PageView]:
+        """The pages the home page lists, newest first: those of the main sections."""
+        return self._views.pages(self._views.home_pages())
+
+    def menu(self, name: str = "main") -> list[MenuItem]:
+        """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
+        pages and sections whose front matter says `menu: NAME`; empty when there are none (a
+        theme then shows a default, such as the top-level sections)."""
+        views = self._views
+        site = views.site
+        items: list[MenuItem] = []
+        for entry in site.config.menu.get(name, ()):
+            if entry.page is not None:
+                path = families.menu_target(site, entry.page)
+                if entry.page in site.pages:
+                    record(keys.page_meta(entry.page))
+                else:
+                    record(keys.section_keys())
+                url = site.url(path) if path is not None else ""
+            else:
+                assert entry.url is not None
+                url = site.url(entry.url.lstrip("/")) if entry.url.startswith("/") else entry.url
+            items.append(MenuItem(entry.name, url, entry.weight))
+        record(keys.menu_pages())
+        for menu, title, path, weight in families.menu_pages(site):
+            if menu == name:
+                items.append(MenuItem(title, site.url(path), weight))
+        return sorted(items, key=lambda item: item.weight)
 
     @property
     def taxonomies(self) -> dict[str, TaxonomyView]:

@@ -34,6 +34,17 @@ language = "en"
 # The theme is ssg's own "default" theme, used from the installed ssg (not copied here).
 # Override any of its templates by putting a file of the same name in templates/.
 theme = "default"
+# The home page lists the newest posts of these sections (by default: every section whose
+# pages have dates). Sections without dates, like docs/, read as documentation.
+main_sections = ["posts"]
+# How the theme shows dates (strftime codes; %-d is the day without a leading zero).
+date_format = "%B %-d, %Y"
+
+# The main menu. Without one, the theme lists the sections and the tags.
+# [[menu.main]]
+# name = "Guide"
+# page = "docs/getting-started.md"
+# weight = 1
 """,
     ".gitignore": "output/\n.output.*/\n.ssg-cache/\n",
     f"{ARCHETYPES}/default.md": BUILTIN_ARCHETYPE,
@@ -52,7 +63,7 @@ The rest of the post.
 """,
     "content/_index.md": """\
 ---
-title: Welcome
+title: Welcome to my site
 ---
 
 This site was made by `ssg new site`. Edit `content/_index.md` to change this text, then
@@ -61,6 +72,7 @@ read the [first post](posts/hello-world.md) or the [guide](docs/getting-started.
     "content/posts/_index.md": """\
 ---
 title: Posts
+weight: 1
 ---
 
 News and notes, newest first.
@@ -76,8 +88,17 @@ This is the first post of the new site.
 
 <!-- more -->
 
+## Write the next one
+
 Add a post with `ssg new page content/posts/my-post.md`: it starts from
-`archetypes/posts.md`. See the [guide](../docs/getting-started.md) for the rest.
+`archetypes/posts.md`. Then watch the site as you write:
+
+```console
+$ ssg new page content/posts/my-post.md
+$ ssg serve
+```
+
+See the [guide](../docs/getting-started.md) for the rest.
 """,
     "content/posts/second-post.md": """\
 ---
@@ -97,6 +118,7 @@ Posts can use everything Markdown has: *emphasis*, `code`, lists and tables.
     "content/docs/_index.md": """\
 ---
 title: Guide
+weight: 2
 ---
 
 How this site is made.

@@ -1,10 +1,17 @@
 /* ssg's search client: queries the static index that `ssg build` writes to /search/.
 
    Markup (the default theme's partials/search.html):
-     <div id="site-search" data-index="/search/">
-       <label for="site-search-input">...</label><input id="site-search-input" type="search">
-       <p id="site-search-status" role="status"></p><ol id="site-search-results"></ol>
-     </div>
+     <button id="site-search-open">...</button>
+     <dialog id="site-search-dialog">
+       <div id="site-search" data-index="/search/">
+         <label for="site-search-input">...</label><input id="site-search-input" type="search">
+         <button id="site-search-close">...</button>
+         <p id="site-search-status" role="status"></p><ol id="site-search-results"></ol>
+       </div>
+     </dialog>
+   The theme's script (js/theme.js) opens the dialog (the button, `/`, Ctrl-K) and loads this
+   file the first time; Escape empties the box, and a second Escape closes the dialog. A theme
+   may also load this file with a <script> tag and show the box where it is.
    A query fetches meta.json, the term shards of its words and the chunks of the results it
    shows; nothing else, and nothing outside the site. The index format is described in
    ssg/stages/search.py; the word rules repeat ssg/stages/search_text.py. */
@@ -258,6 +265,8 @@
     input.addEventListener("focus", function () {
       index.load().catch(function () {});  /* ready before the first word is typed */
     });
+    index.load().catch(function () {});
+    if (input.value.trim()) run();  /* typed before this script had loaded */
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(run, 30);
@@ -266,6 +275,7 @@
       var links = Array.prototype.slice.call(list.querySelectorAll("a, button"));
       var at = links.indexOf(document.activeElement);
       if (event.key === "Escape") {
+        if (!input.value) return;  /* in a dialog, the next Escape closes it */
         input.value = "";
         clear();
         input.focus();
@@ -281,5 +291,8 @@
   }
 
   var box = document.getElementById("site-search");
-  if (box) start(box);
+  if (box && !box.hasAttribute("data-started")) {
+    box.setAttribute("data-started", "");
+    start(box);
+  }
 })();
