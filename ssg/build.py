@@ -28,17 +28,26 @@ from ssg.incremental.inputs import replay, save_inputs, unchanged_build
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
 from ssg.incremental.state import CACHE_DIR
-from ssg.output.writer import Stage, check_dests, check_output_dir, static_files
+from ssg.output.writer import (
+    Stage,
+    check_dests,
+    check_output_dir,
+    static_files,
+    theme_static_label,
+)
 from ssg.parallel import default_jobs, map_ranges
+from ssg.plugins.host import SITE_PLUGINS
+from ssg.stages import keys
 from ssg.stages.assemble import Site, Visibility, assemble
 from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
+from ssg.stages.hooks import apply_documents, assembled_data, extra_files
 from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.languages import I18N_DIR
 from ssg.stages.markdown import Content
-from ssg.stages.parse import parse_sources
+from ssg.stages.parse import Document, parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
 from ssg.stages.search import (
@@ -52,7 +61,8 @@ from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path
 
-__all__ = ["BuildOptions", "BuildResult", "Session", "build", "static_dest", "watched_folders"]
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "server_started",
+           "static_dest", "watched_folders"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
     `changed`, the files changed since the session's last build, allows a quick rebuild when
     only page bodies changed (see ssg.incremental.quick).
     """
+    # Plugins start afresh: what they declare and their files are read again for this build.
+    config = replace(config, plugins=config.plugins.fresh())
     with ExitStack() as scratch:
         store = image_store(config, options, session, scratch)
         return _build(config, options, session, changed, store)
@@ -148,8 +160,10 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     options = replace(options, now=options.now or datetime.now(UTC))
     assert options.now is not None
     later = options.check_links and options.links_later and not options.strict
-    # The no-change shortcut stands for a build with the on-disk cache that reports links.
-    shortcut = session is None and options.cache and options.check_links and not later
+    # The no-change shortcut stands for a build with the on-disk cache that reports links;
+    # what plugins read (their code, options, files, git history) it does not know.
+    shortcut = (session is None and options.cache and options.check_links and not later
+                and not config.plugins.names)
     if shortcut:
         with timer.step("inputs"):
             kept = unchanged_build(config, settings, options.now)
@@ -162,7 +176,8 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         reuse = open_reuse(config, started_ns, session, cache=options.cache)
     front = None
     with _Warnings() as warnings:
-        if isinstance(reuse, SessionReuse) and changed is not None:
+        if (isinstance(reuse, SessionReuse) and changed is not None
+                and config.plugins.allows_quick):
             with timer.step("quick front"):
                 front = quick_front(reuse, settings, changed)
         if front is None:
@@ -194,6 +209,9 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
                         fronts=(doc[1] for doc in reuse.state.docs.values()), now=options.now,
                         warnings=warnings.messages, pages=len(front.site.pages),
                         origins={task.dest_path: task.origin for task in front.tasks})
+    for name in config.plugins.implementing("build_finished"):
+        config.plugins.call(name, "build_finished", output_dir=config.output_dir,
+                            written=tuple(written), removed=tuple(removed))
     return BuildResult(
         pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
         written=tuple(written), removed=tuple(removed), full=old is None,
@@ -266,9 +284,13 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
     with timer.step("parse"):
         pages, sections = parse_sources(sources, config.taxonomies, reuse)
         reuse.keep_documents([*pages, *sections])
+    with timer.step("plugins: documents"):
+        docs, hooked = apply_documents(config.plugins, [*pages, *sections])
+        pages, sections = docs[:len(pages)], docs[len(pages):]
     with timer.step("assemble"):
         site = assemble(sources, pages, sections, config, visibility=visibility,
                         data=load_data(config))
+        site = assembled_data(config.plugins, site)
     static = static_files(config)
     with timer.step("images"):
         found = image_sources(((a.display, a.src_path, dest_for_path(path))
@@ -278,7 +300,10 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         site = replace(site, images=images, fingerprint=options.fingerprint,
                        minify=config.minify if options.minify is None else options.minify)
     with timer.step("plan"):  # before any rendering: a clash of URLs fails at once
+        site = replace(site, plugin_files=extra_files(config.plugins, site))
         tasks = plan(site, static)
+        tasks += [Task(dest, f"plugin '{name}'", "plugin")
+                  for dest, (name, _data) in sorted(site.plugin_files.items())]
         tasks += [Task(v.dest, f"{v.width}px {v.format} copy of {info.display}", "copy",
                        src_path=Path(v.file))
                   for info in images.by_dest.values() for v in info.variants]
@@ -286,10 +311,31 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
         if config.search:
             check_reserved((task.dest_path, task.origin) for task in tasks)
     with timer.step("markdown"):
-        reused, rendered = render_bodies(site, reuse, jobs=options.jobs or default_jobs(),
+        known = _HookedBodies(reuse, hooked) if hooked else reuse
+        reused, rendered = render_bodies(site, known, jobs=options.jobs or default_jobs(),
                                          progress=options.progress)
         contents = reuse.keep_bodies(site, reused, rendered)
     return Front(site, tasks, contents)
+
+
+class _HookedBodies:
+    """Earlier bodies, but not those of documents whose front matter a plugin changed when
+    they use shortcodes (which see the page's `extra`): those are converted again."""
+
+    def __init__(self, reuse: Reuse, hooked: set[str]):
+        self.reuse, self.hooked = reuse, hooked
+
+    def body(self, site: Site, doc: Document) -> Content | None:
+        content = self.reuse.body(site, doc)
+        if content is not None and content.template_deps and doc.source.src in self.hooked:
+            return None
+        return content
+
+
+def server_started(config: Config, url: str) -> None:
+    """Tell the plugins that the dev server serves the site at `url`."""
+    for name in config.plugins.implementing("server_started"):
+        config.plugins.call(name, "server_started", url=url, output_dir=config.output_dir)
 
 
 def image_uses(site: Site, contents: Mapping[str, Content]
@@ -429,9 +475,11 @@ def settings_fp(config: Config, options: BuildOptions) -> str:
     """
     site = config.site_dir
     placed = replace(config, site_dir=Path("."), output_dir=_from_site(config.output_dir, site),
-                     theme_dir=_from_site(config.theme_dir, site))
+                     theme_dir=_from_site(config.theme_dir, site),
+                     theme_dirs=tuple(_from_site(path, site) for path in config.theme_dirs))
     return digest(repr(placed), options.drafts, options.future, options.expired,
-                  options.minify, options.fingerprint, FORMAT if config.search else 0)
+                  options.minify, options.fingerprint, FORMAT if config.search else 0,
+                  config.plugins.settings_key())
 
 
 def _from_site(path: Path, site: Path) -> Path:
@@ -440,10 +488,25 @@ def _from_site(path: Path, site: Path) -> Path:
 
 
 def watched_folders(config: Config) -> list[Path]:
-    """The folders a build reads: content, templates, static, data, assets and the theme."""
+    """The folders a build reads: content, templates, static, data, assets, the themes, the
+    site's plugins and the folders of the files plugins declare."""
     site = config.site_dir
-    return [config.content_dir, site / "templates", site / "static", site / DATA_DIR,
-            site / "assets", site / I18N_DIR, config.theme_dir]
+    # Folders of declared files, but never the site folder itself (it holds the output).
+    declared = {path.parent for path in config.plugins.declared_paths()
+                if path.parent != site and not config.output_dir.is_relative_to(path.parent)}
+    return list(dict.fromkeys([config.content_dir, site / "templates", site / "static",
+                               site / DATA_DIR, site / "assets", site / I18N_DIR,
+                               *config.themes,
+                               site / SITE_PLUGINS, *sorted(declared)]))
+
+
+def config_changed(config: Config, paths: Iterable[Path]) -> bool:
+    """True when a change to one of `paths` needs the config loaded again: a site plugin's
+    code or a theme's theme.toml (ssg.toml itself the caller knows)."""
+    plugins = config.site_dir / SITE_PLUGINS
+    themes = {theme / "theme.toml" for theme in config.themes}
+    return any((path.parent == plugins and path.suffix == ".py") or path in themes
+               for path in paths)
 
 
 def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
@@ -451,7 +514,8 @@ def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
     copied as is; None when a change to it needs a build (new, shadowed, read by an output
     other than its copy, or not static)."""
     for root, label in ((config.site_dir / "static", "static"),
-                        (config.theme_dir / "static", "theme static")):
+                        *((theme / "static", theme_static_label(config, theme))
+                          for theme in config.themes)):
         if path.is_relative_to(root):
             if path.is_symlink() or not path.is_file():
                 return None
@@ -489,8 +553,15 @@ def _render_chunk(shared: dict[str, Any], start: int, end: int
         renderer = shared["renderer"] = Renderer(shared["site"], shared["contents"])
     stage: Stage = shared["stage"]
     index: bool = shared["index"]
-    results = []
+    results: list[tuple[str, str, frozenset[Key], SearchRecord | None]] = []
+    site: Site = shared["site"]
     for task in shared["tasks"][start:end]:
+        if task.kind == "plugin":  # made by the plugin already: only written
+            data = site.plugin_files[task.dest_path][1]
+            stage.write(task.dest_path, data)
+            results.append((task.dest_path, digest_bytes(data),
+                            frozenset({keys.plugin_output(task.dest_path)}), None))
+            continue
         data, deps = renderer.render(task)
         stage.write(task.dest_path, data)
         record = None

@@ -13,7 +13,8 @@ import click
 from ssg import __version__
 from ssg.build import BuildOptions, BuildResult, build
 from ssg.config import load_config
-from ssg.errors import BuildErrors, SsgError
+from ssg.errors import BuildErrors, PluginError, SsgError
+from ssg.theme_finder import all_themes
 from ssg.tools.check import EXTERNAL_TIMEOUT, EXTERNAL_WORKERS, check_site
 from ssg.tools.scaffold import new_page, new_site
 from ssg.utils import plural
@@ -67,13 +68,21 @@ def report_error(exc: SsgError, *, verbose: bool,
     for error in errors:
         click.echo(f"error: {error}", err=True)
     if verbose:
-        import traceback
-
-        traceback.print_exception(exc)
+        print_tracebacks(exc, errors)
     if len(errors) > 1:
         click.echo(f"{len(errors)} errors." + (f" {after}" if after else ""), err=True)
     elif after:
         click.echo(after, err=True)
+
+
+def print_tracebacks(exc: SsgError, errors: list[SsgError]) -> None:
+    """ssg's traceback, and each failed plugin's own (kept also when it ran in a worker)."""
+    import traceback
+
+    traceback.print_exception(exc)
+    for error in errors:
+        if isinstance(error, PluginError) and error.detail:
+            click.echo(f"The plugin's traceback ({error.message}):\n{error.detail}", err=True)
 
 
 def _after_failed_build(site_dir: Path, output: Path | None) -> str | None:
@@ -226,15 +235,36 @@ def check_command(site_dir: Path, external: bool, timeout: float, drafts: bool,
         for error in errors:
             click.echo(f"error: {error}", err=True)
         if verbose:
-            import traceback
-
-            traceback.print_exception(exc)
+            print_tracebacks(exc, errors)
         sys.exit(1)
     for problem in report.problems:
         click.echo(str(problem))
     click.echo(report.summary())
     if report.problems:
         sys.exit(1)
+
+
+@main.group("theme")
+def theme_group() -> None:
+    """The themes a site can use."""
+
+
+@theme_group.command("list")
+@site_argument
+def theme_list_command(site_dir: Path) -> None:
+    """List the themes SITE_DIR can name with `theme = "NAME"`: its own (themes/), those of
+    installed packages and ssg's own, with what each extends."""
+    try:
+        themes = all_themes(site_dir)
+    except SsgError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    width = max((len(theme.name) for theme in themes), default=0)
+    for theme in themes:
+        extends = f", extends {theme.extends}" if theme.extends else ""
+        where = f" at {theme.path}" if theme.origin != "ssg" else ""
+        about = f" - {theme.description}" if theme.description else ""
+        click.echo(f"{theme.name:<{width}}  ({theme.origin}{extends}){where}{about}")
 
 
 @main.command("serve")

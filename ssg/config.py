@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ssg.errors import ConfigError, SsgError, raise_all
+from ssg.plugins.host import Plugins, check_options, load_plugins
+from ssg.theme_finder import theme_chain
 from ssg.utils import is_unsafe_segment, slugify
 
 log = logging.getLogger("ssg")
@@ -185,7 +187,8 @@ class Config:
     language: str = "en"
     #: Default author of every page.
     author: str = ""
-    #: Theme name: a folder under themes/ (the site's or ssg's own).
+    #: Theme name: a folder under the site's themes/, an installed theme package, or ssg's
+    #: own.
     theme: str = "default"
     #: Items per list page.
     paginate: int = 10
@@ -237,6 +240,17 @@ class Config:
     languages: tuple[Language, ...] = ()
     #: Pages missing in a language are listed there in the default language, marked.
     language_fallback: bool = False
+    #: The theme's folder and those of the themes it extends, the theme's own first (empty:
+    #: theme_dir alone).
+    theme_dirs: tuple[Path, ...] = ()
+    #: The enabled plugins (`[plugins.NAME]`). Left out of the settings' fingerprint: each
+    #: plugin's own fingerprint is recorded by what it touches (ssg.plugins.host).
+    plugins: Plugins = field(default_factory=lambda: Plugins(Path()), repr=False)
+
+    @property
+    def themes(self) -> tuple[Path, ...]:
+        """The theme folders templates and static files are looked up in, in order."""
+        return self.theme_dirs or (self.theme_dir,)
 
     @property
     def content_dir(self) -> Path:
@@ -290,16 +304,6 @@ def _toml_error_position(exc: tomllib.TOMLDecodeError) -> tuple[int | None, str]
     return int(match.group(1)), str(exc)[: match.start()].strip()
 
 
-def find_theme(site_dir: Path, name: str) -> Path | None:
-    """A theme folder by name: the site's themes/, then ssg's own (installed or checkout)."""
-    package = Path(__file__).resolve().parent
-    for root in (site_dir / "themes", package / "themes", package.parent / "themes"):
-        candidate = root / name
-        if (candidate / "templates").is_dir():
-            return candidate
-    return None
-
-
 def merge_tables(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     """Overlay one config table on another: tables merge key by key, other values replace."""
     merged = dict(base)
@@ -341,20 +345,29 @@ def load_config(
     if "languages" in values:
         values["languages"] = _languages_config(values["languages"], values, bad)
     theme = values.get("theme", "default")
-    theme_dir = find_theme(site_dir, theme)
-    if theme_dir is None:
-        bad(f"theme '{theme}' not found (looked in themes/{theme}/templates and ssg's own themes)")
+    themes: tuple[Path, ...] = ()
+    try:
+        themes = tuple(t.path for t in theme_chain(site_dir, theme))
+    except ConfigError as exc:
+        if exc.path is None:
+            bad(exc.message)
+        else:
+            errors.append(exc)
+    values["plugins"] = load_plugins(site_dir, values.get("plugins", {}), bad)
     if "content_dir" in values:
         values["content_folder"] = values.pop("content_dir")
     raise_all(errors)
-    assert theme_dir is not None
-    return Config(
+    config = Config(
         site_dir=site_dir,
         output_dir=(output_dir or site_dir / "output").resolve(),
-        theme_dir=theme_dir,
+        theme_dir=themes[0],
+        theme_dirs=themes,
         config_file=config_file,
         **values,
     )
+    check_options(config.plugins, config, bad)
+    raise_all(errors)
+    return config
 
 
 def _read_settings(site_dir: Path, env: str | None) -> tuple[dict[str, Any], dict[str, str]]:
@@ -710,6 +723,7 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "menu": (dict, _check_menus),
     "languages": (dict, None),
     "language_fallback": (bool, None),
+    "plugins": (dict, None),
 }
 
 

@@ -43,6 +43,20 @@ class OutputError(SsgError):
     """The output folder cannot be written."""
 
 
+class PluginError(SsgError):
+    """A plugin's hook failed or returned something it may not; names the plugin, the hook
+    and the page. `detail` keeps the plugin's traceback (shown with --verbose), also when the
+    hook ran in a worker process."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None,
+                 line: int | None = None, detail: str = ""):
+        super().__init__(message, path=path, line=line)
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_plugin, (self.message, self.path, self.line, self.detail))
+
+
 class BuildErrors(SsgError):
     """Several problems found in one pass, reported together."""
 
@@ -68,3 +82,8 @@ def raise_all(errors: list[SsgError]) -> None:
 
 def _rebuild(cls: type[SsgError], message: str, path: str | None, line: int | None) -> SsgError:
     return cls(message, path=path, line=line)
+
+
+def _rebuild_plugin(message: str, path: str | None, line: int | None, detail: str
+                    ) -> PluginError:
+    return PluginError(message, path=path, line=line, detail=detail)

@@ -53,6 +53,8 @@ TEMPLATES = [
     '{% for v in page.translations %}{{ v.lang }}={{ v.url }} {% endfor %}'
     '{% for p in site.pages %}{{ p.title }} {% endfor %}{{ format_date(page.date) }}'
     '{% endblock %}',
+    '{% extends "base.html" %}{% block content %}{{ plugins.sample.mark }}{{ page.content }}'
+    '{% endblock %}',
 ]
 #: The `[languages]` settings the language rules write (None: a site in one language).
 LANGUAGES = [
@@ -68,6 +70,31 @@ IMAGES: list[tuple[int, int, str] | str | None] = [
     None, (150, 100, "teal"), (400, 200, "navy"), (400, 200, "olive"), (240, 420, "red"), "bad"]
 #: Small widths and one format keep the clean builds (which process every image) quick.
 IMAGE_SETTINGS = '[images]\nwidths = [100, 200]\nformats = ["webp"]\n'
+
+#: A site plugin that rewrites Markdown with its options and a file it declares, and gives
+#: page templates a value; two versions of its code.
+SAMPLE_PLUGIN = """
+from ssg.plugins import Reads, hookimpl
+
+
+@hookimpl
+def reads(options):
+    return Reads(files=("plugins/words.txt",))
+
+
+@hookimpl
+def page_markdown(markdown, options, files):
+    for word in files.get("plugins/words.txt", b"").decode().split():
+        markdown = markdown.replace(word, MARK + word.upper())
+    return markdown.replace("Hello", options.get("greeting", "Hello"))
+
+
+@hookimpl
+def page_context(page, options):
+    return {"mark": options.get("greeting", "") + MARK + page.title}
+"""
+PLUGIN_CODES = [SAMPLE_PLUGIN + 'MARK = ""\n', SAMPLE_PLUGIN + 'MARK = "!"\n']
+PLUGIN_OPTIONS = ["", 'greeting = "Hi"\n', 'greeting = "Hey"\n']
 
 
 def png(spec: tuple[int, int, str] | str) -> bytes:
@@ -138,7 +165,10 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
         self.memory = Session()
         self.touched: set[Path] = set()
         self.settings, self.languages = "paginate = 2\n", ""
-        write_files(self.root, {"ssg.toml": "paginate = 2\n" + IMAGE_SETTINGS,
+        self.plugin_options = PLUGIN_OPTIONS[1]
+        write_files(self.root, {"ssg.toml": self._config_text(),
+                                "plugins/sample.py": PLUGIN_CODES[0],
+                                "plugins/words.txt": "Changed\n",
                                 "content/_index.md": "Home\n",
                                 "content/trip/index.md": "---\ntitle: Trip\n---\n![a](a.png)\n"})
         shutil.copytree(REPO / "themes/default", self.root / "themes/default")  # a stable copy
@@ -192,7 +222,7 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
     @rule(languages=st.sampled_from(LANGUAGES))
     def language_config(self, languages: str | None) -> None:
         self.languages = languages or ""
-        self._write("ssg.toml", self.settings + self.languages + IMAGE_SETTINGS)
+        self._write("ssg.toml", self._config_text())
 
     @rule(lang=st.sampled_from(["en", "fr"]), text=st.sampled_from([None, "Hi", "Salut"]))
     def strings(self, lang: str, text: str | None) -> None:
@@ -289,7 +319,27 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
           feeds=st.sampled_from(['["atom", "rss", "json"]', '["rss"]', "[]"]))
     def config(self, paginate: int, title: str, feeds: str) -> None:
         self.settings = f"paginate = {paginate}\ntitle = {title!r}\nfeeds = {feeds}\n"
-        self._write("ssg.toml", self.settings + self.languages + IMAGE_SETTINGS)
+        self._write("ssg.toml", self._config_text())
+
+    def _config_text(self) -> str:
+        return (self.settings + self.languages + IMAGE_SETTINGS + "[plugins.sample]\n"
+                + self.plugin_options)
+
+    @rule(options=st.sampled_from(PLUGIN_OPTIONS))
+    def plugin_options_change(self, options: str) -> None:
+        """The sample plugin's options change (its own fingerprint, not the settings')."""
+        self.plugin_options = options
+        self._write("ssg.toml", self._config_text())
+
+    @rule(words=st.sampled_from(["", "Changed\n", "Hello More\n", "A B X\n"]))
+    def plugin_file(self, words: str) -> None:
+        """The file the sample plugin declares changes."""
+        self._write("plugins/words.txt", words)
+
+    @rule(code=st.sampled_from(PLUGIN_CODES))
+    def plugin_code(self, code: str) -> None:
+        """The sample plugin's own source changes."""
+        self._write("plugins/sample.py", code)
 
     @invariant()
     def incremental_equals_clean(self) -> None:

@@ -1,7 +1,7 @@
 """The package's layers point one way: a module imports only its own layer and those below it.
 
-    foundation (errors, utils, config, parallel)  <-  stages  <-  output  <-  incremental
-        <-  build  <-  serve, tools  <-  cli
+    foundation (errors, utils, config, parallel, plugins, theme_finder)  <-  stages  <-  output
+        <-  incremental  <-  build  <-  serve, tools  <-  cli
 
 and the dev server knows no reuse internals: it talks to the build through `ssg.build` only.
 """
@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ssg"
 #: Layer of each module prefix, lowest first; a longer prefix wins.
 LAYERS = {
     "ssg": 0, "ssg.errors": 0, "ssg.utils": 0, "ssg.config": 0, "ssg.parallel": 0,
+    "ssg.plugins": 0, "ssg.theme_finder": 0,
     "ssg.stages": 1,
     "ssg.output": 2,
     "ssg.incremental": 3,

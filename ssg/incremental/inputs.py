@@ -33,6 +33,7 @@ from ssg.incremental.state import CACHE_DIR, VERSION, cache_file, texts_file
 from ssg.output.writer import output_build_id
 from ssg.stages.data import DATA_DIR
 from ssg.stages.keys import digest_bytes
+from ssg.stages.languages import I18N_DIR
 from ssg.stages.lookup import template_dirs
 from ssg.stages.parse import FrontMatter
 
@@ -61,7 +62,7 @@ def input_roots(config: Config) -> list[Path]:
     """The folders whose files a build may read."""
     site = config.site_dir
     roots = [config.content_dir, *template_dirs(config), site / "static", site / DATA_DIR,
-             site / "assets", config.theme_dir, site / "content"]
+             site / "assets", site / I18N_DIR, *config.themes, site / "content"]
     unique: list[Path] = []
     for root in roots:
         if root not in unique:

@@ -35,7 +35,8 @@ def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> 
     edited = _edited(recent.site, changed, reuse)
     if not edited:
         return None
-    site = _with_docs(recent.site, edited)
+    # This build's config (the same settings): its plugins read their declared files afresh.
+    site = replace(_with_docs(recent.site, edited), config=reuse.config)
     _reused, rendered = render_bodies(site, _Unedited(recent.contents, edited), jobs=1)
     contents = reuse.keep_edits(edited, recent.contents, rendered)
     return Front(site, recent.tasks, contents, _changed_keys(site, recent.contents, contents,

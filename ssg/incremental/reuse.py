@@ -212,7 +212,10 @@ class _StateReuse(Reuse):
         self._parse_key = digest(config.taxonomies, config.front_matter,
                                   config.front_matter_extra)
         self._docs = state.docs if state.parse_key == self._parse_key else {}
-        self._markdown_key = digest(config.markdown, config.base_path)
+        # Plugins that change converted Markdown count with their options, declared files
+        # and code (a plugin that does not say what it reads: a new key every build).
+        self._markdown_key = digest(config.markdown, config.base_path,
+                                    config.plugins.body_fingerprint(self.hashes.hash))
         self._bodies = state.contents if state.markdown_key == self._markdown_key else {}
         self._stored_texts: dict[str, str] | None = None
         self._checked: tuple[str, OutputState | None] | None = None

@@ -45,10 +45,11 @@ _NAME_MAX = 255
 
 
 def static_files(config: Config) -> list[tuple[str, str, Path]]:
-    """(dest, origin, source) of the theme's and the site's static files; the site wins."""
+    """(dest, origin, source) of the theme's and the site's static files; the site wins over
+    the theme, a theme over the one it extends."""
     chosen: dict[str, tuple[str, str, Path]] = {}
-    for root, label, boundary in ((config.theme_dir / "static", "theme static",
-                                   config.theme_dir),
+    for root, label, boundary in (*((theme / "static", theme_static_label(config, theme), theme)
+                                    for theme in reversed(config.themes)),
                                   (config.site_dir / "static", "static", config.site_dir)):
         if not root.is_dir():
             continue
@@ -57,6 +58,12 @@ def static_files(config: Config) -> list[tuple[str, str, Path]]:
                 rel = f"{rel_dir}/{name}" if rel_dir else name
                 chosen[rel] = (rel, f"{label}/{rel}", here / name)
     return [chosen[k] for k in sorted(chosen)]
+
+
+def theme_static_label(config: Config, theme: Path) -> str:
+    """The origin of a theme's static files: `theme static`, or for a theme the site's theme
+    extends `theme static (NAME)`."""
+    return "theme static" if theme == config.theme_dir else f"theme static ({theme.name})"
 
 
 def check_dests(dests: Iterable[tuple[str, str]]) -> None:
@@ -101,11 +108,11 @@ def check_output_dir(config: Config) -> None:
     out = config.output_dir
     site = config.site_dir
     for protected in (site, config.content_dir, site / "templates", site / "static",
-                      config.theme_dir, Path.home(), Path(out.anchor)):
+                      *config.themes, Path.home(), Path(out.anchor)):
         if out == protected or protected.is_relative_to(out):
             raise OutputError(f"refusing to write the site into {out}: it holds your own files")
     for source in (config.content_dir, site / "templates", site / "static", site / "data",
-                   config.theme_dir):
+                   *config.themes):
         if out.is_relative_to(source):
             raise OutputError(f"refusing to write the site into {out}: it is inside {source}, "
                               "which ssg reads; choose an output folder outside it")

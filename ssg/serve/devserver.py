@@ -41,6 +41,8 @@ from ssg.build import (
     BuildOptions,
     BuildResult,
     Session,
+    config_changed,
+    server_started,
     static_dest,
     watched_folders,
 )
@@ -175,6 +177,11 @@ class DevServer:
         self._http = http
         http.start()
         log.info("Serving %s at %s (Ctrl-C to stop)", self.site_dir.name, self.url)
+        if self.config is not None:
+            try:
+                server_started(self.config, self.url)
+            except SsgError as exc:  # a plugin's failure: said, the site is served anyway
+                self._report(exc)
         if not is_loopback(self.host):
             log.warning("listening on %s: the site, drafts included, can be seen by "
                         "every machine on the network that reaches this one",
@@ -195,7 +202,8 @@ class DevServer:
 
     def _on_changes(self, batch: set[Path], watcher: Watcher) -> None:
         """Bring the served build up to date with a batch of changed sources."""
-        if batch.intersection(self._config_files()) or self._config_failed:
+        if (batch.intersection(self._config_files()) or self._config_failed
+                or (self.config is not None and config_changed(self.config, batch))):
             if not self._load_config():
                 return
             log.info("Reloaded %s", self.config.config_file if self.config else CONFIG_FILE)

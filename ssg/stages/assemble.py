@@ -126,6 +126,8 @@ class Site:
     fingerprint: bool = True
     #: Minify the HTML, CSS and JS written.
     minify: bool = False
+    #: Files plugins add to the output (`extra_outputs`): dest -> (plugin, bytes).
+    plugin_files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
     #: Each language's published pages, newest first (its home page's and feed's order).
     orders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Page src -> the srcs of its translations, itself among them, in language order.

@@ -97,7 +97,7 @@ class Assets:
         if _is_sass(dest):
             dest = posixpath.splitext(dest)[0] + ".css"
         sources = [self._source(_clean(path)) for path in paths]
-        statics = (self.config.site_dir / "static", self.config.theme_dir / "static")
+        statics = [root / "static" for root in (self.config.site_dir, *self.config.themes)]
         if (not self.fingerprint and len(sources) == 1 and not _is_sass(sources[0].name)
                 and any(sources[0].is_relative_to(root) for root in statics)):
             # Copied as it is under that name already.
@@ -115,7 +115,7 @@ class Assets:
     def _source(self, dest: str) -> Path:
         """The file an asset path names: static/ then assets/, the site's then the theme's."""
         self.note(("static", dest))
-        for root in (self.config.site_dir, self.config.theme_dir):
+        for root in (self.config.site_dir, *self.config.themes):
             path = root / "static" / dest
             if path.is_file():
                 return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from ssg.parallel import map_ranges
@@ -48,8 +49,10 @@ def render_bodies(site: Site, known: KnownBodies, *, jobs: int,
 
 
 def reparse(site: Site, doc: Document) -> Document:
-    """`doc` with its body, read and parsed again."""
-    return parse(doc.source, site.config.taxonomies, read_bytes(doc.source))
+    """`doc` with its body, read and parsed again; the front matter stays `doc`'s (which
+    plugins may have added to)."""
+    return replace(parse(doc.source, site.config.taxonomies, read_bytes(doc.source)),
+                   front=doc.front)
 
 
 def _chunk(shared: tuple[Site, list[Document]], start: int, end: int) -> list[Content]:

@@ -408,6 +408,30 @@ def _bundle_files(inputs: Inputs, src: str) -> str:
     return digest(inputs.site.bundle(src)) if src in inputs.site.pages else GONE
 
 
+def plugin(name: str) -> Key:
+    """A plugin's code, options and declared files (see ssg.plugins.host)."""
+    return ("plugin", name)
+
+
+@_fingerprint("plugin")
+def _plugin(inputs: Inputs, name: str) -> str:
+    plugins = inputs.site.config.plugins
+    if name not in plugins.names:
+        return GONE
+    return plugins.fingerprint(name, inputs.file_hash)
+
+
+def plugin_output(dest: str) -> Key:
+    """The bytes of a file a plugin adds to the output."""
+    return ("pluginout", dest)
+
+
+@_fingerprint("pluginout")
+def _plugin_output(inputs: Inputs, dest: str) -> str:
+    found = inputs.site.plugin_files.get(dest)
+    return digest_bytes(found[1]) if found is not None else GONE
+
+
 def static_file(dest: str) -> Key:
     """Whether the site or its theme has a static file at dest (it replaces what ssg makes)."""
     return ("static", dest)
@@ -417,4 +441,4 @@ def static_file(dest: str) -> Key:
 def _static_file(inputs: Inputs, dest: str) -> str:
     config = inputs.site.config
     return digest([(root / "static" / dest).is_file()
-                   for root in (config.site_dir, config.theme_dir)])
+                   for root in (config.site_dir, *config.themes)])

@@ -10,8 +10,10 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "builtin"
 
 
 def template_dirs(config: Config) -> list[Path]:
-    """Where templates are looked up, first match wins: site, theme, ssg's built-ins."""
-    return [config.site_dir / "templates", config.theme_dir / "templates", BUILTIN_TEMPLATES]
+    """Where templates are looked up, first match wins: site, theme (then the themes it
+    extends), ssg's built-ins."""
+    return [config.site_dir / "templates", *(t / "templates" for t in config.themes),
+            BUILTIN_TEMPLATES]
 
 
 def template_file(config: Config, name: str) -> Path | None:

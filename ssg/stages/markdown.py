@@ -249,11 +249,22 @@ class ShortcodeHost(Protocol):
     def __call__(self, call: Call, body: str | None, doc: Document) -> str: ...
 
 
+class PageHooks(Protocol):
+    """Plugins' hooks on a page's Markdown before and its HTML after conversion
+    (ssg.stages.hooks.BodyHooks)."""
+
+    def markdown(self, doc: Document, text: str) -> str: ...
+
+    def html(self, doc: Document, html: str) -> str: ...
+
+
 class MarkdownRenderer:
     """One reusable Python-Markdown instance set up from the config (reset between pages)."""
 
     def __init__(self, config: MarkdownConfig, links: Mapping[str, str], base_path: str,
-                 shortcodes: ShortcodeHost | None = None, *, site_dir: Path = Path(".")):
+                 shortcodes: ShortcodeHost | None = None, hooks: PageHooks | None = None,
+                 *, site_dir: Path = Path(".")):
+        self._hooks = hooks
         self._config = (config, links, base_path)
         self._site_dir = site_dir
         self._links = _LinkExtension((links, base_path))
@@ -354,7 +365,10 @@ class MarkdownRenderer:
             self._calls.first_line = doc.body_line
             self._calls.render = lambda call, body: host(call, body, doc)
             self._calls.inner = lambda text: self._inner_html(text, src_dir)
-        html = self._convert(doc.body, src_dir)
+        body = doc.body if self._hooks is None else self._hooks.markdown(doc, doc.body)
+        html = self._convert(body, src_dir)
+        if self._hooks is not None:
+            html = self._hooks.html(doc, html)
         title.any, title.title = False, None  # not for the summary
         warnings = _locate_texts(math.problems, doc.body, doc.body_line) if math else ()
         ids = frozenset(resolver.ids)
@@ -371,7 +385,7 @@ class MarkdownRenderer:
             page_url = resolver.lookup(doc.source.src)  # a dependency: the summary has it
             if page_url is not None:
                 summary = summary.replace('href="#', f'href="{page_url}#')
-        word_count = _WORD.subn("", doc.body)[1]  # counted in C, with no list of every word
+        word_count = _WORD.subn("", body)[1]  # counted in C, with no list of every word
         return Content(
             html=html,
             summary=summary,

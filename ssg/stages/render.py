@@ -25,6 +25,7 @@ from ssg.stages.assemble import Site
 from ssg.stages.assets import Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.families import home_pages
+from ssg.stages.hooks import body_hooks, page_context
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
@@ -64,7 +65,8 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
     """Render the Markdown of some documents with one reused Python-Markdown instance."""
     config = site.config
     renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
-                                ShortcodeRenderer(config), site_dir=config.site_dir)
+                                ShortcodeRenderer(config), body_hooks(site),
+                                site_dir=config.site_dir)
     if not site.languages.multilingual:
         return [renderer.render(doc) for doc in docs]
     return [renderer.render(doc, localize=document_links(site, doc)) for doc in docs]
@@ -196,7 +198,7 @@ class Renderer:
         self.env.globals.update(self.languages.environment_globals())
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
-                                        "term": None, "image": self._image,
+                                        "term": None, "plugins": {}, "image": self._image,
                                         "asset": self.assets.asset,
                                         "asset_url": self.assets.url,
                                         "bundle": self.assets.bundle}
@@ -237,7 +239,7 @@ class Renderer:
         if task.kind == "copy":
             assert task.src_path is not None
             record(keys.copied_file(str(task.src_path)))
-            if task.origin.startswith(("static/", "theme static/")):
+            if task.origin.startswith(("static/", "theme static")):
                 # A site's static file that comes to shadow the theme's changes what is copied.
                 record(keys.static_file(task.dest_path))
             try:
@@ -262,7 +264,8 @@ class Renderer:
 
     def _context_page(self, task: Task) -> dict[str, Any]:
         view = self.views.page(task.args[0])
-        return {"page": view, "section": view.section}
+        return {"page": view, "section": view.section,
+                "plugins": page_context(self.site, task.args[0])}
 
     def _context_alias(self, task: Task) -> dict[str, Any]:
         if task.args[0] == "":  # the default language's home, when it is not at /
