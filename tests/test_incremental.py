@@ -399,7 +399,8 @@ IncrementalMatchesClean.TestCase.settings = settings(
     max_examples=400 if LONG else 30, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-test_incremental_matches_clean = IncrementalMatchesClean.TestCase
+# Each example builds the site cleanly after every step: minutes on a loaded machine.
+test_incremental_matches_clean = pytest.mark.timeout(1500)(IncrementalMatchesClean.TestCase)
 
 
 def test_body_edit_rewrites_the_page_and_feeds_only(make_site: Callable[..., Site]) -> None:
