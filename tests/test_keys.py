@@ -18,6 +18,7 @@ from ssg.stages import keys
 from ssg.stages.assemble import assemble
 from ssg.stages.data import load_data
 from ssg.stages.discover import discover
+from ssg.stages.hooks import extra_files
 from ssg.stages.images import image_sources, process_images
 from ssg.stages.keys import FINGERPRINTS, Inputs, Key, digest_bytes, fingerprint
 from ssg.stages.parse import parse, read_bytes
@@ -36,7 +37,12 @@ BOAT = _png()
 #: A site that reads everything templates can read: pages with tags and neighbours, nested
 #: sections with _index.md, data files, a shortcode, a page asset, static files, site templates.
 VARIED = {
-    "ssg.toml": 'title = "Varied"\nbase_url = "https://example.org/"\n',
+    "ssg.toml": 'title = "Varied"\nbase_url = "https://example.org/"\n[plugins.mark]\n',
+    # A site plugin: pages read its fingerprint (`plugin`), the file it adds is `pluginout`.
+    "plugins/mark.py": "from ssg.plugins import Reads, hookimpl\n\n\n@hookimpl\n"
+                       "def reads(options):\n    return Reads()\n\n\n@hookimpl\n"
+                       "def page_context(page):\n    return {'mark': page.title}\n\n\n"
+                       "@hookimpl\ndef extra_outputs(site):\n    return {'marks.txt': 'marks'}\n",
     "content/_index.md": "---\ntitle: Home\n---\nWelcome *home*.\n",
     "content/posts/_index.md": "---\ntitle: Posts\n---\nAll the posts.\n<!-- more -->\nMore.\n",
     "content/posts/one.md": "---\ntitle: One\ndate: 2024-01-01\ntags: [a, b]\n---\n"
@@ -92,11 +98,14 @@ def recorded_keys(root: Path) -> tuple[Inputs, dict[Key, str]]:
     docs = markdown_docs(site)
     contents = dict(zip((d.source.src for d in docs), render_documents(site, docs),
                         strict=True))
+    site = replace(site, plugin_files=extra_files(config.plugins, site))
     renderer = Renderer(site, contents)
     recorded: dict[Key, str] = {}
     for task in plan(site, static_files(config)):
         for key in renderer.render(task)[1]:
             recorded.setdefault(key, task.dest_path)
+    for dest in site.plugin_files:  # written as the plugin made them (see ssg.build)
+        recorded.setdefault(keys.plugin_output(dest), dest)
     inputs = Inputs(site, contents, file_hash)
     return inputs, recorded
 

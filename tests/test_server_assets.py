@@ -68,7 +68,8 @@ def open_live(page: Any, served: Served, path: str) -> None:
 
 
 def links(page: Any) -> list[list[str | None]]:
-    return [link for link in page.evaluate(LINKS) if "highlight" not in (link[0] or "")]
+    return [link for link in page.evaluate(LINKS)
+            if not any(other in (link[0] or "") for other in ("highlight", "content."))]
 
 
 def swapped_to_new_name(page: Any, old: str, stem: str, colour: str) -> str:
