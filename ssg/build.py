@@ -205,6 +205,9 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
     with timer.step("save cache"):
         reuse.finish(front.site, front.tasks, settings)
         if shortcut:
+            for content in front.contents.values():  # files Markdown extensions included
+                for path, _fp in content.file_deps:
+                    reuse.hashes.hash(path)
             save_inputs(config, settings, started_ns=started_ns, read=reuse.hashes.now,
                         fronts=(doc[1] for doc in reuse.state.docs.values()), now=options.now,
                         warnings=warnings.messages, pages=len(front.site.pages),
