@@ -379,3 +379,33 @@ def test_the_docs_site_has_a_french_home_and_getting_started() -> None:
     root = Path(__file__).resolve().parent.parent
     for rel in ("content/_index.fr.md", "content/docs/getting-started.fr.md"):
         assert (root / rel).is_file(), rel
+
+
+def test_term_pages_have_alternates_where_the_term_is_in_both_languages(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site({
+        "ssg.toml": 'title = "Site"\nbase_url = "https://example.org/"\n'
+                    '[languages.en]\n[languages.fr]\ntitle = "Site FR"\n',
+        "content/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [python, cats]\n---\nA.\n",
+        "content/a.fr.md": "---\ntitle: A FR\ndate: 2024-01-01\ntags: [python, chats]\n---\n",
+    })
+    links = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"',
+                            site.read("fr/tags/python/index.html")))
+    assert links == {"en": "https://example.org/tags/python/",
+                     "fr": "https://example.org/fr/tags/python/",
+                     "x-default": "https://example.org/tags/python/"}
+    # A term in one language only has none.
+    assert '<link rel="alternate" hreflang' not in site.read("tags/cats/index.html")
+    sitemap = ElementTree.fromstring(site.read("sitemap.xml"))
+    sm = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = {u.findtext("s:loc", namespaces=sm): {
+        link.get("hreflang"): link.get("href") for link in u.findall("x:link", sm)}
+        for u in sitemap.findall("s:url", sm)}
+    assert urls["https://example.org/tags/python/"] == links
+    assert urls["https://example.org/tags/cats/"] == {}
+    # The French term gained later: the English term page is made again with its alternate.
+    site.write({"content/a.fr.md": "---\ntitle: A FR\ndate: 2024-01-01\ntags: [chats, cats]\n"
+                                   "---\n"})
+    site.build()
+    assert ('<link rel="alternate" hreflang="fr" href="https://example.org/fr/tags/cats/"'
+            in site.read("tags/cats/index.html"))

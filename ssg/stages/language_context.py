@@ -153,7 +153,9 @@ class LanguageContext:
         versions: list[Translation] = []
         if task.kind == "page":
             versions = views.page(task.args[0]).translations
-        elif task.kind == "list" and task.args[-1] == "1" and task.args[0] != "term":
+        elif task.kind == "list" and task.args[-1] == "1" and task.args[0] == "term":
+            versions = term_versions(self.site, task.args[1], task.args[2], task.lang)
+        elif task.kind == "list" and task.args[-1] == "1":
             section = context.get("section")
             if task.args[0] == "home":
                 versions = [Translation(lang.code, lang.name, views.site.url(lang.prefix),
@@ -178,6 +180,24 @@ class LanguageContext:
                                             site.permalink(taxonomy.path), lang.direction,
                                             lang.code == task.lang))
         return versions
+
+
+def term_versions(site: Site, key: str, slug: str, current: str) -> list[Translation]:
+    """A term's page in every language whose taxonomy has a term of that slug (`/tags/cats/`
+    and `/fr/tags/cats/`); records the terms it looked at."""
+    languages = site.languages
+    name = site.taxonomies[key].name
+    versions = []
+    for lang in languages.all:
+        other = languages.key(lang.code, name)
+        record(keys.taxonomy_terms(other))
+        taxonomy = site.taxonomies.get(other)
+        term = next((t for t in taxonomy.terms if t.slug == slug), None) if taxonomy else None
+        if term is not None:
+            versions.append(Translation(lang.code, lang.name, site.url(term.path),
+                                        site.permalink(term.path), lang.direction,
+                                        lang.code == current))
+    return versions
 
 
 def alternates(site: Site, versions: list[Translation]) -> list[tuple[str, str]]:
@@ -206,4 +226,10 @@ def sitemap_alternates(site: Site) -> dict[str, list[tuple[str, str]]]:
         versions = views.section(key).translations
         for version in versions:
             found[version.permalink] = alternates(site, versions)
+    for key, taxonomy in sorted(site.taxonomies.items()):  # their term pages
+        lang = site.languages.of_key(key)[0]
+        for term in taxonomy.terms:
+            versions = term_versions(site, key, term.slug, lang)
+            for version in versions:
+                found[version.permalink] = alternates(site, versions)
     return found
