@@ -403,6 +403,7 @@ def test_term_pages_have_alternates_where_the_term_is_in_both_languages(
         for u in sitemap.findall("s:url", sm)}
     assert urls["https://example.org/tags/python/"] == links
     assert urls["https://example.org/tags/cats/"] == {}
+
     # The French term gained later: the English term page is made again with its alternate.
     site.write({"content/a.fr.md": "---\ntitle: A FR\ndate: 2024-01-01\ntags: [chats, cats]\n"
                                    "---\n"})

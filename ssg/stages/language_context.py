@@ -165,21 +165,23 @@ class LanguageContext:
             elif section is not None:
                 versions = section.translations
         elif task.kind == "taxonomy":
-            versions = self._taxonomy_versions(task)
+            versions = taxonomy_versions(self.site, task.args[0], task.lang)
         return alternates(self.site, versions)
 
-    def _taxonomy_versions(self, task: Task) -> list[Translation]:
-        """A taxonomy's index page in every language that has the taxonomy."""
-        site, languages = self.site, self.site.languages
-        name = site.taxonomies[task.args[0]].name
-        versions = []
-        for lang in languages.all:
-            taxonomy = site.taxonomies.get(languages.key(lang.code, name))
-            if taxonomy is not None:
-                versions.append(Translation(lang.code, lang.name, site.url(taxonomy.path),
-                                            site.permalink(taxonomy.path), lang.direction,
-                                            lang.code == task.lang))
-        return versions
+
+
+def taxonomy_versions(site: Site, key: str, current: str) -> list[Translation]:
+    """A taxonomy's index page in every language that has the taxonomy."""
+    languages = site.languages
+    name = site.taxonomies[key].name
+    versions = []
+    for lang in languages.all:
+        taxonomy = site.taxonomies.get(languages.key(lang.code, name))
+        if taxonomy is not None:
+            versions.append(Translation(lang.code, lang.name, site.url(taxonomy.path),
+                                        site.permalink(taxonomy.path), lang.direction,
+                                        lang.code == current))
+    return versions
 
 
 def term_versions(site: Site, key: str, slug: str, current: str) -> list[Translation]:
@@ -226,8 +228,11 @@ def sitemap_alternates(site: Site) -> dict[str, list[tuple[str, str]]]:
         versions = views.section(key).translations
         for version in versions:
             found[version.permalink] = alternates(site, versions)
-    for key, taxonomy in sorted(site.taxonomies.items()):  # their term pages
+    for key, taxonomy in sorted(site.taxonomies.items()):  # taxonomies and their terms
         lang = site.languages.of_key(key)[0]
+        versions = taxonomy_versions(site, key, lang)
+        for version in versions:
+            found[version.permalink] = alternates(site, versions)
         for term in taxonomy.terms:
             versions = term_versions(site, key, term.slug, lang)
             for version in versions:
