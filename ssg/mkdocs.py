@@ -165,19 +165,10 @@ def _read(path: Path, seen: set[Path]) -> tuple[dict[str, Any], dict[str, int]]:
         if not parent_path.is_file():
             raise ConfigError(f"INHERIT: no file {parent}", path=shown, line=lines.get("INHERIT"))
         base, _lines = _read(parent_path, seen | {path.resolve()})
-        data = _merge(base, data)
+        from ssg.config import merge_tables  # (config imports this module)
+
+        data = merge_tables(base, data)  # MkDocs' INHERIT merges the same way
     return data, lines
-
-
-def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """MkDocs' INHERIT: mappings merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 # --- mapping: mkdocs.yml -> the settings of ssg.toml ----------------------------------------
