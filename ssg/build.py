@@ -32,6 +32,7 @@ from ssg.output.writer import (
     Stage,
     check_dests,
     check_output_dir,
+    output_build_id,
     static_files,
     theme_static_label,
 )
@@ -488,6 +489,12 @@ def settings_fp(config: Config, options: BuildOptions) -> str:
 def _from_site(path: Path, site: Path) -> Path:
     """The path relative to the site folder when it is inside it."""
     return path.relative_to(site) if path.is_relative_to(site) else path
+
+
+def built_output(config: Config) -> Path | None:
+    """config.output_dir when a build left a whole site there (a build commits it whole, with
+    its marker last), else None."""
+    return config.output_dir if output_build_id(config) else None
 
 
 def watched_folders(config: Config) -> list[Path]:
