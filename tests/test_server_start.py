@@ -43,7 +43,7 @@ def build(site: Path) -> None:
 
 def start(site: Path, tmp: Path) -> Served:
     tmp.mkdir()
-    return Served(site, ["--port", "0"], tmp).started()
+    return Served(site, ["--port", "0"], tmp).started(built=False)
 
 
 def test_serve_after_build_answers_from_the_built_site_before_its_own_build(

@@ -361,9 +361,11 @@ class _SiteHandler(web.RequestHandler):
     def _respond(self, *, body: bool) -> None:
         site = self.site
         root = site.root
-        if root is None:
-            self.set_header("Retry-After", "2")
-            self._page(503, None, BUILDING, body=body)
+        if root is None:  # nothing built yet: being built, or the first build failed
+            if site.error is None:
+                self.set_header("Retry-After", "2")
+            self._page(503 if site.error is None else 404, None,
+                       BUILDING if site.error is None else _NOT_FOUND, body=body)
             return
         target = resolve(root, site.base_path, self.request.path)
         if target.location:
