@@ -103,6 +103,8 @@ class DevServer:
         self.root: Path | None = None
         #: The config's own output folder (`ssg build`'s), a stand-in at start-up.
         self._built: Path | None = None
+        #: True during the first build (its site is served once watching has started).
+        self._starting = False
         #: True when the served folder is a temporary one (deleted on stop).
         self._temporary = True
         self._http: HttpThread | None = None
@@ -176,10 +178,17 @@ class DevServer:
         self._serve(http)
         self._session = Session.from_cache(self.site_dir)  # seconds on a large site
         if loaded:
-            self._build_and_reload(set())
+            self._starting = True
+            try:
+                self._build_and_reload(set())
+            finally:
+                self._starting = False
         watcher.start()
         self._watch(watcher)
         watcher.add(modified_since(started_ns, self._config_files(), self._sources()))
+        if self._result is not None and self.root != self.out:
+            self.root = self.out  # the first build, served once every change is seen
+            self._reload(ReloadPlan(everything=True))
 
     def _stand_in(self) -> Path | None:
         """A whole site to serve until this run's first build is done (None: none exists).
@@ -273,14 +282,16 @@ class DevServer:
             return
         gone = {dest for dest in dests if not (self.out / dest).is_file()}
         plan = plan_reload(dests, self.base_path, gone=gone)
-        if self.error is not None or self.root != self.out:
-            self.error = None
-            self.root = self.out  # the build of this run, from now on
-            plan = ReloadPlan(everything=True)
-        self._reload(plan)
         # Warnings only: reported once the open pages have fetched their update (LINKS_AFTER
         # seconds without a change), or left to the next build when a change comes first.
         self._links = self._result.report_links if self._result is not None else None
+        if self.error is not None or self.root != self.out:
+            self.error = None
+            plan = ReloadPlan(everything=True)
+            if self.root != self.out and self._starting:
+                return  # shown once the watcher runs (_start)
+            self.root = self.out  # the build of this run, from now on
+        self._reload(plan)
 
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.
