@@ -32,6 +32,7 @@ from ssg.output.writer import (
     Stage,
     check_dests,
     check_output_dir,
+    output_build_id,
     static_files,
     theme_static_label,
 )
@@ -395,6 +396,7 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
                                              index=reuse.config.search, jobs=jobs,
                                              progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
+        del rendered  # its keys are the state's now
         with timer.step("processed images"):
             wanted = derived_files(output)  # a restored output's are its strays: kept
             derived_written, derived_removed = publish_derived(
@@ -490,6 +492,12 @@ def _from_site(path: Path, site: Path) -> Path:
     return path.relative_to(site) if path.is_relative_to(site) else path
 
 
+def built_output(config: Config) -> Path | None:
+    """config.output_dir when a build left a whole site there (a build commits it whole, with
+    its marker last), else None."""
+    return config.output_dir if output_build_id(config) else None
+
+
 def watched_folders(config: Config) -> list[Path]:
     """The folders a build reads: content, templates, static, data, assets, the themes, the
     site's plugins and the folders of the files plugins declare."""
@@ -529,7 +537,9 @@ def static_dest(config: Config, path: Path, result: BuildResult) -> str | None:
     return None
 
 
-_Rendered = tuple[str, str, frozenset[Key]]
+_Rendered = tuple[str, str, tuple[Key, ...]]
+#: What a chunk of the render returns for each task: its bytes went to the stage already.
+_Made = tuple[str, str, tuple[Key, ...], SearchRecord | None]
 
 
 def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task], stage: Stage,
@@ -540,30 +550,39 @@ def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task],
     report = None if progress is None else (
         lambda done: progress("Rendering pages", done, len(tasks)))
     shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
-                              "stage": stage, "index": index}
+                              "stage": stage, "index": index, "keys": {}}
+    # Most of an output's ~50 keys (templates, sections, files) are every output's: each
+    # chunk's are made one object with the others' as it arrives, not 100,000 copies of them.
+    canonical: dict[Key, Key] = {}
+
+    def compact(chunk: list[_Made]) -> list[_Made]:
+        return [(dest, data_hash, tuple(canonical.setdefault(key, key) for key in deps), record)
+                for dest, data_hash, deps, record in chunk]
+
     chunks = map_ranges(_render_chunk, shared, len(tasks),
                         jobs=jobs if len(tasks) >= PARALLEL_MIN else 1,
-                        chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report)
+                        chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report,
+                        each=compact)
     rendered = [item[:3] for chunk in chunks for item in chunk]
     records = [(item[0], item[3]) for chunk in chunks for item in chunk] if index else []
     return rendered, records
 
 
-def _render_chunk(shared: dict[str, Any], start: int, end: int
-                  ) -> list[tuple[str, str, frozenset[Key], SearchRecord | None]]:
+def _render_chunk(shared: dict[str, Any], start: int, end: int) -> list[_Made]:
     renderer = shared.get("renderer")
     if renderer is None:  # one per process, reused by the chunks it runs
         renderer = shared["renderer"] = Renderer(shared["site"], shared["contents"])
     stage: Stage = shared["stage"]
     index: bool = shared["index"]
-    results: list[tuple[str, str, frozenset[Key], SearchRecord | None]] = []
+    results: list[_Made] = []
     site: Site = shared["site"]
+    canonical: dict[Key, Key] = shared["keys"]  # this process's: shared in its chunks' pickles
     for task in shared["tasks"][start:end]:
         if task.kind == "plugin":  # made by the plugin already: only written
             data = site.plugin_files[task.dest_path][1]
             stage.write(task.dest_path, data)
             results.append((task.dest_path, digest_bytes(data),
-                            frozenset({keys.plugin_output(task.dest_path)}), None))
+                            (keys.plugin_output(task.dest_path),), None))
             continue
         data, deps = renderer.render(task)
         stage.write(task.dest_path, data)
@@ -571,5 +590,6 @@ def _render_chunk(shared: dict[str, Any], start: int, end: int
         if index:
             record, read = renderer.search_record(task)
             deps |= read
-        results.append((task.dest_path, digest_bytes(data), deps, record))
+        results.append((task.dest_path, digest_bytes(data),
+                        tuple(sorted(canonical.setdefault(key, key) for key in deps)), record))
     return results

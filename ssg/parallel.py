@@ -26,17 +26,20 @@ def can_fork() -> bool:
 
 
 def map_ranges(fn: Callable[[Any, int, int], R], shared: Any, count: int, *, jobs: int,
-               chunk: int, progress: Callable[[int], None] | None = None) -> list[R]:
+               chunk: int, progress: Callable[[int], None] | None = None,
+               each: Callable[[R], R] | None = None) -> list[R]:
     """Call fn(shared, start, end) over [0, count) in chunks, in parallel when it pays.
 
-    Results come back in order. With one job, few items, or where fork is unsafe, everything
-    runs in this process.
+    Results come back in order, each passed through `each` (in this process) as soon as its
+    chunk is done, so that only what `each` keeps of a chunk stays in memory. With one job,
+    few items, or where fork is unsafe, everything runs in this process.
     """
+    keep: Callable[[R], R] = each or (lambda result: result)
     ranges = [(start, min(start + chunk, count)) for start in range(0, count, chunk)]
     if jobs <= 1 or len(ranges) <= 1 or not can_fork():
         results = []
         for start, end in ranges:
-            results.append(fn(shared, start, end))
+            results.append(keep(fn(shared, start, end)))
             if progress is not None:
                 progress(end)
         return results
@@ -44,7 +47,9 @@ def map_ranges(fn: Callable[[Any, int, int], R], shared: Any, count: int, *, job
     _SHARED = shared
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run, fn, start, end) for start, end in ranges]
+            futures = {pool.submit(_run, fn, start, end): n
+                       for n, (start, end) in enumerate(ranges)}
+            made: dict[int, R] = {}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -53,10 +58,11 @@ def map_ranges(fn: Callable[[Any, int, int], R], shared: Any, count: int, *, job
                         for other in pending:
                             other.cancel()
                         raise future.exception()  # type: ignore[misc]
+                for future in done:  # the raw result goes with its future
+                    made[futures.pop(future)] = keep(future.result())
                 if progress is not None:
-                    finished = sum(1 for f in futures if f.done())
-                    progress(min(count, finished * chunk))
-            return [future.result() for future in futures]
+                    progress(min(count, len(made) * chunk))
+            return [made[n] for n in range(len(ranges))]
     finally:
         _SHARED = None
 

@@ -103,9 +103,14 @@ class Served:
             except queue.Empty:
                 pass
 
-    def started(self) -> Served:
+    def started(self, *, built: bool = True) -> Served:
+        """Wait until it serves (with `built`, until its first build is done or failed: it
+        answers at once, with a page saying that the site is being built)."""
         match = self.wait_for_line(r"Serving .* at (http://\S+)")
         self.url = match.group(1)
+        if built:
+            path = "/" + self.url.split("/", 3)[3]
+            wait_until(lambda: self.get(path)[0] != 503, "the first build", timeout=120)
         return self
 
     @property

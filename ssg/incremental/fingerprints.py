@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ssg.stages import keys as vocabulary
@@ -73,7 +73,7 @@ class Fingerprints:
             if task.src_path is not None:
                 self(vocabulary.copied_file(str(task.src_path)))
 
-    def intern(self, deps: frozenset[Key]) -> tuple[Key, ...]:
+    def intern(self, deps: Collection[Key]) -> tuple[Key, ...]:
         """The keys as shared objects: records (and so the cache) get much smaller."""
         keys = self._keys
         return tuple(sorted(keys.setdefault(key, key) for key in deps))
@@ -96,7 +96,7 @@ def stale_tasks(tasks: list[Task], state: OutputState, fingerprints: Fingerprint
     return stale, removed, changed
 
 
-def update_state(state: OutputState | None, rendered: list[tuple[str, str, frozenset[Key]]],
+def update_state(state: OutputState | None, rendered: Sequence[tuple[str, str, Collection[Key]]],
                  removed: list[str], changed: set[Key], fingerprints: Fingerprints
                  ) -> tuple[OutputState, list[str]]:
     """The output state after writing `rendered`, and the outputs whose bytes changed."""

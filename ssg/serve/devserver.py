@@ -41,6 +41,7 @@ from ssg.build import (
     BuildOptions,
     BuildResult,
     Session,
+    built_output,
     config_changed,
     server_started,
     static_dest,
@@ -96,6 +97,14 @@ class DevServer:
         #: The last build's link report, not run yet.
         self._links: Callable[[], None] | None = None
         self._tmp: Path | None = None
+        #: The folder answering requests: None until a whole site exists (a page saying the
+        #: site is being built answers), then a stand-in (the last run's build, or what
+        #: `ssg build` left in output/) until the first build of this run, then `out`.
+        self.root: Path | None = None
+        #: The config's own output folder (`ssg build`'s), a stand-in at start-up.
+        self._built: Path | None = None
+        #: True during the first build (its site is served once watching has started).
+        self._starting = False
         #: True when the served folder is a temporary one (deleted on stop).
         self._temporary = True
         self._http: HttpThread | None = None
@@ -155,22 +164,44 @@ class DevServer:
         log.info("Stopped.")
 
     def _start(self, watcher: Watcher, http: HttpThread) -> None:
-        """The first build, then watching, then serving (changes made during the first
-        build are queued for the next one). When the last run left its build, that one is
-        served at once, and the first build (a check, incremental) reloads what changed."""
+        """Serving at once, then the first build, then watching (changes made during the
+        first build are queued for the next one). Until the first build is done a whole site
+        built before answers: the last run's build, else the one `ssg build` left in the
+        output folder; with neither, a page saying the site is being built, which reloads
+        when it is. The first build (incremental when the cache allows) then reloads what
+        changed."""
         self._tmp = self._served_folder()
         started_ns = time.time_ns()
         loaded = self._load_config()
-        if loaded and not self._temporary and self.out.is_dir():  # only ever swapped in whole
-            self._serve(http)
+        if loaded:
+            self.root = self._stand_in()
+        self._serve(http)
         self._session = Session.from_cache(self.site_dir)  # seconds on a large site
         if loaded:
-            self._build_and_reload(set())
+            self._starting = True
+            try:
+                self._build_and_reload(set())
+            finally:
+                self._starting = False
         watcher.start()
         self._watch(watcher)
         watcher.add(modified_since(started_ns, self._config_files(), self._sources()))
-        if self._http is None:
-            self._serve(http)
+        if self._result is not None and self.root != self.out:
+            self.root = self.out  # the first build, served once every change is seen
+            self._reload(ReloadPlan(everything=True))
+
+    def _stand_in(self) -> Path | None:
+        """A whole site to serve until this run's first build is done (None: none exists).
+
+        Both are only ever swapped in whole. `ssg build`'s differs from what the server
+        builds in its settings (links to the server, not minified, drafts with --drafts),
+        so the first build renders its pages again; until then it shows the site as built.
+        """
+        if not self._temporary and self.out.is_dir():
+            return self.out
+        if self.config is not None and self._built is not None:
+            return built_output(replace(self.config, output_dir=self._built))
+        return None
 
     def _serve(self, http: HttpThread) -> None:
         """Start answering requests."""
@@ -219,13 +250,15 @@ class DevServer:
     def _load_config(self) -> bool:
         """Read ssg.toml (again); on failure keep the last good config and show the error."""
         try:
-            config = load_config(self.site_dir, output_dir=self.out)
+            config = load_config(self.site_dir)
         except SsgError as exc:
             self._config_failed = True
             self._fail(exc)
             return False
+        self._built = config.output_dir
         base = f"http://{url_host(self.host)}:{self.port}{config.base_path}"
-        self.config = replace(config, base_url=base)  # every link points at this server
+        # Every link points at this server; built where the next run finds it.
+        self.config = replace(config, base_url=base, output_dir=self.out.resolve())
         self._config_failed = False
         return True
 
@@ -249,13 +282,16 @@ class DevServer:
             return
         gone = {dest for dest in dests if not (self.out / dest).is_file()}
         plan = plan_reload(dests, self.base_path, gone=gone)
-        if self.error is not None:
-            self.error = None
-            plan = ReloadPlan(everything=True)
-        self._reload(plan)
         # Warnings only: reported once the open pages have fetched their update (LINKS_AFTER
         # seconds without a change), or left to the next build when a change comes first.
         self._links = self._result.report_links if self._result is not None else None
+        if self.error is not None or self.root != self.out:
+            self.error = None
+            plan = ReloadPlan(everything=True)
+            if self.root != self.out and self._starting:
+                return  # shown once the watcher runs (_start)
+            self.root = self.out  # the build of this run, from now on
+        self._reload(plan)
 
     def _rebuild(self, changed: set[Path]) -> set[str]:
         """Build the site into the served folder; the output files whose bytes changed.

@@ -109,6 +109,12 @@ _OVERLAY_STYLE = (
     "background:rgba(24,4,4,.94);color:#fff;font:15px/1.5 ui-monospace,monospace;"
     "white-space:pre-wrap;text-align:left"
 )
+#: What every path answers (503) until a first build exists: the injected client reloads it
+#: when the build is done (the refresh is a fallback for a page without its WebSocket).
+BUILDING = (b"<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+            b"<meta http-equiv=\"refresh\" content=\"2\"><title>Building\xe2\x80\xa6</title>"
+            b"</head><body><p id=\"ssg-building\">ssg is building the site; this page reloads "
+            b"when it is ready.</p></body></html>")
 _NOT_FOUND = (b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Not found</title>"
               b"</head><body><h1>Not found</h1></body></html>")
 
@@ -288,8 +294,9 @@ class Served(Protocol):
         """The port listened on."""
 
     @property
-    def out(self) -> Path:
-        """The folder of the served build."""
+    def root(self) -> Path | None:
+        """The folder of the served build; None while no site is built yet (every page
+        then says that it is being built, and reloads when it is)."""
 
     @property
     def base_path(self) -> str:
@@ -353,7 +360,14 @@ class _SiteHandler(web.RequestHandler):
 
     def _respond(self, *, body: bool) -> None:
         site = self.site
-        target = resolve(site.out, site.base_path, self.request.path)
+        root = site.root
+        if root is None:  # nothing built yet: being built, or the first build failed
+            if site.error is None:
+                self.set_header("Retry-After", "2")
+            self._page(503 if site.error is None else 404, None,
+                       BUILDING if site.error is None else _NOT_FOUND, body=body)
+            return
+        target = resolve(root, site.base_path, self.request.path)
         if target.location:
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(target.location + query, status=target.status)
@@ -364,10 +378,16 @@ class _SiteHandler(web.RequestHandler):
         status, path = target.status, target.path
         data = _read(path)
         if data is None:  # missing, or deleted by a build since it was found
-            status, path = 404, resolve(site.out, "/", "/404.html").path
+            status, path = 404, resolve(root, "/", "/404.html").path
             data = _read(path)
             if data is None:
                 path, data = None, _NOT_FOUND
+        self._page(status, path, data, body=body)
+
+    def _page(self, status: int, path: Path | None, data: bytes, *, body: bool) -> None:
+        """Send a file's bytes (`path` None: an HTML page of the server's own), with the
+        client and the error overlay injected into HTML."""
+        site = self.site
         kind = "text/html" if path is None else (
             mimetypes.guess_type(path.name)[0] or "application/octet-stream")
         if kind == "text/html":
