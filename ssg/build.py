@@ -46,7 +46,7 @@ from ssg.stages.hooks import apply_documents, assembled_data, extra_files
 from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.languages import I18N_DIR
-from ssg.stages.markdown import Content
+from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import Document, parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
@@ -90,6 +90,9 @@ class BuildResult:
     #: Warns about the site's broken links, when BuildOptions.links_later left that to the
     #: caller (to be called before the next build).
     report_links: Callable[[], None] | None = None
+    #: The links of each document's Markdown by its content path (`posts/a.md`): `ssg check`
+    #: tells by them how a broken link of the HTML was written.
+    refs: Mapping[str, tuple[Ref, ...]] = field(default_factory=dict)
     #: Files that outputs read other than by copying them (a stylesheet behind a fingerprinted
     #: name, an image whose size a page shows): a saved one needs a build. Only with a session.
     read: frozenset[str] = frozenset()
@@ -221,6 +224,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         seconds=time.perf_counter() - start, timings=timer.steps,
         origins={task.dest_path: task.origin for task in front.tasks},
         report_links=links if later else None,
+        refs={src: content.refs for src, content in front.contents.items()},
         read=files_read(front.tasks, output) if session is not None else frozenset())
 
 
