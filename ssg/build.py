@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ssg.config import Config
@@ -59,7 +60,7 @@ from ssg.stages.search import (
 )
 from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
-from ssg.utils import Timer, dest_for_path
+from ssg.utils import Timer, dest_for_path, quote_url_path
 
 __all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "server_started",
            "static_dest", "watched_folders"]
@@ -228,6 +229,16 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         read=files_read(front.tasks, output) if session is not None else frozenset())
 
 
+def with_static_links(links: Mapping[str, str], static: list[tuple[str, str, Path]],
+                      base_path: str) -> Mapping[str, str]:
+    """Link targets with the static files (the site's and its themes') added by their place
+    in the output, as if they were in the content folder, as MkDocs' theme files are among
+    its documentation files (`img/favicon.ico`); a content file of that path wins."""
+    added = {dest: base_path + quote_url_path(dest) for dest, _origin, _src in static
+             if dest not in links}
+    return MappingProxyType({**links, **added}) if added else links
+
+
 def files_read(tasks: list[Task], output: OutputState) -> frozenset[str]:
     """The files that outputs other than their own copies read (`file` keys)."""
     copies = {task.dest_path for task in tasks if task.kind == "copy"}
@@ -299,6 +310,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
                         data=load_data(config))
         site = assembled_data(config.plugins, site)
     static = static_files(config)
+    site = replace(site, links=with_static_links(site.links, static, config.base_path))
     with timer.step("images"):
         found = image_sources(((a.display, a.src_path, dest_for_path(path))
                                  for a, path in site.assets), static)

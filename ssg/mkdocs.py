@@ -238,9 +238,10 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
              for name, options in extensions.items()])}
     links, nav_levels = _validation(data.get("validation"), bad)
     settings["check"] = links
-    # MkDocs' themes publish their icon at img/favicon.ico, and sites link to it there;
-    # `theme.favicon` names the site's own (a file of docs_dir).
-    settings["theme"] = "mkdocs"
+    # MkDocs' themes publish their icon at img/favicon.ico, and sites link to it there, unless
+    # docs_dir has its own; `theme.favicon` names the icon pages show (a file of docs_dir).
+    if not (path.parent / docs_dir / MKDOCS_FAVICON).exists():
+        settings["theme"] = "mkdocs"
     favicon = theme.get("favicon") if isinstance(theme, dict) else None
     if isinstance(favicon, str) and favicon:
         settings["favicon"] = favicon
