@@ -260,7 +260,11 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
             docs = path.parent / docs_dir
             entries = _nav_front_matter(nav, docs, menu, lambda m: bad("nav", m), nav_levels)
             front.extend(entries)
-            _omitted(docs, entries, ignore + drafts + not_in_nav, nav_levels["omitted_files"])
+            folders = ["/" + _escape(folder) + "/" for t in _nav_targets(nav)
+                       if not _external(t) and (folder := t.split("#", 1)[0].strip("/"))
+                       and (t.endswith("/") or (docs / folder).is_dir())]
+            _omitted(docs, entries, ignore + drafts + not_in_nav + folders,
+                     nav_levels["omitted_files"])
     if drafts:
         front.append({"paths": "\n".join(drafts), "draft": True})
     if front:
@@ -338,7 +342,7 @@ def _say(level: str, message: str, *args: Any) -> None:
 
 def _omitted(docs: Path, entries: list[dict[str, Any]], ignore: list[str], level: str) -> None:
     """Name the pages of docs_dir the nav leaves out (MkDocs' `validation.nav.omitted_files`),
-    those `not_in_nav` lists, excluded and draft ones aside."""
+    those `not_in_nav` lists, excluded and draft ones and those of folders it names aside."""
     if level == "ignore" or not docs.is_dir():
         return
     from ssg.config import gitignore_spec

@@ -557,10 +557,12 @@ def test_nav_validation_levels_grade_the_nav_warnings(make_site, ssg_log) -> Non
         nav:
           - index.md
           - gone.md
+          - Guide: guide/
         validation:
           nav:
             omitted_files: warn
-    """, "docs/index.md": "# Home\n", "docs/extra.md": "# Extra\n"})
+    """, "docs/index.md": "# Home\n", "docs/extra.md": "# Extra\n",
+        "docs/guide/a.md": "# A\n"})  # a folder the nav names holds no omitted page
     warnings = [r.getMessage() for r in ssg_log.records if r.levelno == logging.WARNING]
     assert "mkdocs.yml: nav: no page gone.md in docs/ (validation.nav.not_found)" in warnings
     assert ("mkdocs.yml: nav: these pages are not in it (validation.nav.omitted_files): "
@@ -639,3 +641,14 @@ def test_an_attribute_whose_value_is_its_name_keeps_it(make_site, monkeypatch) -
     assert "<details open" in site.read("index.html")  # a real boolean attribute stays one
     code, lines = _check(site.root)
     assert code == 0 and lines[-1].endswith(": no problems."), lines
+
+
+def test_an_email_autolink_is_no_broken_link(make_site) -> None:
+    # Python-Markdown hides the `mailto:` of `<me@example.org>` in entities; MkDocs skips it.
+    site = make_site({"mkdocs.yml": "site_name: PM\nvalidation:\n  unrecognized_links: warn\n",
+                      "docs/index.md": "# Contributing\n\nWrite to <pm@example.org>.\n"},
+                     build=False)
+    built = CliRunner().invoke(main, ["build", "--strict", str(site.root)])
+    assert built.exit_code == 0, built.output
+    assert "link" not in built.output
+    assert "&#109;&#97;&#105;&#108;&#116;&#111;&#58;" in site.read("index.html")  # mailto:

@@ -206,8 +206,8 @@ class _LinkResolver(Treeprocessor):
             if href.startswith("#"):
                 self.refs.append((element.tag, href, None, href[1:]))
                 continue
-            if is_external(href):
-                continue
+            if is_external(href) or markdown.util.AMP_SUBSTITUTE in href:
+                continue  # (an address of `<me@example.org>`, its `mailto:` hidden in entities)
             found = match_link(href, self.src_dir, self.lookup, self.localize)
             if found is not None:
                 target, url, rest = found
