@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ssg.config import Config
@@ -47,7 +48,7 @@ from ssg.stages.hooks import apply_documents, assembled_data, extra_files
 from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.languages import I18N_DIR
-from ssg.stages.markdown import Content
+from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import Document, parse_sources
 from ssg.stages.plan import Task, plan
 from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
@@ -60,7 +61,7 @@ from ssg.stages.search import (
 )
 from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
-from ssg.utils import Timer, dest_for_path
+from ssg.utils import Timer, dest_for_path, quote_url_path
 
 __all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "server_started",
            "static_dest", "watched_folders"]
@@ -91,6 +92,9 @@ class BuildResult:
     #: Warns about the site's broken links, when BuildOptions.links_later left that to the
     #: caller (to be called before the next build).
     report_links: Callable[[], None] | None = None
+    #: The links of each document's Markdown by its content path (`posts/a.md`): `ssg check`
+    #: tells by them how a broken link of the HTML was written.
+    refs: Mapping[str, tuple[Ref, ...]] = field(default_factory=dict)
     #: Files that outputs read other than by copying them (a stylesheet behind a fingerprinted
     #: name, an image whose size a page shows): a saved one needs a build. Only with a session.
     read: frozenset[str] = frozenset()
@@ -222,7 +226,18 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         seconds=time.perf_counter() - start, timings=timer.steps,
         origins={task.dest_path: task.origin for task in front.tasks},
         report_links=links if later else None,
+        refs={src: content.refs for src, content in front.contents.items()},
         read=files_read(front.tasks, output) if session is not None else frozenset())
+
+
+def with_static_links(links: Mapping[str, str], static: list[tuple[str, str, Path]],
+                      base_path: str) -> Mapping[str, str]:
+    """Link targets with the static files (the site's and its themes') added by their place
+    in the output, as if they were in the content folder, as MkDocs' theme files are among
+    its documentation files (`img/favicon.ico`); a content file of that path wins."""
+    added = {dest: base_path + quote_url_path(dest) for dest, _origin, _src in static
+             if dest not in links}
+    return MappingProxyType({**links, **added}) if added else links
 
 
 def files_read(tasks: list[Task], output: OutputState) -> frozenset[str]:
@@ -296,6 +311,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
                         data=load_data(config))
         site = assembled_data(config.plugins, site)
     static = static_files(config)
+    site = replace(site, links=with_static_links(site.links, static, config.base_path))
     with timer.step("images"):
         found = image_sources(((a.display, a.src_path, dest_for_path(path))
                                  for a, path in site.assets), static)

@@ -239,6 +239,8 @@ def check_command(site_dir: Path, external: bool, timeout: float, drafts: bool,
         sys.exit(1)
     for problem in report.problems:
         click.echo(str(problem))
+    for note in report.notes:
+        click.echo(f"note: {note} ({note.kind}: info)")
     click.echo(report.summary())
     if report.problems:
         sys.exit(1)

@@ -141,6 +141,36 @@ def gitignore_spec(lines: tuple[str, ...]) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+#: How a kind of broken link counts (`[check]`): a problem, a note, or not shown.
+LINK_LEVELS = ("warn", "info", "ignore")
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """How each kind of broken link counts in `ssg check` and the build's link report
+    (`[check]`): "warn" is a problem, "info" a note that fails nothing, "ignore" is not shown.
+    The kinds are MkDocs' (`validation.links` in mkdocs.yml maps onto them)."""
+
+    #: A `#fragment` that names no heading or id of the page it links to.
+    anchors: str = "warn"
+    #: A link to a page or file the site does not have.
+    not_found: str = "warn"
+    #: A broken link written as an absolute path (`/guide/`) that names no content file;
+    #: "relative_to_docs": counted as a relative link is.
+    absolute_links: str = "warn"
+    #: A broken relative link that names no content file and has no file ending
+    #: (`../guide`, `setup/`).
+    unrecognized_links: str = "warn"
+
+    def level(self, kind: str) -> str:
+        """The level of a kind of broken link (a kind without a setting is a problem)."""
+        value = getattr(self, kind, "warn") if kind in _CHECK_KEYS else "warn"
+        return "warn" if value == "relative_to_docs" else str(value)
+
+
+_CHECK_KEYS = ("anchors", "not_found", "absolute_links", "unrecognized_links")
+
+
 @dataclass(frozen=True)
 class Language:
     """One language of a multilingual site (`[languages.CODE]` in ssg.toml)."""
@@ -243,6 +273,11 @@ class Config:
     #: The theme's folder and those of the themes it extends, the theme's own first (empty:
     #: theme_dir alone).
     theme_dirs: tuple[Path, ...] = ()
+    #: How each kind of broken link counts (`[check]`).
+    check: CheckConfig = field(default_factory=CheckConfig)
+    #: The site's icon for `<link rel="icon">`: a file of the site or a URL ("": the
+    #: theme's own).
+    favicon: str = ""
     #: The enabled plugins (`[plugins.NAME]`). Left out of the settings' fingerprint: each
     #: plugin's own fingerprint is recorded by what it touches (ssg.plugins.host).
     plugins: Plugins = field(default_factory=lambda: Plugins(Path()), repr=False)
@@ -631,6 +666,20 @@ def _check_main_sections(key: str, items: list[Any], bad: Bad) -> tuple[str, ...
     return tuple(str(name).strip("/") for name in names)
 
 
+def _check_levels(key: str, table: dict[str, Any], bad: Bad) -> CheckConfig:
+    values: dict[str, str] = {}
+    for name, level in table.items():
+        if name not in _CHECK_KEYS:
+            _unknown_key(name, _CHECK_KEYS, f"{CONFIG_FILE} [check]")
+            continue
+        allowed = LINK_LEVELS + (("relative_to_docs",) if name == "absolute_links" else ())
+        if level not in allowed:
+            bad(f"check.{name} must be one of {', '.join(map(repr, allowed))}, not {level!r}")
+        else:
+            values[name] = level
+    return CheckConfig(**values)
+
+
 _STRFTIME = re.compile(r"%(-?)(.)")
 _STRFTIME_CODES = "aAbBcdHIjmMpSUwWxXyYzZ%"
 
@@ -724,6 +773,8 @@ _FIELDS: dict[str, tuple[type, Check | None]] = {
     "languages": (dict, None),
     "language_fallback": (bool, None),
     "plugins": (dict, None),
+    "check": (dict, _check_levels),
+    "favicon": (str, None),
 }
 
 

@@ -34,7 +34,17 @@ UNLISTED_WEIGHT = 100_000
 #: Keys of mkdocs.yml that ssg carries over (everything else is named in one warning).
 UNDERSTOOD = ("site_name", "site_url", "site_description", "site_author", "docs_dir", "nav",
               "markdown_extensions", "extra_css", "extra_javascript", "exclude_docs",
-              "draft_docs", "not_in_nav", "extra", "INHERIT")
+              "draft_docs", "not_in_nav", "extra", "INHERIT", "validation")
+#: MkDocs 1.6's defaults of `validation.links`: the levels of ssg's `[check]` for its sites.
+LINK_VALIDATION = {"not_found": "warn", "anchors": "info", "absolute_links": "info",
+                   "unrecognized_links": "info"}
+#: MkDocs 1.6's defaults of `validation.nav`.
+NAV_VALIDATION = {"omitted_files": "info", "not_found": "warn", "absolute_links": "info"}
+#: The levels a validation setting may have (absolute_links also "relative_to_docs").
+_LEVELS = ("warn", "info", "ignore")
+#: Where MkDocs' own theme puts the site's icon, which pages link to; ssg's `mkdocs` theme
+#: publishes one there.
+MKDOCS_FAVICON = "img/favicon.ico"
 #: MkDocs' Markdown extensions by their full import name, which ssg knows by the short one.
 _BUILTIN_PREFIX = "markdown.extensions."
 #: Plugins whose work ssg does itself (tags: the `tags` taxonomy).
@@ -226,9 +236,20 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
         settings["markdown"] = {"extensions": extensions_from_mkdocs(
             [{name: options} if isinstance(options, dict) else name
              for name, options in extensions.items()])}
+    links, nav_levels = _validation(data.get("validation"), bad)
+    settings["check"] = links
+    # MkDocs' themes publish their icon at img/favicon.ico, and sites link to it there, unless
+    # docs_dir has its own; `theme.favicon` names the icon pages show (a file of docs_dir).
+    if not (path.parent / docs_dir / MKDOCS_FAVICON).exists():
+        settings["theme"] = "mkdocs"
+    favicon = theme.get("favicon") if isinstance(theme, dict) else None
+    if isinstance(favicon, str) and favicon:
+        settings["favicon"] = favicon
+    elif favicon is not None:
+        bad("theme", f"favicon must be a file name, not {favicon!r}")
     front: list[dict[str, Any]] = []
     drafts = _pattern_lines(data, "draft_docs", bad)
-    _pattern_lines(data, "not_in_nav", bad)  # only checked: ssg lists every page it builds
+    not_in_nav = _pattern_lines(data, "not_in_nav", bad)  # ssg lists every page it builds
     nav = data.get("nav")
     menu: list[dict[str, Any]] = []
     if nav is not None:
@@ -237,7 +258,13 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
         else:
             front.append({"paths": "*", "weight": UNLISTED_WEIGHT})
             docs = path.parent / docs_dir
-            front.extend(_nav_front_matter(nav, docs, menu, lambda m: bad("nav", m)))
+            entries = _nav_front_matter(nav, docs, menu, lambda m: bad("nav", m), nav_levels)
+            front.extend(entries)
+            folders = ["/" + _escape(folder) + "/" for t in _nav_targets(nav)
+                       if not _external(t) and (folder := t.split("#", 1)[0].strip("/"))
+                       and (t.endswith("/") or (docs / folder).is_dir())]
+            _omitted(docs, entries, ignore + drafts + not_in_nav + folders,
+                     nav_levels["omitted_files"])
     if drafts:
         front.append({"paths": "\n".join(drafts), "draft": True})
     if front:
@@ -261,6 +288,75 @@ def mkdocs_settings(path: Path) -> dict[str, Any]:
     return settings
 
 
+def _validation(value: Any, bad: Callable[[str, str], None]
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """`validation:` as the levels of ssg's `[check]` and of the nav's checks, MkDocs'
+    defaults for what it leaves out; a key set at the top applies to both, as in MkDocs."""
+    links, nav = dict(LINK_VALIDATION), dict(NAV_VALIDATION)
+    if value is None:
+        return links, nav
+    if not isinstance(value, dict):
+        bad("validation", f"must be a mapping (links: ..., nav: ...), not {value!r}")
+        return links, nav
+
+    def level(where: str, name: str, given: Any) -> str | None:
+        allowed = _LEVELS + (("relative_to_docs",) if name == "absolute_links" else ())
+        if given not in allowed:
+            bad("validation", f"{where}{name} must be one of {', '.join(allowed)}, "
+                f"not {given!r}")
+            return None
+        return str(given)
+
+    for name, given in value.items():
+        if name in ("links", "nav"):
+            continue
+        if name not in links and name not in nav:
+            bad("validation", f"unknown setting {name!r}")
+            continue
+        found = level("", name, given)
+        for table in (links, nav):
+            if found is not None and name in table:
+                table[name] = found
+    for group, table in (("links", links), ("nav", nav)):
+        sub = value.get(group)
+        if sub is None:
+            continue
+        if not isinstance(sub, dict):
+            bad("validation", f"{group} must be a mapping, not {sub!r}")
+            continue
+        for name, given in sub.items():
+            if name not in table:
+                bad("validation", f"{group}: unknown setting {name!r}")
+                continue
+            found = level(f"{group}.", name, given)
+            if found is not None:
+                table[name] = found
+    return links, nav
+
+
+def _say(level: str, message: str, *args: Any) -> None:
+    """Log at a validation level ("ignore": only with --verbose)."""
+    log.log({"warn": logging.WARNING, "info": logging.INFO}.get(level, logging.DEBUG),
+            message, *args)
+
+
+def _omitted(docs: Path, entries: list[dict[str, Any]], ignore: list[str], level: str) -> None:
+    """Name the pages of docs_dir the nav leaves out (MkDocs' `validation.nav.omitted_files`),
+    those `not_in_nav` lists, excluded and draft ones and those of folders it names aside."""
+    if level == "ignore" or not docs.is_dir():
+        return
+    from ssg.config import gitignore_spec
+
+    spec = gitignore_spec(tuple(ignore))
+    listed = {entry["paths"] for entry in entries}
+    omitted = sorted(rel for file in docs.rglob("*") if file.is_file()
+                     and (rel := file.relative_to(docs).as_posix()).lower().endswith(".md")
+                     and "/" + _escape(rel) not in listed and not spec.match_file(rel))
+    if omitted:
+        _say(level, "mkdocs.yml: nav: these pages are not in it (validation.nav.omitted_files):"
+             " %s", ", ".join(omitted))
+
+
 def _config_knows(key: str) -> bool:
     """Whether ssg.toml has the setting `key` (menus come with the theme's menu support)."""
     from ssg.config import _FIELDS
@@ -275,7 +371,7 @@ def _ignored(data: Mapping[str, Any]) -> Iterator[str]:
         if key in UNDERSTOOD:
             continue
         if key == "theme" and isinstance(value, dict):
-            yield from (f"theme.{name}" for name in value)
+            yield from (f"theme.{name}" for name in value if name != "favicon")
         elif key == "theme":
             yield "theme"
         elif key == "plugins":
@@ -383,7 +479,8 @@ def _plain_option(value: Any) -> Any:
 
 
 def _nav_front_matter(nav: list[Any], docs: Path, menu: list[dict[str, Any]],
-                      bad: Callable[[str], None]) -> list[dict[str, Any]]:
+                      bad: Callable[[str], None], levels: Mapping[str, str] = NAV_VALIDATION
+                      ) -> list[dict[str, Any]]:
     """Front matter for the pages `nav` lists: a weight in nav order and the nav's title.
 
     A nav section that is one folder gives its title to the folder's index page; the top level
@@ -400,7 +497,9 @@ def _nav_front_matter(nav: list[Any], docs: Path, menu: list[dict[str, Any]],
                 return
             rel = f"{rel}/{front_file}" if rel else front_file
         elif not (docs / rel).is_file():
-            log.warning("%s: nav: no page %s in %s/", "mkdocs.yml", target, docs.name)
+            kind = "absolute_links" if target.startswith("/") else "not_found"
+            _say(levels[kind], "%s: nav: no page %s in %s/ (validation.nav.%s)", "mkdocs.yml",
+                 target, docs.name, kind)
             return
         if rel in given:
             return

@@ -192,3 +192,50 @@ def test_malformed_urls_are_problems_never_crashes(make_site: Callable[..., Site
         ], result.output
         assert all("malformed URL" in p for p in problems)
     assert ("HEAD", "/a%20b/") in _Handler.methods, "a space in a path is sent encoded"
+
+
+def test_check_levels_make_a_kind_of_broken_link_a_note(make_site: Callable[..., Site]) -> None:
+    files = {
+        "ssg.toml": 'title = "T"\n[check]\nanchors = "info"\n',
+        "content/a.md": "---\ntitle: A\n---\n[gone heading](b.md#nope) [gone page](/nope/)\n",
+        "content/b.md": "---\ntitle: B\n---\n## There\n",
+    }
+    site = make_site(files, build=False)
+    result = CliRunner().invoke(main, ["check", str(site.root)])
+    assert result.exit_code == 1  # the missing page still counts
+    assert result.output.splitlines() == [
+        "content/a.md -> /nope/: no such page",
+        "note: content/a.md -> /b/#nope: no heading or element with id 'nope' on that page "
+        "(anchors: info)",
+        result.output.splitlines()[-1]]
+    assert result.output.splitlines()[-1].endswith(": 1 problem (1 note at info level).")
+    # "ignore" hides a kind; the default of a site of ssg's own counts every kind.
+    site.write({"ssg.toml": 'title = "T"\n[check]\nanchors = "ignore"\nabsolute_links = '
+                '"info"\n'})
+    report = check_site(load_config(site.root))
+    assert report.problems == [] and [str(n) for n in report.notes] == [
+        "content/a.md -> /nope/: no such page"]
+    site.write({"ssg.toml": 'title = "T"\n'})
+    assert len(check_site(load_config(site.root)).problems) == 2
+
+
+def test_bad_check_level_is_a_config_error(make_site: Callable[..., Site]) -> None:
+    site = make_site({"ssg.toml": '[check]\nanchors = "error"\n', "content/a.md": "A\n"},
+                     build=False)
+    result = CliRunner().invoke(main, ["check", str(site.root)])
+    assert result.exit_code == 1
+    assert ("error: ssg.toml: check.anchors must be one of 'warn', 'info', 'ignore', not "
+            "'error'") in result.output
+
+
+def test_markdown_links_may_name_static_files(make_site: Callable[..., Site]) -> None:
+    # A static file (the site's static/ or the theme's) is named by its place in the output,
+    # as if it were in the content folder, from a page in any folder.
+    site = make_site({
+        "ssg.toml": 'base_url = "https://example.org/docs/"\n',
+        "content/posts/a.md": "[icon](../favicon.svg) [logo](../img/logo.png) [own](/img/logo.png)",
+        "static/img/logo.png": tiny_png(),
+    })
+    page = site.read("posts/a/index.html")
+    assert page.count('href="/docs/img/logo.png"') == 2 and 'href="/docs/favicon.svg"' in page
+    assert check_site(load_config(site.root)).problems == []

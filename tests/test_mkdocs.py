@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import tiny_png
 from ssg.cli import main
 from ssg.config import load_config
 from ssg.errors import SsgError
@@ -450,3 +452,203 @@ def test_fragment_links_of_a_summary_name_their_page_on_list_pages(make_site) ->
     })
     assert 'href="/guide/setup/#tabs"' in site.read("guide/index.html")
     assert 'id="tabs"' in site.read("guide/setup/index.html")
+
+
+# --- validation: how each kind of broken link counts, as MkDocs' `validation:` says ---------
+
+#: Shaped like encode/httpx's docs: a link to a heading another page does not have, a
+#: #fragment of the page itself that is gone, a relative link without a file ending that
+#: MkDocs leaves as it is (`../advanced/transports#...`) and an absolute one (`/...`).
+BROKEN_KINDS: dict[str, str | bytes] = {
+    "docs/index.md": "# Home\n\nSee [client instances](advanced/clients.md#client-instances).\n",
+    "docs/advanced/clients.md": "# Clients\n\n## Instances\n\nAs [merging](#merging) says.\n",
+    "docs/advanced/transports.md": "# Transports\n\n## ASGI transport\n",
+    "docs/async.md": "# Async\n\nUse [the ASGI transport](../advanced/transports#asgitransport)"
+                     " or [proxies](/advanced/proxies/#routing).\n",
+}
+#: What `ssg check` notes about BROKEN_KINDS, kind by kind.
+NOTES = [
+    "note: docs/advanced/clients.md -> #merging: no heading or element with id 'merging' on "
+    "that page (anchors: info)",
+    "note: docs/async.md -> ../advanced/transports#asgitransport: no heading or element with id "
+    "'asgitransport' on that page (unrecognized_links: info)",
+    "note: docs/async.md -> /advanced/proxies/#routing: no such page (absolute_links: info)",
+    "note: docs/index.md -> /advanced/clients/#client-instances: no heading or element with id "
+    "'client-instances' on that page (anchors: info)",
+]
+
+
+def _check(root: Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(main, ["check", str(root)])
+    return result.exit_code, [line for line in result.output.splitlines()
+                              if not line.startswith("warning:")]
+
+
+def test_broken_links_mkdocs_reports_at_info_level_are_notes(make_site) -> None:
+    site = make_site({"mkdocs.yml": "site_name: Kinds\n", **BROKEN_KINDS}, build=False)
+    code, lines = _check(site.root)
+    # As `mkdocs build --strict` passes this site, so does `ssg check`: every broken link
+    # here is of a kind MkDocs reports at info level; each is shown as a note.
+    assert code == 0, lines
+    assert lines[:-1] == NOTES
+    assert lines[-1].endswith(": no problems (4 notes at info level).")
+    # ... and so does the strict build, which notes them too.
+    built = CliRunner().invoke(main, ["build", "--strict", str(site.root)])
+    assert built.exit_code == 0, built.output
+
+
+def test_validation_can_make_a_kind_strict(make_site) -> None:
+    site = make_site({"mkdocs.yml": "site_name: Kinds\nvalidation:\n  anchors: warn\n",
+                      **BROKEN_KINDS}, build=False)
+    code, lines = _check(site.root)
+    assert code == 1
+    # The anchors of recognized links are problems now; the links MkDocs leaves as they are
+    # (relative without a file ending, absolute) still count at their own levels.
+    assert lines[:-1] == [
+        "docs/advanced/clients.md -> #merging: no heading or element with id 'merging' on that "
+        "page",
+        "docs/index.md -> /advanced/clients/#client-instances: no heading or element with id "
+        "'client-instances' on that page",
+        NOTES[1], NOTES[2]]
+    assert lines[-1].endswith(": 2 problems (2 notes at info level).")
+    built = CliRunner().invoke(main, ["build", "--strict", str(site.root)])
+    assert built.exit_code == 1
+    assert "docs/index.md:3: link to 'advanced/clients.md#client-instances'" in built.output
+
+
+def test_validation_of_links_and_at_the_top_and_ignore(make_site) -> None:
+    # `links:` sets the links' levels; a key at the top sets both nav and links (MkDocs'
+    # propagation), the more precise one winning; "ignore" is not shown at all.
+    site = make_site({"mkdocs.yml": """
+        site_name: Kinds
+        validation:
+          absolute_links: warn
+          unrecognized_links: warn
+          links:
+            anchors: ignore
+            unrecognized_links: ignore
+    """, **BROKEN_KINDS}, build=False)
+    code, lines = _check(site.root)
+    assert code == 1
+    assert lines == ["docs/async.md -> /advanced/proxies/#routing: no such page",
+                     lines[-1]]
+    assert lines[-1].endswith(": 1 problem.")
+
+
+@pytest.mark.parametrize(("validation", "words"), [
+    ("validation:\n  anchors: loud\n", "anchors must be one of warn, info, ignore, not 'loud'"),
+    ("validation:\n  links:\n    anchor: warn\n", "links: unknown setting 'anchor'"),
+    ("validation: strict\n", "must be a mapping"),
+])
+def test_bad_validation_is_an_error_with_its_line(make_site, validation: str,
+                                                  words: str) -> None:
+    site = make_site({"mkdocs.yml": "site_name: A\n" + validation, "docs/index.md": "# A\n"},
+                     build=False)
+    with pytest.raises(SsgError) as caught:
+        site.build()
+    errors = getattr(caught.value, "errors", [caught.value])
+    assert [(Path(str(e.path)).name, e.line) for e in errors] == [("mkdocs.yml", 2)]
+    assert words in str(errors[0])
+
+
+def test_nav_validation_levels_grade_the_nav_warnings(make_site, ssg_log) -> None:
+    site = make_site({"mkdocs.yml": """
+        site_name: Nav
+        nav:
+          - index.md
+          - gone.md
+          - Guide: guide/
+        validation:
+          nav:
+            omitted_files: warn
+    """, "docs/index.md": "# Home\n", "docs/extra.md": "# Extra\n",
+        "docs/guide/a.md": "# A\n"})  # a folder the nav names holds no omitted page
+    warnings = [r.getMessage() for r in ssg_log.records if r.levelno == logging.WARNING]
+    assert "mkdocs.yml: nav: no page gone.md in docs/ (validation.nav.not_found)" in warnings
+    assert ("mkdocs.yml: nav: these pages are not in it (validation.nav.omitted_files): "
+            "extra.md") in warnings
+    assert site.exists("extra/index.html")  # still built, as in MkDocs
+
+
+def test_import_writes_the_validation_levels(make_site) -> None:
+    site = make_site({"mkdocs.yml": "site_name: K\nvalidation:\n  links:\n    anchors: warn\n",
+                      **BROKEN_KINDS}, build=False)
+    result = CliRunner().invoke(main, ["import", "mkdocs", str(site.root)])
+    assert result.exit_code == 0, result.output
+    settings = tomllib.loads((site.root / "ssg.toml").read_text())
+    assert settings["check"] == {"not_found": "warn", "anchors": "warn",
+                                 "absolute_links": "info", "unrecognized_links": "info"}
+    assert settings["theme"] == "mkdocs"
+    code, lines = _check(site.root)  # built from ssg.toml now: the same verdict
+    assert code == 1 and lines[-1].endswith(": 2 problems (2 notes at info level).")
+
+
+# --- the favicon MkDocs' theme publishes ---------------------------------------------------
+
+def test_mkdocs_favicon_is_published_where_sites_link_to_it(make_site) -> None:
+    # MkDocs' own docs link to the theme's icon: `[MkDocs favicon]: img/favicon.ico`.
+    site = make_site({
+        "mkdocs.yml": "site_name: Icons\n",
+        "docs/index.md": "# Home\n",
+        "docs/getting-started.md": "# Start\n\nBy default, the [MkDocs favicon] is used.\n\n"
+                                   "[MkDocs favicon]: img/favicon.ico\n",
+    })
+    from PIL import Image
+
+    with Image.open(site.out / "img/favicon.ico") as icon:
+        assert icon.format == "ICO" and (32, 32) in icon.info["sizes"]
+    page = site.read("getting-started/index.html")
+    assert 'href="/img/favicon.ico"' in page  # resolved, not left relative to the page
+    code, lines = _check(site.root)
+    assert code == 0 and lines[-1].endswith(": no problems."), lines
+
+
+def test_a_site_favicon_of_its_own_wins(make_site) -> None:
+    site = make_site({
+        "mkdocs.yml": "site_name: Icons\ntheme:\n  name: material\n  favicon: assets/icon.png\n",
+        "docs/index.md": "# Home\n\n![icon](img/favicon.ico)\n",
+        "docs/img/favicon.ico": b"own icon",
+        "docs/assets/icon.png": tiny_png(),
+    })
+    assert (site.out / "img/favicon.ico").read_bytes() == b"own icon"
+    # theme.favicon is the icon the pages show (and is understood, so not named as ignored)
+    assert re.search(r'<link rel="icon" href="/assets/icon.png">', site.read("index.html"))
+    code, lines = _check(site.root)
+    assert code == 0 and lines[-1].endswith(": no problems."), lines
+
+
+# --- Python-Markdown's own docs: a heading whose id is "id" ---------------------------------
+
+def _old_serializer(root) -> str:
+    """Python-Markdown's HTML serializer before 3.11, which writes `id="id"` as `id`."""
+    from markdown.serializers import to_html_string
+
+    return re.sub(r' (\w+)="\1"', r" \1", to_html_string(root))
+
+
+def test_an_attribute_whose_value_is_its_name_keeps_it(make_site, monkeypatch) -> None:
+    import markdown
+
+    monkeypatch.setitem(markdown.Markdown.output_formats, "html", _old_serializer)
+    site = make_site({
+        "mkdocs.yml": "site_name: PM\nmarkdown_extensions:\n  - toc:\n      permalink: true\n",
+        "docs/index.md": "# Fenced code blocks\n\n#### ID\n\nAn id for a code block.\n\n"
+                         "<details open markdown>x</details>\n",
+    }, build=False)
+    site.build(jobs=1)
+    ids = re.findall(r'<h4 id="([^"]*)"', html.unescape(site.read("index.html")))
+    assert ids == ["id"]  # not `<h4 id>`, an empty id the table of contents' #id misses
+    assert "<details open" in site.read("index.html")  # a real boolean attribute stays one
+    code, lines = _check(site.root)
+    assert code == 0 and lines[-1].endswith(": no problems."), lines
+
+
+def test_an_email_autolink_is_no_broken_link(make_site) -> None:
+    # Python-Markdown hides the `mailto:` of `<me@example.org>` in entities; MkDocs skips it.
+    site = make_site({"mkdocs.yml": "site_name: PM\nvalidation:\n  unrecognized_links: warn\n",
+                      "docs/index.md": "# Contributing\n\nWrite to <pm@example.org>.\n"},
+                     build=False)
+    built = CliRunner().invoke(main, ["build", "--strict", str(site.root)])
+    assert built.exit_code == 0, built.output
+    assert "link" not in built.output
+    assert "&#109;&#97;&#105;&#108;&#116;&#111;&#58;" in site.read("index.html")  # mailto:

@@ -144,6 +144,35 @@ def _unmatched_url(href: str, base_path: str) -> str:
     return href
 
 
+#: HTML's boolean attributes, whose presence alone is their meaning (`<details open>`).
+_BOOLEAN_ATTRIBUTES = frozenset((
+    "allowfullscreen", "async", "autofocus", "autoplay", "checked", "controls", "default",
+    "defer", "disabled", "formnovalidate", "hidden", "inert", "ismap", "itemscope", "loop",
+    "multiple", "muted", "nomodule", "novalidate", "open", "playsinline", "readonly",
+    "required", "reversed", "selected"))
+
+
+def keep_attribute_values(serialize: Callable[[etree.Element], str]
+                          ) -> Callable[[etree.Element], str]:
+    """The HTML serializer, made to keep every attribute's value.
+
+    Python-Markdown before 3.11 writes any attribute whose value is its own name bare, as if
+    it were boolean: a heading "ID" became `<h4 id>`, with an empty id that its links miss
+    (MkDocs' XHTML output is spared). With such a version, that value is written as a
+    character reference (`id="&#105;d"`), which means the same."""
+    if 'id="id"' in serialize(etree.Element("p", {"id": "id"})):
+        return serialize  # a version that keeps the values itself
+
+    def kept(root: etree.Element) -> str:
+        for element in root.iter():
+            for name, value in element.attrib.items():
+                if name == value and name not in _BOOLEAN_ATTRIBUTES:
+                    element.set(name, f"&#{ord(value[0])};{value[1:]}")
+        return serialize(root)
+
+    return kept
+
+
 class _LinkResolver(Treeprocessor):
     """Rewrites `a href` and `img src` that point at content files."""
 
@@ -177,8 +206,8 @@ class _LinkResolver(Treeprocessor):
             if href.startswith("#"):
                 self.refs.append((element.tag, href, None, href[1:]))
                 continue
-            if is_external(href):
-                continue
+            if is_external(href) or markdown.util.AMP_SUBSTITUTE in href:
+                continue  # (an address of `<me@example.org>`, its `mailto:` hidden in entities)
             found = match_link(href, self.src_dir, self.lookup, self.localize)
             if found is not None:
                 target, url, rest = found
@@ -281,6 +310,7 @@ class MarkdownRenderer:
             extension_configs=markdown_options(config, site_dir),
             output_format="html",
         )
+        self._md.serializer = keep_attribute_values(self._md.serializer)
         self._included = track_snippets(self._md)
         self._has_toc = "toc" in config.extensions
         # Smarty turns quotes and dashes into entities: plain text is then not its own HTML.

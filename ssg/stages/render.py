@@ -28,6 +28,7 @@ from ssg.stages.families import home_pages
 from ssg.stages.hooks import body_hooks, page_context
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
+from ssg.stages.link_kinds import LOG_LEVELS, link_kind
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
@@ -97,15 +98,20 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
                 log.warning("%s%s: %s", doc.source.display,
                             f":{line}" if line is not None else "", problem)
         for ref in contents[src].refs:
-            message = _broken(ref, src, here, docs, by_dest, dests, contents,
-                              (base, elsewhere, ids), files)
-            if message is None:
+            broken = _broken(ref, src, here, docs, by_dest, dests, contents,
+                             (base, elsewhere, ids), files)
+            if broken is None:
                 continue
-            if strict:
+            message, anchor = broken
+            kind = link_kind(ref.href, matched=ref.target is not None, anchor=anchor,
+                             check=site.config.check)
+            level = site.config.check.level(kind)
+            if level == "warn" and strict:
                 errors.append(ContentError(message, path=doc.source.display, line=ref.line))
             else:
                 where = doc.source.display + (f":{ref.line}" if ref.line is not None else "")
-                log.warning("%s: %s", where, message)
+                note = "" if level == "warn" else f"note ({kind}): "
+                log.log(LOG_LEVELS[level], "%s%s: %s", note, where, message)
     raise_all(errors)
 
 
@@ -135,9 +141,10 @@ def _find(url: str, base: str, elsewhere: tuple[str, ...], dests: set[str]
 def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, str]],
             by_dest: Mapping[str, str], dests: set[str], contents: Mapping[str, Content],
             site_wide: tuple[str, tuple[str, ...], frozenset[str]],
-            files: dict[tuple[str, str], tuple[str | None, str] | None]) -> str | None:
-    """Why one link of the document `src` (shown at URL `here`) is broken, or None;
-    `files` caches what URLs name."""
+            files: dict[tuple[str, str], tuple[str | None, str] | None]
+            ) -> tuple[str, bool] | None:
+    """Why one link of the document `src` (shown at URL `here`) is broken and whether only
+    its #fragment is missing, or None; `files` caches what URLs name."""
     base, elsewhere, ids = site_wide
     target = ref.target
     if target is None and ref.href.startswith("#"):
@@ -145,7 +152,7 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
     elif target is None:
         path = ref.href.partition("#")[0].partition("?")[0]
         if is_markdown(posixpath.basename(unquote(path))):
-            return f"link to missing page '{ref.href}'"
+            return f"link to missing page '{ref.href}'", False
         key = (here if not path.startswith("/") else "", path)
         if key not in files:  # many pages link to the same few files
             files[key] = _find(urljoin(here, path), base, elsewhere, dests)
@@ -157,7 +164,7 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
             what = ("image" if ref.tag == "img"
                     else "file" if "." in rel.rsplit("/", 1)[-1] else "page")
             looked = "" if ref.href == base + rel else f" (no {base}{rel} in the site)"
-            return f"link to missing {what} '{ref.href}'{looked}"
+            return f"link to missing {what} '{ref.href}'{looked}", False
         target = by_dest.get(found)
     if not ref.fragment or target is None or target not in docs:
         return None
@@ -167,7 +174,7 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
             or fragment.lower() == "top"):
         return None
     where = "this page" if target == src else docs[target][0].source.display
-    return f"link to '{ref.href}': no heading or id '{fragment}' on {where}"
+    return f"link to '{ref.href}': no heading or id '{fragment}' on {where}", True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import http.client
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -23,6 +23,8 @@ from ssg import __version__
 from ssg.build import BuildOptions, build
 from ssg.config import Config
 from ssg.stages.discover import is_markdown
+from ssg.stages.link_kinds import link_kind
+from ssg.stages.markdown import Ref
 from ssg.utils import plural
 
 #: (tag, attribute) pairs that refer to another file or page.
@@ -35,6 +37,8 @@ _LINK_ATTRS = {
 _SRCSET_TAGS = {"img", "source"}
 #: Schemes that name no file: nothing to check.
 _SKIPPED_SCHEMES = {"mailto", "tel", "javascript", "data", "sms", "ftp", "irc", "xmpp", "news"}
+#: The kind of a problem with a link to another site (or a URL that is none): always one.
+EXTERNAL = "external"
 #: External links checked at once.
 EXTERNAL_WORKERS = 8
 #: Seconds to wait for one external link.
@@ -50,6 +54,8 @@ class Problem:
     #: The reference as written in the HTML.
     target: str
     reason: str
+    #: The kind of broken link (ssg.stages.link_kinds), which `[check]` grades.
+    kind: str = field(default="not_found", compare=False)
 
     def __str__(self) -> str:
         return f"{self.source} -> {self.target}: {self.reason}"
@@ -65,6 +71,9 @@ class Report:
     assets: int = 0
     external: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: Broken links of kinds that `[check]` (or mkdocs.yml's `validation`) puts at info level:
+    #: shown, not counted, failing nothing.
+    notes: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line: what was checked and how many problems were found."""
@@ -74,6 +83,8 @@ class Report:
         if self.external:
             checked += f", {plural(self.external, 'external link')}"
         found = plural(len(self.problems), "problem") if self.problems else "no problems"
+        if self.notes:
+            found += f" ({plural(len(self.notes), 'note')} at info level)"
         return f"Checked {checked}: {found}."
 
 
@@ -135,13 +146,15 @@ def check_site(config: Config, *, external: bool = False, drafts: bool = False,
                                check_links=False)  # reported below, from the HTML
         result = build(replace(config, output_dir=out), options)
         return check_output(out, config, result.origins, external=external, timeout=timeout,
-                            workers=workers)
+                            workers=workers, refs=result.refs)
 
 
 def check_output(out: Path, config: Config, origins: dict[str, str], *,
                  external: bool = False, timeout: float = EXTERNAL_TIMEOUT,
-                 workers: int = EXTERNAL_WORKERS) -> Report:
-    """Check the built site in `out`; `origins` names what made each output file."""
+                 workers: int = EXTERNAL_WORKERS,
+                 refs: Mapping[str, tuple[Ref, ...]] | None = None) -> Report:
+    """Check the built site in `out`; `origins` names what made each output file and `refs`
+    the links each document's Markdown wrote (to tell their kinds, which `[check]` grades)."""
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     html = sorted(f for f in files if f.endswith((".html", ".htm")))
     pages = {dest: read_page((out / dest).read_bytes()) for dest in html}
@@ -152,9 +165,12 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
     # A broken link in a page's summary shows on every list of that page too: report it
     # once, from the page, unless only lists have it.
     found: dict[tuple[str, str], list[tuple[bool, Problem]]] = {}
+    written = _written_links(refs or {}, config)
     for dest in html:
         source = _source(dest, origins)
         is_page = _is_page(origins.get(dest, ""))
+        origin = origins.get(dest, "").removeprefix(config.content_folder + "/")
+        kinds = written.get(origin, {})
         here = base + (dest[: -len("index.html")] if dest.endswith("index.html") else dest)
         for kind, ref in pages[dest].refs:
             target = ref
@@ -164,7 +180,7 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
                 parts = urlsplit(target)
             except ValueError as exc:  # `http://[::1`
                 found.setdefault((ref, "malformed"), []).append(
-                    (is_page, Problem(source, ref, f"malformed URL: {exc}")))
+                    (is_page, Problem(source, ref, f"malformed URL: {exc}", EXTERNAL)))
                 continue
             if parts.scheme in _SKIPPED_SCHEMES or ref in ("", "#"):
                 continue
@@ -173,7 +189,7 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
                 reason = malformed_url(absolute)
                 if reason is not None:
                     found.setdefault((absolute, reason), []).append(
-                        (is_page, Problem(source, ref, reason)))
+                        (is_page, Problem(source, ref, reason, EXTERNAL)))
                 else:
                     outside.setdefault(absolute, []).append((is_page, source, ref))
                 continue
@@ -184,17 +200,44 @@ def check_output(out: Path, config: Config, origins: dict[str, str], *,
             if reason and not target.startswith(("/", "#")) and reason.startswith("no such"):
                 reason += f" (looked for {url.split('#')[0]})"
             if reason:
-                found.setdefault((url, reason), []).append((is_page, Problem(source, ref, reason)))
+                anchor = reason.startswith("no heading")
+                as_written = kinds.get(ref)
+                problem_kind = link_kind(as_written or ref, matched=as_written is None,
+                                         anchor=anchor, check=config.check)
+                found.setdefault((url, reason), []).append(
+                    (is_page, Problem(source, ref, reason, problem_kind)))
     if external:
         report.external = len(outside)
         for url, reason in check_external(sorted(outside), timeout=timeout, workers=workers):
-            found[(url, reason)] = [(is_page, Problem(source, ref, reason))
+            found[(url, reason)] = [(is_page, Problem(source, ref, reason, EXTERNAL))
                                     for is_page, source, ref in outside[url]]
     for sightings in found.values():
         on_pages = [problem for is_page, problem in sightings if is_page]
-        report.problems.extend(on_pages or [problem for _is_page, problem in sightings])
-    report.problems = sorted(set(report.problems), key=lambda p: (p.source, p.target, p.reason))
+        for problem in on_pages or [problem for _is_page, problem in sightings]:
+            level = config.check.level(problem.kind)
+            if level != "ignore":
+                (report.problems if level == "warn" else report.notes).append(problem)
+    order = lambda p: (p.source, p.target, p.reason)  # noqa: E731
+    report.problems = sorted(set(report.problems), key=order)
+    report.notes = sorted(set(report.notes), key=order)
     return report
+
+
+def _written_links(refs: Mapping[str, tuple[Ref, ...]], config: Config
+                   ) -> dict[str, dict[str, str]]:
+    """For each document, its links that name no content file, by how the HTML has them
+    (with the base path in front of a root-relative one) -> as the Markdown wrote them."""
+    base = config.base_path
+    found: dict[str, dict[str, str]] = {}
+    for src, doc_refs in refs.items():
+        kinds = found.setdefault(src, {})
+        for ref in doc_refs:
+            if ref.target is not None or ref.href.startswith("#"):
+                continue
+            kinds[ref.href] = ref.href
+            if ref.href.startswith("/") and not ref.href.startswith(base):
+                kinds[base + ref.href.lstrip("/")] = ref.href
+    return found
 
 
 def _internal(url: str, pages: dict[str, _Page], files: set[str], base: str, kind: str,
