@@ -22,7 +22,7 @@ from ssg.errors import ContentError, SsgError, raise_all
 from ssg.highlight import style
 from ssg.stages import keys
 from ssg.stages.assemble import Site
-from ssg.stages.assets import Assets, minify
+from ssg.stages.assets import Asset, Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.families import home_pages
 from ssg.stages.hooks import body_hooks, page_context
@@ -39,7 +39,7 @@ from ssg.stages.templates import (
     make_environment,
     strip_non_xml,
 )
-from ssg.stages.views import PageView, Views
+from ssg.stages.views import PageView, Views, once
 from ssg.utils import dest_for_path, rfc3339
 
 log = logging.getLogger("ssg")
@@ -196,12 +196,22 @@ class Renderer:
                              minified=site.minify, note=record)
         self.languages = LanguageContext(site)
         self.env.globals.update(self.languages.environment_globals())
+        self._assets: dict[Any, tuple[Any, frozenset[Key]]] = {}
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
                                         "term": None, "plugins": {}, "image": self._image,
-                                        "asset": self.assets.asset,
-                                        "asset_url": self.assets.url,
+                                        "asset": self._asset,
+                                        "asset_url": self._asset_url,
                                         "bundle": self.assets.bundle}
+
+    def _asset(self, path: str) -> Asset:
+        """`asset("css/style.css")` in templates: looked up once per build, as every page
+        asks for the same few files."""
+        return once(self._assets, path, lambda: self.assets.asset(path))
+
+    def _asset_url(self, path: str) -> str:
+        """`asset_url("js/code.js")` in templates."""
+        return self._asset(path).url
 
     def _image(self, path: str) -> ImageResource:
         """`image("img/a.jpg")` in templates."""

@@ -7,9 +7,9 @@ incremental build knows which outputs a change touches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from markupsafe import Markup
@@ -19,7 +19,7 @@ from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
-from ssg.stages.keys import record
+from ssg.stages.keys import Key, record, tracking
 from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
 from ssg.stages.markdown import Content, reading_time
 from ssg.stages.resources import Resources, bundle_resources
@@ -50,6 +50,23 @@ class MenuItem:
     url: str
     #: Its place: lower first.
     weight: int
+
+
+T = TypeVar("T")
+
+
+def once(saved: dict[Any, tuple[Any, frozenset[Key]]], key: Any, make: Callable[[], T]) -> T:
+    """make()'s value, computed once per key for the views' life (one build in one process,
+    where the site model does not change); every call records the dependency keys the first
+    one recorded, so each output that takes the value depends on what it was made from."""
+    hit = saved.get(key)
+    if hit is None:
+        with tracking() as deps:
+            value = make()
+        hit = saved[key] = (value, frozenset(deps))
+    for dep in hit[1]:
+        record(dep)
+    return hit[0]  # type: ignore[no-any-return]
 
 
 _FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\ssrc=["']([^"']+)["']""")
@@ -531,6 +548,7 @@ class SiteView:
         languages = views.site.languages
         language = languages.by_code.get(lang) if lang else None
         self._lang = lang
+        self._menus: dict[Any, tuple[Any, frozenset[Key]]] = {}
         self.config = config
         self.title = language.title if language else config.title
         self.description = language.description if language else config.description
@@ -596,6 +614,9 @@ class SiteView:
         """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
         pages and sections whose front matter says `menu: NAME`; empty when there are none (a
         theme then shows a default, such as the top-level sections)."""
+        return list(once(self._menus, name, lambda: self._menu(name)))
+
+    def _menu(self, name: str) -> list[MenuItem]:
         views = self._views
         site = views.site
         items: list[MenuItem] = []
