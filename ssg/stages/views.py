@@ -93,6 +93,8 @@ class Views:
         self._term_order: dict[str, dict[str, int]] = {}
         self._home: tuple[str, ...] | None = None
         self._blogs: frozenset[str] | None = None
+        self._main: tuple[str, ...] | None = None
+        self._taxonomies: dict[str, TaxonomyView] = {}
         self._reading: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.site_view = SiteView(self)
         self._site_views: dict[str, SiteView] = {}
@@ -124,6 +126,13 @@ class Views:
         if self._home is None:
             self._home = families.home_pages(self.site)
         return self._home
+
+    def main_sections(self) -> tuple[str, ...]:
+        """The keys of the main sections (see `families.main_sections`); the caller records
+        what they depend on."""
+        if self._main is None:
+            self._main = families.main_sections(self.site)
+        return self._main
 
     def blog_sections(self) -> frozenset[str]:
         """The top-level sections with dated pages (see `families.blog_sections`)."""
@@ -202,7 +211,10 @@ class Views:
 
     def taxonomy(self, name: str) -> TaxonomyView:
         """The view of a whole taxonomy (by its key: `tags`, `fr/tags` in French)."""
-        return TaxonomyView(self, self.site.taxonomies[name], name)
+        view = self._taxonomies.get(name)
+        if view is None:
+            view = self._taxonomies[name] = TaxonomyView(self, self.site.taxonomies[name], name)
+        return view
 
 
 @dataclass(frozen=True)
@@ -598,7 +610,7 @@ class SiteView:
         record(keys.section_keys())
         record(keys.blog_sections())
         site = self._views.site
-        return [self._views.section(k) for k in families.main_sections(site)
+        return [self._views.section(k) for k in self._views.main_sections()
                 if k in site.sections and (not self._lang or site.sections[k].lang == self._lang)]
 
     @property
