@@ -242,6 +242,8 @@ class PageView:
         self._views = views
         self._page = page
         self._src = page.src
+        self._saved: dict[Any, tuple[Any, frozenset[Key]]] = {}
+        self._url: str | None = None
 
     def __repr__(self) -> str:
         return f"<page {self._src}>"
@@ -256,8 +258,6 @@ class PageView:
 
     title = property(lambda self: self._meta().title, doc="The page title.")
     slug = property(lambda self: self._meta().slug, doc="The URL segment of the page.")
-    url = property(lambda self: self._views.site.url(self._meta().path),
-                   doc="The URL with the base path: `/docs/posts/hello/`.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="The absolute URL.")
     date = property(lambda self: self._meta().date, doc="Publication date, or None.")
@@ -267,7 +267,6 @@ class PageView:
     extra = property(lambda self: self._meta().doc.front.extra, doc="Front matter `extra`.")
     src_path = property(lambda self: self._meta().doc.source.display,
                         doc="The source file: `content/posts/hello.md`.")
-    content = property(lambda self: self._views.html(self._body().html), doc="The body as HTML.")
     toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
@@ -276,6 +275,19 @@ class PageView:
                            doc="True when the body has a Mermaid diagram (load Mermaid).")
 
     lang = property(lambda self: self._meta().lang, doc="The code of the page's language.")
+
+    @property
+    def url(self) -> str:
+        """The URL with the base path: `/docs/posts/hello/`."""
+        record(keys.page_meta(self._src))
+        if self._url is None:
+            self._url = self._views.site.url(self._page.path)
+        return self._url
+
+    @property
+    def content(self) -> Markup:
+        """The body as HTML."""
+        return once(self._saved, "content", lambda: self._views.html(self._body().html))
 
     @property
     def language_name(self) -> str:
@@ -346,7 +358,8 @@ class PageView:
     def summary(self) -> Markup:
         """The summary as HTML."""
         record(keys.page_summary(self._src))
-        return self._views.html(self._views.contents[self._src].summary)
+        return once(self._saved, "summary",
+                    lambda: self._views.html(self._views.contents[self._src].summary))
 
     @property
     def taxonomies(self) -> dict[str, list[TermView]]:
@@ -391,6 +404,7 @@ class SectionView:
         self._views = views
         self._section = section
         self._key = section.key
+        self._saved: dict[Any, tuple[Any, frozenset[Key]]] = {}
 
     def __repr__(self) -> str:
         return f"<section {self._key!r}>"
@@ -407,11 +421,13 @@ class SectionView:
     title = property(lambda self: self._meta().title, doc="The section title.")
     path = property(lambda self: self._views.site.languages.of_key(self._key)[1],
                     doc="The folder under content/ ('' for home), without the language.")
-    url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
+    url = property(lambda self: once(self._saved, "url",
+                                     lambda: self._views.site.url(self._meta().path)),
+                   doc="Its URL.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
-    feeds = property(lambda self: feed_links(self._views.site, self._meta().path),
-                     doc="Its feeds, in the order of the `feeds` setting.")
+    feeds = property(lambda self: list(once(self._saved, "feeds", lambda: feed_links(
+        self._views.site, self._meta().path))), doc="Its feeds, in the order of the `feeds` setting.")
     feed_url = property(lambda self: next((f.url for f in self.feeds), None),
                         doc="The URL of its first feed (Atom by default), or None.")
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
@@ -419,8 +435,8 @@ class SectionView:
                      doc="Front matter `extra` of the front file (_index.md).")
     content = property(lambda self: self._views.html(c.html if (c := self._content()) else ""),
                        doc="The text of _index.md as HTML.")
-    summary = property(lambda self: self._views.html(c.summary if (c := self._content()) else ""),
-                       doc="The summary of _index.md as HTML.")
+    summary = property(lambda self: once(self._saved, "summary", lambda: self._views.html(
+        c.summary if (c := self._content()) else "")), doc="The summary of _index.md as HTML.")
     toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
                    doc="Table of contents of _index.md.")
     has_diagram = property(lambda self: has_diagram(c.html) if (c := self._content()) else False,
