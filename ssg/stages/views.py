@@ -66,7 +66,8 @@ def once(saved: dict[Any, tuple[Any, frozenset[Key]]], key: Any, make: Callable[
         hit = saved[key] = (value, frozenset(deps))
     for dep in hit[1]:
         record(dep)
-    return hit[0]  # type: ignore[no-any-return]
+    saved_value: T = hit[0]
+    return saved_value
 
 
 _FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\ssrc=["']([^"']+)["']""")
@@ -427,7 +428,8 @@ class SectionView:
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
     feeds = property(lambda self: list(once(self._saved, "feeds", lambda: feed_links(
-        self._views.site, self._meta().path))), doc="Its feeds, in the order of the `feeds` setting.")
+        self._views.site, self._meta().path))),
+        doc="Its feeds, in the order of the `feeds` setting.")
     feed_url = property(lambda self: next((f.url for f in self.feeds), None),
                         doc="The URL of its first feed (Atom by default), or None.")
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
