@@ -541,6 +541,9 @@ def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task],
         lambda done: progress("Rendering pages", done, len(tasks)))
     shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
                               "stage": stage, "index": index}
+    if jobs > 1 and len(tasks) >= PARALLEL_MIN:  # workers fork: they share what is made here
+        renderer = shared["renderer"] = Renderer(site, contents)
+        renderer.compile_templates(task.template for task in tasks if task.template)
     chunks = map_ranges(_render_chunk, shared, len(tasks),
                         jobs=jobs if len(tasks) >= PARALLEL_MIN else 1,
                         chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report)

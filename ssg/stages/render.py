@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import jinja2.meta
 from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
@@ -203,6 +204,26 @@ class Renderer:
                                         "asset": self._asset,
                                         "asset_url": self._asset_url,
                                         "bundle": self.assets.bundle}
+
+    def compile_templates(self, names: Iterable[str]) -> None:
+        """Compile the named templates and those they extend, include and import, before
+        worker processes fork: each would compile its own copy of them all otherwise. One
+        that fails is left for the output that renders it to report."""
+        env = self.env
+        assert env.loader is not None
+        todo, seen = sorted(set(names)), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                env.get_template(name)
+                source = env.loader.get_source(env, name)[0]
+                found = jinja2.meta.find_referenced_templates(env.parse(source))
+            except Exception:  # noqa: BLE001, S112 - rendering reports it, with the output
+                continue
+            todo.extend(ref for ref in found if ref is not None and ref not in seen)
 
     def _asset(self, path: str) -> Asset:
         """`asset("css/style.css")` in templates: looked up once per build, as every page
