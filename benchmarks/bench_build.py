@@ -88,7 +88,7 @@ from pathlib import Path
 import markdown
 from ssg.config import load_config
 from ssg.stages.discover import discover
-from ssg.stages.markdown import _extension_configs
+from ssg.markdown_extensions import markdown_options
 from ssg.stages.parse import decode, read_bytes, split_front_matter
 config = load_config(Path(sys.argv[1]))
 sources = discover(config)
@@ -96,7 +96,7 @@ bodies = []
 for source in [*sources.pages, *sources.section_files]:
     bodies.append(split_front_matter(decode(source, read_bytes(source)), source.display)[2])
 extensions = config.markdown.extensions
-configs = _extension_configs(config.markdown)
+configs = markdown_options(config.markdown, config.site_dir)
 md = markdown.Markdown(extensions=list(extensions), output_format="html",
                        extension_configs={k: v for k, v in configs.items() if k in extensions})
 start = time.process_time()  # CPU time: the machine may be shared

@@ -567,6 +567,9 @@ def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task],
         lambda done: progress("Rendering pages", done, len(tasks)))
     shared: dict[str, Any] = {"site": site, "contents": contents, "tasks": tasks,
                               "stage": stage, "index": index, "keys": {}}
+    if jobs > 1 and len(tasks) >= PARALLEL_MIN:  # workers fork: they share what is made here
+        renderer = shared["renderer"] = Renderer(site, contents)
+        renderer.compile_templates(task.template for task in tasks if task.template)
     # Most of an output's ~50 keys (templates, sections, files) are every output's: each
     # chunk's are made one object with the others' as it arrives, not 100,000 copies of them.
     canonical: dict[Key, Key] = {}

@@ -3,6 +3,7 @@ the hreflang alternates of each output."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -27,12 +28,19 @@ from ssg.stages.views import Translation, Views
 
 def plural_form(lang: str, n: Any) -> str:
     """The CLDR plural category of n in a language: one, two, few, many, zero or other."""
-    from babel import Locale
-
     try:
-        return str(Locale.parse(babel_locale(lang)).plural_form(abs(int(n))))
+        return str(_plural_rule(lang)(abs(int(n))))
     except (TypeError, ValueError):
         return "other"
+
+
+@functools.cache
+def _plural_rule(lang: str) -> Callable[[int], str]:
+    """The language's plural rule, parsed once per process (every list item asks for one)."""
+    from babel import Locale
+
+    rule: Callable[[int], str] = Locale.parse(babel_locale(lang)).plural_form
+    return rule
 
 
 def document_links(site: Site, doc: Document) -> Callable[[str], tuple[str, ...]]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import jinja2.meta
 from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
@@ -22,7 +23,7 @@ from ssg.errors import ContentError, SsgError, raise_all
 from ssg.highlight import style
 from ssg.stages import keys
 from ssg.stages.assemble import Site
-from ssg.stages.assets import Assets, minify
+from ssg.stages.assets import Asset, Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.families import home_pages
 from ssg.stages.hooks import body_hooks, page_context
@@ -40,7 +41,7 @@ from ssg.stages.templates import (
     make_environment,
     strip_non_xml,
 )
-from ssg.stages.views import PageView, Views
+from ssg.stages.views import PageView, Views, once
 from ssg.utils import dest_for_path, rfc3339
 
 log = logging.getLogger("ssg")
@@ -203,12 +204,42 @@ class Renderer:
                              minified=site.minify, note=record)
         self.languages = LanguageContext(site)
         self.env.globals.update(self.languages.environment_globals())
+        self._assets: dict[Any, tuple[Any, frozenset[Key]]] = {}
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
                                         "section": None, "paginator": None, "taxonomy": None,
                                         "term": None, "plugins": {}, "image": self._image,
-                                        "asset": self.assets.asset,
-                                        "asset_url": self.assets.url,
+                                        "asset": self._asset,
+                                        "asset_url": self._asset_url,
                                         "bundle": self.assets.bundle}
+
+    def compile_templates(self, names: Iterable[str]) -> None:
+        """Compile the named templates and those they extend, include and import, before
+        worker processes fork: each would compile its own copy of them all otherwise. One
+        that fails is left for the output that renders it to report."""
+        env = self.env
+        assert env.loader is not None
+        todo, seen = sorted(set(names)), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                env.get_template(name)
+                source = env.loader.get_source(env, name)[0]
+                found = jinja2.meta.find_referenced_templates(env.parse(source))
+            except Exception:  # noqa: BLE001, S112 - rendering reports it, with the output
+                continue
+            todo.extend(ref for ref in found if ref is not None and ref not in seen)
+
+    def _asset(self, path: str) -> Asset:
+        """`asset("css/style.css")` in templates: looked up once per build, as every page
+        asks for the same few files."""
+        return once(self._assets, path, lambda: self.assets.asset(path))
+
+    def _asset_url(self, path: str) -> str:
+        """`asset_url("js/code.js")` in templates."""
+        return self._asset(path).url
 
     def _image(self, path: str) -> ImageResource:
         """`image("img/a.jpg")` in templates."""

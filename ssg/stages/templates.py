@@ -26,12 +26,26 @@ from ssg.utils import rfc3339, to_datetime
 
 
 class _TrackingEnvironment(jinja2.Environment):
-    """Records every template loaded, by `extends`, `include` and `import` too."""
+    """Records every template loaded, by `extends`, `include` and `import` too.
+
+    Without auto_reload (a build, which sees its templates as they were when it started) a
+    template is looked up by name in a plain dict: every page loads the same dozen, and
+    Jinja's own cache (an LRU with a lock, keyed by the loader) costs more than the lookup.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, jinja2.Template] = {}
 
     def get_template(self, name: Any, parent: str | None = None,
                      globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's name
         if isinstance(name, str):
             record(keys.template(name))
+            if not globals and not self.auto_reload:
+                found = self._loaded.get(name)
+                if found is None:
+                    found = self._loaded[name] = super().get_template(name, parent)
+                return found
         return super().get_template(name, parent, globals)
 
     def select_template(self, names: Any, parent: str | None = None,

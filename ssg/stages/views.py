@@ -7,9 +7,9 @@ incremental build knows which outputs a change touches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from markupsafe import Markup
@@ -19,7 +19,7 @@ from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
-from ssg.stages.keys import record
+from ssg.stages.keys import Key, record, tracking
 from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
 from ssg.stages.markdown import Content, reading_time
 from ssg.stages.resources import Resources, bundle_resources
@@ -52,6 +52,24 @@ class MenuItem:
     weight: int
 
 
+T = TypeVar("T")
+
+
+def once(saved: dict[Any, tuple[Any, frozenset[Key]]], key: Any, make: Callable[[], T]) -> T:
+    """make()'s value, computed once per key for the views' life (one build in one process,
+    where the site model does not change); every call records the dependency keys the first
+    one recorded, so each output that takes the value depends on what it was made from."""
+    hit = saved.get(key)
+    if hit is None:
+        with tracking() as deps:
+            value = make()
+        hit = saved[key] = (value, frozenset(deps))
+    for dep in hit[1]:
+        record(dep)
+    saved_value: T = hit[0]
+    return saved_value
+
+
 _FIRST_IMAGE = re.compile(r"""<img\b[^>]*?\ssrc=["']([^"']+)["']""")
 
 
@@ -76,6 +94,8 @@ class Views:
         self._term_order: dict[str, dict[str, int]] = {}
         self._home: tuple[str, ...] | None = None
         self._blogs: frozenset[str] | None = None
+        self._main: tuple[str, ...] | None = None
+        self._taxonomies: dict[str, TaxonomyView] = {}
         self._reading: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.site_view = SiteView(self)
         self._site_views: dict[str, SiteView] = {}
@@ -107,6 +127,13 @@ class Views:
         if self._home is None:
             self._home = families.home_pages(self.site)
         return self._home
+
+    def main_sections(self) -> tuple[str, ...]:
+        """The keys of the main sections (see `families.main_sections`); the caller records
+        what they depend on."""
+        if self._main is None:
+            self._main = families.main_sections(self.site)
+        return self._main
 
     def blog_sections(self) -> frozenset[str]:
         """The top-level sections with dated pages (see `families.blog_sections`)."""
@@ -185,7 +212,10 @@ class Views:
 
     def taxonomy(self, name: str) -> TaxonomyView:
         """The view of a whole taxonomy (by its key: `tags`, `fr/tags` in French)."""
-        return TaxonomyView(self, self.site.taxonomies[name], name)
+        view = self._taxonomies.get(name)
+        if view is None:
+            view = self._taxonomies[name] = TaxonomyView(self, self.site.taxonomies[name], name)
+        return view
 
 
 @dataclass(frozen=True)
@@ -213,6 +243,8 @@ class PageView:
         self._views = views
         self._page = page
         self._src = page.src
+        self._saved: dict[Any, tuple[Any, frozenset[Key]]] = {}
+        self._url: str | None = None
 
     def __repr__(self) -> str:
         return f"<page {self._src}>"
@@ -227,8 +259,6 @@ class PageView:
 
     title = property(lambda self: self._meta().title, doc="The page title.")
     slug = property(lambda self: self._meta().slug, doc="The URL segment of the page.")
-    url = property(lambda self: self._views.site.url(self._meta().path),
-                   doc="The URL with the base path: `/docs/posts/hello/`.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="The absolute URL.")
     date = property(lambda self: self._meta().date, doc="Publication date, or None.")
@@ -238,7 +268,6 @@ class PageView:
     extra = property(lambda self: self._meta().doc.front.extra, doc="Front matter `extra`.")
     src_path = property(lambda self: self._meta().doc.source.display,
                         doc="The source file: `content/posts/hello.md`.")
-    content = property(lambda self: self._views.html(self._body().html), doc="The body as HTML.")
     toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
     word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
     reading_time = property(lambda self: reading_time(self._body().word_count),
@@ -247,6 +276,19 @@ class PageView:
                            doc="True when the body has a Mermaid diagram (load Mermaid).")
 
     lang = property(lambda self: self._meta().lang, doc="The code of the page's language.")
+
+    @property
+    def url(self) -> str:
+        """The URL with the base path: `/docs/posts/hello/`."""
+        record(keys.page_meta(self._src))
+        if self._url is None:
+            self._url = self._views.site.url(self._page.path)
+        return self._url
+
+    @property
+    def content(self) -> Markup:
+        """The body as HTML."""
+        return once(self._saved, "content", lambda: self._views.html(self._body().html))
 
     @property
     def language_name(self) -> str:
@@ -317,7 +359,8 @@ class PageView:
     def summary(self) -> Markup:
         """The summary as HTML."""
         record(keys.page_summary(self._src))
-        return self._views.html(self._views.contents[self._src].summary)
+        return once(self._saved, "summary",
+                    lambda: self._views.html(self._views.contents[self._src].summary))
 
     @property
     def taxonomies(self) -> dict[str, list[TermView]]:
@@ -362,6 +405,7 @@ class SectionView:
         self._views = views
         self._section = section
         self._key = section.key
+        self._saved: dict[Any, tuple[Any, frozenset[Key]]] = {}
 
     def __repr__(self) -> str:
         return f"<section {self._key!r}>"
@@ -378,11 +422,14 @@ class SectionView:
     title = property(lambda self: self._meta().title, doc="The section title.")
     path = property(lambda self: self._views.site.languages.of_key(self._key)[1],
                     doc="The folder under content/ ('' for home), without the language.")
-    url = property(lambda self: self._views.site.url(self._meta().path), doc="Its URL.")
+    url = property(lambda self: once(self._saved, "url",
+                                     lambda: self._views.site.url(self._meta().path)),
+                   doc="Its URL.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
                          doc="Its absolute URL.")
-    feeds = property(lambda self: feed_links(self._views.site, self._meta().path),
-                     doc="Its feeds, in the order of the `feeds` setting.")
+    feeds = property(lambda self: list(once(self._saved, "feeds", lambda: feed_links(
+        self._views.site, self._meta().path))),
+        doc="Its feeds, in the order of the `feeds` setting.")
     feed_url = property(lambda self: next((f.url for f in self.feeds), None),
                         doc="The URL of its first feed (Atom by default), or None.")
     weight = property(lambda self: self._meta().weight, doc="Ordering weight.")
@@ -390,8 +437,8 @@ class SectionView:
                      doc="Front matter `extra` of the front file (_index.md).")
     content = property(lambda self: self._views.html(c.html if (c := self._content()) else ""),
                        doc="The text of _index.md as HTML.")
-    summary = property(lambda self: self._views.html(c.summary if (c := self._content()) else ""),
-                       doc="The summary of _index.md as HTML.")
+    summary = property(lambda self: once(self._saved, "summary", lambda: self._views.html(
+        c.summary if (c := self._content()) else "")), doc="The summary of _index.md as HTML.")
     toc = property(lambda self: Markup(c.toc if (c := self._content()) else ""),
                    doc="Table of contents of _index.md.")
     has_diagram = property(lambda self: has_diagram(c.html) if (c := self._content()) else False,
@@ -531,6 +578,7 @@ class SiteView:
         languages = views.site.languages
         language = languages.by_code.get(lang) if lang else None
         self._lang = lang
+        self._menus: dict[Any, tuple[Any, frozenset[Key]]] = {}
         self.config = config
         self.title = language.title if language else config.title
         self.description = language.description if language else config.description
@@ -580,7 +628,7 @@ class SiteView:
         record(keys.section_keys())
         record(keys.blog_sections())
         site = self._views.site
-        return [self._views.section(k) for k in families.main_sections(site)
+        return [self._views.section(k) for k in self._views.main_sections()
                 if k in site.sections and (not self._lang or site.sections[k].lang == self._lang)]
 
     @property
@@ -596,6 +644,9 @@ class SiteView:
         """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
         pages and sections whose front matter says `menu: NAME`; empty when there are none (a
         theme then shows a default, such as the top-level sections)."""
+        return list(once(self._menus, name, lambda: self._menu(name)))
+
+    def _menu(self, name: str) -> list[MenuItem]:
         views = self._views
         site = views.site
         items: list[MenuItem] = []
