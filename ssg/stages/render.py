@@ -192,8 +192,11 @@ class Renderer:
         self.contents = contents
         self.env = make_environment(site.config)
         self.views = Views(site, contents)
+        markdown = site.config.markdown
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
-                             minified=site.minify, note=record)
+                             minified=site.minify, note=record,
+                             generated={"highlight.css": lambda: highlight_css(
+                                 markdown.highlight_style, markdown.highlight_style_dark)})
         self.languages = LanguageContext(site)
         self.env.globals.update(self.languages.environment_globals())
         self.globals: dict[str, Any] = {"site": self.views.site_view, "page": None,
@@ -205,7 +208,9 @@ class Renderer:
 
     def _image(self, path: str) -> ImageResource:
         """`image("img/a.jpg")` in templates."""
-        return site_image(path, self.site.images, self.site.config.base_path, record)
+        config = self.site.config
+        return site_image(path, self.site.images, (config.site_dir, *config.themes),
+                          config.base_path, record, self.assets.url)
 
     def render(self, task: Task) -> tuple[bytes, frozenset[Key]]:
         """The bytes of one output and the keys of everything it read."""
