@@ -289,6 +289,8 @@ def test_a_missing_image_in_a_template_is_an_error_naming_it(make_site: Any) -> 
                    "content/a.md": "# A\n"})
     assert "no such image in content/, static/ or assets/ (the site's or the theme's)" in str(
         info.value), "the error names the folders it looked in"
+    assert (info.value.path, info.value.line) == ("templates/page.html", 1)
+    assert "while rendering content/a.md" in info.value.message
 
 
 #: A page showing four images of assets/ and static/, each by its path in the output.

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
-from ssg.errors import ContentError, SsgError, raise_all
+from ssg.errors import ContentError, SsgError, TemplateError, raise_all
 from ssg.highlight import style
 from ssg.stages import keys
 from ssg.stages.assemble import Site
@@ -261,6 +261,10 @@ class Renderer:
                     {**self.globals, "current_url": self.site.url(task.path),
                      **self.languages.context(task, self.views, context), **context}
                 )
+        except TemplateError as exc:
+            if exc.path is not None:
+                raise
+            raise describe_template_error(exc, self.site.config, rendering=task.origin) from exc
         except SsgError:
             raise
         except Exception as exc:  # any failure inside a template is the template's problem
