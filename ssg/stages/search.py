@@ -117,7 +117,9 @@ def language_index_files(records: Mapping[str, SearchRecord],
         return parts
 
     def moved(files: Mapping[str, bytes], code: str) -> dict[str, bytes]:
-        return {_in_folder(dest, code): data for dest, data in files.items()}
+        # Every language's pages load the one client of search/ by its fingerprinted name.
+        return {_in_folder(dest, code): data for dest, data in files.items()
+                if not code or dest != client_name()[0]}
 
     def reader(code: str) -> Callable[[str], bytes]:
         return lambda dest: read(_in_folder(dest, code))
