@@ -129,10 +129,10 @@ class Assets:
         sources = [self._source(_clean(path)) for path in paths]
         statics = [root / "static" for root in (self.config.site_dir, *self.config.themes)]
         first = sources[0]
-        if (not self.fingerprint and len(sources) == 1 and isinstance(first, Path)
-                and not _is_sass(first.name)
-                and any(first.is_relative_to(root) for root in statics)):
-            # Copied as it is under that name already.
+        if not self.fingerprint and len(sources) == 1 and (
+                isinstance(first, Generated) or (not _is_sass(first.name) and any(
+                    first.is_relative_to(root) for root in statics))):
+            # Copied as it is, or written by the build, under that name already.
             return Asset(self.config.base_path + quote(dest, safe="/"), "")
         key = (dest, *map(str, sources))
         made = self._made.get(key)
