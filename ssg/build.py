@@ -45,7 +45,13 @@ from ssg.stages.bodies import PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
 from ssg.stages.hooks import apply_documents, assembled_data, extra_files
-from ssg.stages.images import dest_of_url, image_sources, process_images, report_problems
+from ssg.stages.images import (
+    asset_files,
+    dest_of_url,
+    image_sources,
+    process_images,
+    report_problems,
+)
 from ssg.stages.keys import FILE_KINDS, Key, digest, digest_bytes
 from ssg.stages.languages import I18N_DIR
 from ssg.stages.markdown import Content, Ref
@@ -314,7 +320,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
     site = replace(site, links=with_static_links(site.links, static, config.base_path))
     with timer.step("images"):
         found = image_sources(((a.display, a.src_path, dest_for_path(path))
-                                 for a, path in site.assets), static)
+                                 for a, path in site.assets), static, asset_files(config))
         images = process_images(config.images, found, reuse.hashes.hash, store,
                                 jobs=options.jobs or default_jobs())
         site = replace(site, images=images, fingerprint=options.fingerprint,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,93 @@ def test_without_fingerprints_assets_keep_their_plain_names(make_site: Any) -> N
     site = make_site({"content/a.md": "# A\n"}, fingerprint=False)
     link = stylesheet(site)
     assert link["href"] == "/css/style.css" and "integrity" not in link
+    links = theme_links(site.out)
+    assert {url for _page, url, _integrity in links if "highlight" in url or "search" in url
+            } == {"/highlight.css", "/search/search.js"}
+    assert all(integrity is None for _page, _url, integrity in links)
+
+
+#: A stylesheet's or script's name with its fingerprint: `style.3f2a1b9c04.css`.
+FINGERPRINTED = re.compile(r"\.[0-9a-f]{10}\.(?:css|js)")
+
+
+def theme_links(out: Path) -> list[tuple[str, str, str | None]]:
+    """(page, URL, integrity) of every stylesheet (`<link rel=stylesheet>`), script
+    (`<script src>`) and search client (the search dialog's `data-client`) the pages link."""
+    found = []
+    for path in sorted(out.rglob("*.html")):
+        page, text = path.relative_to(out).as_posix(), path.read_text(encoding="utf-8")
+        for tag in html_tags(text, "link"):
+            if "stylesheet" in (tag.get("rel") or "").split():
+                found.append((page, tag.get("href") or "", tag.get("integrity")))
+        found += [(page, tag.get("src") or "", tag.get("integrity"))
+                  for tag in html_tags(text, "script") if tag.get("src") is not None]
+        found += [(page, tag.get("data-client") or "", tag.get("data-integrity"))
+                  for tag in html_tags(text, "dialog") if tag.get("data-client") is not None]
+    return found
+
+
+def check_fingerprinted(out: Path, links: list[tuple[str, str, str | None]]) -> set[str]:
+    """Every local file the pages link is named with its fingerprint, is in the output and
+    matches its SRI hash when it has one; returns the plain names of the files linked."""
+    plain = set()
+    for page, url, integrity in links:
+        if "://" in url or url.startswith("//"):
+            continue
+        assert url.startswith("/"), (page, url)
+        assert FINGERPRINTED.search(url.rsplit("/", 1)[-1]), f"{page} links {url} by a plain name"
+        data = (out / url.lstrip("/")).read_bytes()
+        assert integrity is None or integrity == sri(data), (page, url)
+        plain.add(FINGERPRINTED.sub(lambda m: m.group(0)[11:], url))
+    return plain
+
+
+#: Everything the default theme links: a code block, a diagram, search.
+THEMED: dict[str, str | bytes] = {
+    "content/a.md": "# A\n\n```python\nprint(1)\n```\n",
+    "content/d.md": "# D\n\n```mermaid\ngraph TD; A-->B\n```\n",
+    "content/_index.md": "Home\n",
+}
+THEME_FILES = {"/highlight.css", "/css/style.css", "/css/content.css", "/js/theme.js",
+               "/js/code.js", "/js/mermaid.min.js", "/js/diagrams.js", "/search/search.js"}
+
+
+def test_no_page_links_a_theme_file_by_a_plain_name(make_site: Any, docs_site: Path) -> None:
+    site = make_site(THEMED)
+    assert check_fingerprinted(site.out, theme_links(site.out)) == THEME_FILES
+    # The docs site too (it adds no stylesheet or script of its own).
+    assert check_fingerprinted(docs_site, theme_links(docs_site)) == THEME_FILES
+    # The SRI hashes are there for the theme's stylesheets and its search client.
+    checked = {url for _page, url, integrity in theme_links(site.out) if integrity}
+    assert {FINGERPRINTED.sub(lambda m: m.group(0)[11:], url) for url in checked} >= {
+        "/highlight.css", "/css/style.css", "/css/content.css", "/search/search.js"}
+
+
+def test_highlight_css_is_linked_by_its_fingerprint_and_the_site_may_replace_it(
+        make_site: Any, tmp_path: Path) -> None:
+    site = make_site(THEMED)
+    (link,) = [tag for tag in html_tags(site.read("a/index.html"), "link")
+               if "/highlight." in (tag.get("href") or "")]
+    href = link["href"] or ""
+    assert re.fullmatch(r"/highlight\.[0-9a-f]{10}\.css", href), href
+    data = (site.out / href.lstrip("/")).read_bytes()
+    assert data == (site.out / "highlight.css").read_bytes() and b".highlight" in data
+    assert link["integrity"] == sri(data)
+    # The site's own highlight.css takes the place of the generated one, by a new name.
+    site.write({"static/highlight.css": ".highlight { color: teal; }\n"})
+    result = site.build()
+    (now,) = [tag for tag in html_tags(site.read("a/index.html"), "link")
+              if "/highlight." in (tag.get("href") or "")]
+    new = now["href"] or ""
+    assert new != href and (site.out / new.lstrip("/")).read_bytes() == (
+        b".highlight { color: teal; }\n")
+    assert now["integrity"] == sri(b".highlight { color: teal; }\n")
+    assert href.lstrip("/") in result.removed and not site.exists(href.lstrip("/"))
+    assert clean_build(site.root, tmp_path / "clean") == site.tree()
+    # And when it goes, the generated styles come back under their first name.
+    (site.root / "static/highlight.css").unlink()
+    site.build()
+    assert site.exists(href.lstrip("/")) and not site.exists(new.lstrip("/"))
 
 
 def test_bundles_join_files_into_one_fingerprinted_file(make_site: Any) -> None:

@@ -284,9 +284,119 @@ def clean_build(root: Path, copy: Path) -> dict[str, bytes]:
 
 
 def test_a_missing_image_in_a_template_is_an_error_naming_it(make_site: Any) -> None:
-    with pytest.raises(SsgError, match="no-such.png"):
+    with pytest.raises(SsgError, match="no-such.png") as info:
         make_site({"templates/page.html": '{{ image("no-such.png").url }}',
                    "content/a.md": "# A\n"})
+    assert "no such image in content/, static/ or assets/ (the site's or the theme's)" in str(
+        info.value), "the error names the folders it looked in"
+    assert (info.value.path, info.value.line) == ("templates/page.html", 1)
+    assert "while rendering content/a.md" in info.value.message
+
+
+#: A page showing four images of assets/ and static/, each by its path in the output.
+ASSET_IMAGES = """<!doctype html><html lang="en"><head><title>{{ page.title }}</title></head><body>
+{% for name in ["a", "b", "s", "t"] %}{% set i = image("img/" ~ name ~ ".png") %}
+{% set f = i.fit(40, 40, format="webp") %}{% set c = i.fill(20, 20, anchor="left") %}
+<img class="{{ name }}" data-size="{{ i.width }}x{{ i.height }}" src="{{ f.url }}"
+  width="{{ f.width }}" height="{{ f.height }}" alt=""><img class="{{ name }}-fill"
+  src="{{ c.url }}" width="{{ c.width }}" height="{{ c.height }}" alt="">
+<img class="{{ name }}-crop" src="{{ i.crop(10, 10, "bottomright").url }}" alt="">
+{% endfor %}
+<a class="original" href="{{ image("img/a.png").url }}">a</a>
+<a class="asset" href="{{ asset_url("img/a.png") }}">a</a>
+</body></html>
+"""
+
+
+def asset_image_site(make_site: Any, **kwargs: Any) -> Any:
+    """A site whose images come from the site's and its theme's assets/ and static/: `a` from
+    the site's assets/, `b` from static/ (which comes before the same name in assets/), `s`
+    from the site's assets/ (before the theme's static/), `t` from the theme's assets/."""
+    return make_site({
+        "ssg.toml": 'title = "Assets"\ntheme = "mine"\n',
+        "themes/mine/theme.toml": 'extends = "default"\n',
+        "themes/mine/assets/img/t.png": photo(120, 60, "PNG"),
+        "themes/mine/static/img/s.png": photo(100, 50, "PNG"),
+        "assets/img/s.png": photo(80, 40, "PNG"),
+        "assets/img/a.png": photo(200, 100, "PNG"),
+        "assets/img/b.png": photo(300, 300, "PNG"),
+        "static/img/b.png": photo(60, 90, "PNG"),
+        "templates/page.html": ASSET_IMAGES,
+        "content/gallery.md": "---\ntitle: Gallery\n---\nWords.\n",
+    }, **kwargs)
+
+
+def shown(site: Any) -> dict[str, dict[str, str | None]]:
+    tags = html_tags(site.read("gallery/index.html"), "img")
+    return {tag["class"] or "": tag for tag in tags} | {
+        tag["class"] or "": tag for tag in html_tags(site.read("gallery/index.html"), "a")}
+
+
+def test_templates_find_images_in_assets_the_way_asset_url_does(make_site: Any) -> None:
+    site = asset_image_site(make_site)
+    tags = shown(site)
+    sizes = {name: tags[name]["data-size"] for name in "abst"}
+    assert sizes == {"a": "200x100", "b": "60x90", "s": "80x40", "t": "120x60"}
+    expected = {"a": (40, 20), "b": (27, 40), "s": (40, 20), "t": (40, 20)}
+    for name, dims in expected.items():
+        with Image.open(site.out / (tags[name]["src"] or "").lstrip("/")) as made:
+            assert (made.size, made.format) == (dims, "WEBP"), name
+        assert (int(tags[name]["width"] or 0), int(tags[name]["height"] or 0)) == dims
+        with Image.open(site.out / (tags[name + "-fill"]["src"] or "").lstrip("/")) as made:
+            assert made.size == (20, 20), name
+    # Each is cut from its own file: a crop's corner is the corner of that file.
+    for name, source in {"a": "assets/img/a.png", "b": "static/img/b.png",
+                         "s": "assets/img/s.png", "t": "themes/mine/assets/img/t.png"}.items():
+        with Image.open(site.root / source) as original, \
+                Image.open(site.out / (tags[name + "-crop"]["src"] or "").lstrip("/")) as crop:
+            corner = original.getpixel((original.width - 1, original.height - 1))
+            assert crop.getpixel((9, 9)) == corner, name
+    # The original of an assets/ image is published by the name asset_url gives it, once a
+    # template asks for its url; assets/ itself is not copied.
+    href = tags["original"]["href"] or ""
+    assert href == tags["asset"]["href"]
+    assert href.startswith("/img/a.") and href.endswith(".png") and href != "/img/a.png"
+    assert (site.out / href.lstrip("/")).read_bytes() == (site.root / "assets/img/a.png"
+                                                         ).read_bytes()
+    published = {path.read_bytes() for path in site.out.rglob("*.png")}
+    assert (site.root / "themes/mine/assets/img/t.png").read_bytes() not in published
+    assert (site.root / "assets/img/s.png").read_bytes() not in published
+    assert not site.exists("img/a.png") and not site.exists("img/t.png")
+
+
+def test_an_image_of_assets_that_changes_or_goes_rebuilds_the_pages_using_it(
+        make_site: Any, tmp_path: Path) -> None:
+    site = asset_image_site(make_site)
+    first = shown(site)
+    site.write({"assets/img/a.png": photo(100, 200, "PNG")})
+    result = site.build()
+    now = shown(site)
+    assert "gallery/index.html" in result.written
+    assert now["a"]["data-size"] == "100x200" and now["a"]["src"] != first["a"]["src"]
+    assert now["original"]["href"] != first["original"]["href"]
+    for gone in (first["a"]["src"], first["a-fill"]["src"], first["original"]["href"]):
+        assert not site.exists((gone or "").lstrip("/")), gone
+    assert now["t"]["src"] == first["t"]["src"], "the other images are as they were"
+    assert clean_build(site.root, tmp_path / "clean-1") == site.tree()
+    # Without the site's s.png, the theme's static s.png is the one shown.
+    (site.root / "assets/img/s.png").unlink()
+    site.build()
+    assert shown(site)["s"]["data-size"] == "100x50"
+    assert clean_build(site.root, tmp_path / "clean-2") == site.tree()
+    # A static file made under the same name comes before the assets/ one.
+    site.write({"static/img/a.png": photo(50, 50, "PNG")})
+    site.build()
+    assert shown(site)["a"]["data-size"] == "50x50"
+    assert shown(site)["original"]["href"] == "/img/a.png"
+    assert clean_build(site.root, tmp_path / "clean-3") == site.tree()
+    # Images that are gone or broken fail the build with their name.
+    (site.root / "themes/mine/assets/img/t.png").write_bytes(photo(120, 60, "PNG")[:100])
+    with pytest.raises(SsgError, match=r"theme assets/img/t\.png cannot be decoded"):
+        site.build()
+    (site.root / "themes/mine/assets/img/t.png").unlink()
+    with pytest.raises(SsgError, match=r"image\('img/t\.png'\): no such image in content/, "
+                                       r"static/ or assets/"):
+        site.build()
 
 
 def test_the_docs_site_shows_its_diagram_through_a_picture_and_the_theme_css_by_hash(

@@ -48,7 +48,8 @@ TEMPLATES = [
     '{{ r.fill(30, 20, anchor="top").url }} {{ r.resize(50).width }}{% endif %}{% endfor %}'
     '{% endblock %}',
     '{% extends "base.html" %}{% block content %}{{ page.content }}'
-    '{{ asset_url("site.css") }} {{ image("img/logo.png").fit(16, 16).url }}{% endblock %}',
+    '{{ asset_url("site.css") }} {{ image("img/logo.png").fit(16, 16).url }} '
+    '{{ image("img/logo.png").url }}{% endblock %}',
     '{% extends "base.html" %}{% block content %}{{ t("hello") }} {{ lang }} {{ dir }} '
     '{% for v in page.translations %}{{ v.lang }}={{ v.url }} {% endfor %}'
     '{% for p in site.pages %}{{ p.title }} {% endfor %}{{ format_date(page.date) }}'
@@ -271,7 +272,8 @@ class IncrementalMatchesClean(RuleBasedStateMachine):
             write_files(self.root, {"static/site.css": css})
 
     @rule(where=st.sampled_from(["content/p.png", "content/posts/p.png", "content/trip/a.png",
-                                 "content/trip/b.png", "static/img/logo.png"]),
+                                 "content/trip/b.png", "static/img/logo.png",
+                                 "assets/img/logo.png", "themes/default/assets/img/logo.png"]),
           spec=st.sampled_from(IMAGES))
     def image(self, where: str, spec: tuple[int, int, str] | str | None) -> None:
         """Add, change or delete an image that pages show, bundles hold or templates use."""

@@ -3,8 +3,11 @@ page by page, and equal to a clean build's after every incremental one."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +47,13 @@ def docs(out: Path) -> list[list[str]]:
     return found
 
 
+def client_attrs(html: str) -> tuple[str, str]:
+    """The search dialog's `data-client` (the client's URL) and `data-integrity`."""
+    found = re.search(r'data-client="([^"]*)" data-integrity="([^"]*)"', html)
+    assert found, "no search client on the page"
+    return found.group(1), found.group(2)
+
+
 def find(out: Path, word: str) -> dict[str, tuple[int, bool]]:
     """url -> (count in the body, in the title) of the pages the index lists under `word`
     (one term as the index spells it), read from its shard as the browser client does."""
@@ -78,7 +88,12 @@ def test_pages_are_indexed_with_the_search_box(make_site: Callable[..., Site]) -
     assert find(site.out, "welcome") == {}, "section pages are not indexed"
     assert docs(site.out)[1][2] == "Elephants are large grey mammals."
     html = site.read("animals/zebra/index.html")
-    assert 'data-client="/search/search.js"' in html  # loaded when the search dialog opens
+    # Loaded when the search dialog opens, by a name that changes with its bytes, and checked.
+    url, integrity = client_attrs(html)
+    assert re.fullmatch(r"/search/search\.[0-9a-f]{10}\.js", url), url
+    client = (site.out / url.lstrip("/")).read_bytes()
+    assert client == search.CLIENT.read_bytes() == (site.out / "search/search.js").read_bytes()
+    assert integrity == "sha384-" + base64.b64encode(hashlib.sha384(client).digest()).decode()
     assert 'id="site-search" role="search" data-index="/search/"' in html
     assert '<label class="visually-hidden" for="site-search-input">Search this site</label>' in html
     assert 'role="status" aria-live="polite"' in html
@@ -87,7 +102,10 @@ def test_pages_are_indexed_with_the_search_box(make_site: Callable[..., Site]) -
 def test_base_path_reaches_the_client_and_the_links(make_site: Callable[..., Site]) -> None:
     site = make_site(FILES, base_url="https://example.org/zoo/")
     html = site.read("about/index.html")
-    assert 'data-client="/zoo/search/search.js"' in html and 'data-index="/zoo/search/"' in html
+    url, _integrity = client_attrs(html)
+    assert re.fullmatch(r"/zoo/search/search\.[0-9a-f]{10}\.js", url), url
+    assert (site.out / url.removeprefix("/zoo/")).is_file()
+    assert 'data-index="/zoo/search/"' in html
     assert [doc[0] for doc in docs(site.out)][0] == "/zoo/about/"
 
 
@@ -107,7 +125,7 @@ def test_an_edit_patches_the_index_and_matches_a_clean_build(
     shards = [dest for dest in index if dest.startswith("search/t/")]
     assert 0 < len(shards) < len([d for d in first if d.startswith("search/t/")])
     assert "search/d/0.json" in index and "search/meta.json" in index
-    assert "search/search.js" not in index
+    assert not [dest for dest in index if dest.startswith("search/search.")], "the client"
     assert tree(site.out) == clean_tree(site)
     assert find(site.out, "savanna") == {"/animals/zebra/": (1, False)}
     assert find(site.out, "stripes") == {}
@@ -173,11 +191,12 @@ def test_search_off(make_site: Callable[..., Site]) -> None:
     site = make_site({**FILES, "ssg.toml": 'title = "Zoo"\nsearch = false\n'})
     assert not site.exists("search")
     html = site.read("animals/zebra/index.html")
-    assert "search.js" not in html and 'id="site-search"' not in html
+    assert "search/search." not in html and 'id="site-search"' not in html
     site.write({"ssg.toml": 'title = "Zoo"\n'})  # turning it on rebuilds everything
     result = site.build()
     assert result.full and site.exists("search/search.js")
-    assert "search.js" in site.read("animals/zebra/index.html")
+    url, _integrity = client_attrs(site.read("animals/zebra/index.html"))
+    assert site.exists(url.lstrip("/"))
 
 
 def test_search_must_be_a_boolean(make_site: Callable[..., Site]) -> None:

@@ -8,15 +8,17 @@ Chromium. Outside CI the module skips when Chromium is missing; in CI (CI set) i
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from test_server import TIMEOUT, Served, serving
 
-from conftest import Site, _QuietHandler, serve_http
+from conftest import Site, _QuietHandler, html_tags, serve_http
 
 RESULTS = "#site-search-results li a"
 
@@ -45,8 +47,15 @@ def results(page: Any, query: str) -> list[tuple[str, str]]:
             for i in range(links.count())]
 
 
+#: The search client by its fingerprinted name.
+CLIENT = re.compile(r"/search/search\.[0-9a-f]{10}\.js")
+
+
 def test_index_is_built(docs_site: Path) -> None:
-    assert (docs_site / "search/search.js").is_file(), "no search client"
+    (dialog,) = html_tags((docs_site / "index.html").read_text(), "dialog")
+    client = dialog["data-client"] or ""
+    assert CLIENT.fullmatch(client), client
+    assert (docs_site / client.lstrip("/")).is_file(), "no search client"
     assert (docs_site / "search/meta.json").is_file(), "no search index"
 
 
@@ -56,6 +65,9 @@ def test_search_finds_a_page_and_leads_to_it(browser: Any, docs_server: str) -> 
     outside: list[str] = []
     page.on("request", lambda request: request.url.startswith(docs_server)
             or request.url.startswith("data:") or outside.append(request.url))
+    scripts: list[str] = []
+    page.on("response", lambda response: response.request.resource_type == "script"
+            and scripts.append(urlsplit(response.url).path))
     try:
         response = page.goto(docs_server + "/blog/")
         assert response is not None and response.ok
@@ -77,6 +89,8 @@ def test_search_finds_a_page_and_leads_to_it(browser: Any, docs_server: str) -> 
     finally:
         context.close()
     assert outside == [], "the search box made requests outside the site"
+    # The client came by its fingerprinted name (and ran: its SRI hash matched).
+    assert [path for path in scripts if "/search/" in path and CLIENT.fullmatch(path)], scripts
 
 
 def test_prefix_matching_as_you_type(browser: Any, docs_server: str) -> None:

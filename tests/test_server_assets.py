@@ -158,3 +158,30 @@ def test_a_stylesheet_of_a_plain_name_is_still_swapped_by_livereload(
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
     (link,) = links(page)
     assert urlsplit(link[0] or "").path == "/css/style.css"
+
+
+HIGHLIGHT = ("Array.from(document.querySelectorAll('link[rel=stylesheet]'))"
+             ".map(l => l.getAttribute('href')).filter(h => h.includes('/highlight'))")
+#: A property of code blocks that only the test's highlight.css sets.
+PROBE = ("getComputedStyle(document.querySelector('.highlight'))"
+         ".getPropertyValue('--probe').trim()")
+
+
+def test_highlight_css_is_fingerprinted_and_a_site_s_own_swaps_in_place(
+        serve: Callable[..., Served], page: Any) -> None:
+    served = serve(SITE | {"content/code.md": "---\ntitle: Code\n---\n```python\nx = 1\n```\n"})
+    open_live(page, served, "/code/")
+    (generated,) = page.evaluate(HIGHLIGHT)
+    assert re.fullmatch(r"/highlight\.[0-9a-f]{10}\.css", generated), generated
+    page.evaluate("window.__marker = 1")
+    # The site's own highlight.css takes the place of the generated one, without a reload.
+    (served.site / "static/highlight.css").write_text(".highlight { --probe: one; }\n")
+    page.wait_for_function(f"() => {PROBE} === 'one'")
+    page.wait_for_function("() => !document.querySelector('link[data-ssg-old]')")
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+    (mine,) = page.evaluate(HIGHLIGHT)
+    assert mine != generated and re.fullmatch(r"/highlight\.[0-9a-f]{10}\.css", mine), mine
+    assert served.get(generated)[0] == 404, "the generated styles' name is gone"
+    (served.site / "static/highlight.css").write_text(".highlight { --probe: two; }\n")
+    page.wait_for_function(f"() => {PROBE} === 'two'")
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded"

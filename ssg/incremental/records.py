@@ -327,6 +327,8 @@ def key_to_data(key: Key, paths: Paths) -> list[str]:
     """A dependency key as data."""
     if key[0] in _PATH_KINDS:
         return [key[0], paths.to_data(key[1])]
+    if key[0] == "derived":  # (dest, source's path, stored name)
+        return [key[0], key[1], paths.to_data(key[2]), *key[3:]]
     return list(key)
 
 
@@ -343,6 +345,8 @@ def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) 
         raise Invalid(f"dependency key {kind!r} with {len(parts) - 1} arguments")
     if kind in _PATH_KINDS:
         return (kind, paths.from_data(parts[1]))
+    if kind == "derived":
+        return (kind, parts[1], paths.from_data(parts[2]), *parts[3:])
     return tuple(parts)
 
 

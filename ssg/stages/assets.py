@@ -1,6 +1,10 @@
 """Assets for templates: fingerprinted URLs with SRI hashes (`asset_url`, `asset`), bundles of
 CSS or JS files (`bundle`), and minified output (`minify = true`).
 
+Besides the files of static/ and assets/, `asset()` knows two files ssg writes itself: the
+code highlighting styles (`highlight.css`, fingerprinted here like any other) and the search
+client (`search/search.js`, which the search stage publishes under its fingerprinted name).
+
 A fingerprinted file is kept in the store folder like a processed image and named by the
 output that asks for it with a `derived` key (see `keys.derived_image`): the build publishes
 it and removes it when no output asks for it any more.
@@ -15,7 +19,7 @@ import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -23,6 +27,7 @@ from urllib.request import url2pathname
 
 from ssg.config import Config
 from ssg.errors import TemplateError
+from ssg.stages.search import CLIENT, SEARCH_CLIENT, client_name
 
 #: Called with what an output read: ("static", dest), ("file", path) or ("derived", ...).
 Note = Callable[[tuple[str, ...]], None]
@@ -71,13 +76,28 @@ class Asset:
         return self.url
 
 
+@dataclass(frozen=True)
+class Generated:
+    """A file the build makes (`highlight.css`), as an asset's source when no file of static/
+    or assets/ has its name; `src_path` is the site's file that would take its place."""
+
+    name: str
+    src_path: Path
+    make: Callable[[], bytes]
+
+    def __str__(self) -> str:
+        return str(self.src_path)
+
+
 class Assets:
-    """Fingerprints static files for the templates of one process."""
+    """Fingerprints static files for the templates of one process; `generated` gives the bytes
+    of the files the build makes by their output path."""
 
     def __init__(self, config: Config, store: str, *, fingerprint: bool, minified: bool,
-                 note: Note):
+                 note: Note, generated: Mapping[str, Callable[[], bytes]] | None = None):
         self.config, self.store = config, Path(store) if store else None
         self.fingerprint, self.minified, self.note = fingerprint, minified, note
+        self.generated = dict(generated or {})
         self._made: dict[tuple[str, ...], tuple[Asset, tuple[str, ...], list[str]]] = {}
 
     def url(self, path: str) -> str:
@@ -86,7 +106,17 @@ class Assets:
 
     def asset(self, path: str) -> Asset:
         """`asset("css/style.css")`: its fingerprinted URL and SRI hash."""
+        if self.config.search and _clean(path) == SEARCH_CLIENT:
+            return self._search_client()
         return self.bundle([path], path)
+
+    def _search_client(self) -> Asset:
+        """The search client, which the search stage writes under its fingerprinted name."""
+        self.note(("file", str(CLIENT)))  # another ssg's client has another name
+        if not self.fingerprint:
+            return Asset(self.config.base_path + SEARCH_CLIENT, "")
+        name, data = client_name()
+        return Asset(self.config.base_path + name, _integrity(data))
 
     def bundle(self, paths: Sequence[str], dest: str) -> Asset:
         """`bundle(["css/a.css", "css/b.css"], "css/site.css")`: the files joined into one
@@ -98,9 +128,11 @@ class Assets:
             dest = posixpath.splitext(dest)[0] + ".css"
         sources = [self._source(_clean(path)) for path in paths]
         statics = [root / "static" for root in (self.config.site_dir, *self.config.themes)]
-        if (not self.fingerprint and len(sources) == 1 and not _is_sass(sources[0].name)
-                and any(sources[0].is_relative_to(root) for root in statics)):
-            # Copied as it is under that name already.
+        first = sources[0]
+        if not self.fingerprint and len(sources) == 1 and (
+                isinstance(first, Generated) or (not _is_sass(first.name) and any(
+                    first.is_relative_to(root) for root in statics))):
+            # Copied as it is, or written by the build, under that name already.
             return Asset(self.config.base_path + quote(dest, safe="/"), "")
         key = (dest, *map(str, sources))
         made = self._made.get(key)
@@ -112,8 +144,9 @@ class Assets:
         self.note(derived)
         return asset
 
-    def _source(self, dest: str) -> Path:
-        """The file an asset path names: static/ then assets/, the site's then the theme's."""
+    def _source(self, dest: str) -> Path | Generated:
+        """The file an asset path names: static/ then assets/, the site's then the theme's,
+        else the file the build makes under that name."""
         self.note(("static", dest))
         for root in (self.config.site_dir, *self.config.themes):
             path = root / "static" / dest
@@ -123,15 +156,20 @@ class Assets:
             self.note(("file", str(path)))  # "missing" until it is made
             if path.is_file():
                 return path
+        make = self.generated.get(dest)
+        if make is not None:
+            return Generated(dest, self.config.site_dir / "static" / dest, make)
         raise TemplateError(f"asset {dest!r}: no such file in static/ or assets/ (the site's "
                             "or the theme's)")
 
-    def _make(self, dest: str, sources: list[Path]
+    def _make(self, dest: str, sources: list[Path | Generated]
               ) -> tuple[Asset, tuple[str, ...], list[str]]:
         parts = []
-        read = [str(source) for source in sources]
+        read = [str(source) for source in sources if isinstance(source, Path)]
         for source in sources:
-            if _is_sass(source.name):
+            if isinstance(source, Generated):
+                data = source.make()
+            elif _is_sass(source.name):
                 data, imported = compile_sass(source, self.config.site_dir)
                 read += imported
             else:
@@ -145,7 +183,7 @@ class Assets:
         if self.minified:
             data = minify(dest, data)
         sha = hashlib.sha384(data)
-        integrity = "sha384-" + base64.b64encode(sha.digest()).decode("ascii")
+        integrity = _integrity(data)
         stem, ext = posixpath.splitext(dest)
         name = f"{stem}.{sha.hexdigest()[:10]}{ext}" if self.fingerprint else dest
         stored = f"t-{sha.hexdigest()[:32]}{ext}"
@@ -160,6 +198,11 @@ class Assets:
         url = self.config.base_path + quote(name, safe="/")
         return (Asset(url, integrity if self.fingerprint else ""),
                 ("derived", name, str(sources[0]), stored), read)
+
+
+def _integrity(data: bytes) -> str:
+    """The SRI hash of a file's bytes."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
 
 
 def _is_sass(name: str) -> bool:

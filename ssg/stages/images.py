@@ -2,10 +2,11 @@
 the Markdown rewritten to use them.
 
 `process_images` looks at every raster image under content/ (and, for their size only, under
-static/): it reads each one's size once per content hash and makes the resized copies that are
-missing from the store folder (the build cache), in worker processes. Everything it keeps is
-plain data: an index in JSON and one file per resized copy, named by the hash of the source's
-bytes and the operation, so a build reuses every copy whose source did not change.
+static/ and assets/, for templates): it reads each one's size once per content hash and makes
+the resized copies that are missing from the store folder (the build cache), in worker
+processes. Everything it keeps is plain data: an index in JSON and one file per resized copy,
+named by the hash of the source's bytes and the operation, so a build reuses every copy whose
+source did not change.
 `rewrite_images` then gives the `<img>` of a page's HTML their width and height, lazy loading,
 and a `<picture>` with the resized copies.
 """
@@ -23,16 +24,17 @@ import posixpath
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ssg.config import ImagesConfig
+from ssg.config import Config, ImagesConfig
 from ssg.errors import ContentError, SsgError, raise_all
 from ssg.parallel import map_ranges
+from ssg.stages.discover import walk
 
 log = logging.getLogger("ssg")
 
@@ -66,6 +68,8 @@ class ImageSource:
     dest: str
     #: Make resized copies (images of pages); else only its size is read (static files).
     resize: bool
+    #: Copied to the output as it is; an image of assets/ is not (`src_path` names it).
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ class Images:
     store: str = ""
     #: Rewrite the `<img>` of pages (`[images] enabled`).
     rewrite: bool = False
+    #: The images of the assets/ folders (the site's and the themes'), by source path.
+    assets: Mapping[str, ImageInfo] = field(default_factory=lambda: MappingProxyType({}))
 
     def copies(self) -> list[Variant]:
         """Every resized copy, in a fixed order."""
@@ -124,15 +130,34 @@ class Images:
 NO_IMAGES = Images(MappingProxyType({}))
 
 
-def image_sources(assets: Iterable[tuple[str, Path, str]], static: Iterable[tuple[str, str, Path]]
-                  ) -> list[ImageSource]:
+def image_sources(assets: Iterable[tuple[str, Path, str]], static: Iterable[tuple[str, str, Path]],
+                  unpublished: Iterable[tuple[str, str, Path]] = ()) -> list[ImageSource]:
     """The images among the site's files: assets are (display, source, dest) of files under
-    content/, static (dest, origin, source) of the static files."""
+    content/, static (dest, origin, source) of the static files, unpublished the same of the
+    files of assets/ folders (`asset_files`)."""
     found = [ImageSource(display, src, dest, True) for display, src, dest in assets
              if _ext(dest) in RASTER or _ext(dest) in UNSUPPORTED]
     found += [ImageSource(origin, src, dest, False) for dest, origin, src in static
               if _ext(dest) in RASTER or _ext(dest) in UNSUPPORTED]
-    return sorted(found, key=lambda s: s.dest)
+    found += [ImageSource(origin, src, dest, False, False) for dest, origin, src in unpublished
+              if _ext(dest) in RASTER or _ext(dest) in UNSUPPORTED]
+    return sorted(found, key=lambda s: (s.dest, s.display))
+
+
+def asset_files(config: Config) -> list[tuple[str, str, Path]]:
+    """(path inside the folder, origin, source) of every file of the assets/ folders: the
+    site's (`assets/...`), then each theme's (`theme assets/...`)."""
+    roots = [(config.site_dir / "assets", "assets", config.site_dir)]
+    roots += [(theme / "assets", "theme assets" if theme == config.theme_dir
+               else f"theme assets ({theme.name})", theme) for theme in config.themes]
+    found = []
+    for root, label, boundary in roots:
+        if root.is_dir():
+            for rel_dir, here, names in walk(root, label, boundary, lambda _name, _rel: False):
+                for name in names:
+                    rel = f"{rel_dir}/{name}" if rel_dir else name
+                    found.append((rel, f"{label}/{rel}", here / name))
+    return found
 
 
 def _ext(path: str) -> str:
@@ -147,12 +172,12 @@ def process_images(config: ImagesConfig, sources: list[ImageSource],
         return Images(MappingProxyType({}), str(store), config.enabled)
     store.mkdir(parents=True, exist_ok=True)
     index = _load_index(store)
-    hashes = {s.dest: file_hash(str(s.src_path)) for s in sources}
+    hashes = {str(s.src_path): file_hash(str(s.src_path)) for s in sources}
     todo: list[tuple[str, str, str, ImagesConfig, bool]] = []
     for source in sources:
         if _ext(source.dest) in UNSUPPORTED:
             continue
-        content_hash = hashes[source.dest]
+        content_hash = hashes[str(source.src_path)]
         probe = index.get(content_hash)
         wanted = [] if probe is None else _specs(config, probe, source.resize)
         if probe is None or any(not (store / _stored_name(content_hash, config, fmt, w)).is_file()
@@ -164,12 +189,15 @@ def process_images(config: ImagesConfig, sources: list[ImageSource],
         chunks = map_ranges(_process_chunk, shared, len(todo), jobs=jobs, chunk=1)
         for chunk in chunks:
             index.update(chunk)
-    by_dest = {source.dest: _info(source, hashes[source.dest], index, config, store)
-               for source in sources}
-    used = {hashes[s.dest] for s in sources if _ext(s.dest) not in UNSUPPORTED}
+    infos = {str(s.src_path): _info(s, hashes[str(s.src_path)], index, config, store)
+             for s in sources}
+    by_dest = {s.dest: infos[str(s.src_path)] for s in sources if s.published}
+    in_assets = {str(s.src_path): infos[str(s.src_path)] for s in sources if not s.published}
+    used = {hashes[str(s.src_path)] for s in sources if _ext(s.dest) not in UNSUPPORTED}
     _save_index(store, {h: v for h, v in index.items() if h in used})
     _prune(store, {Path(v.file).name for info in by_dest.values() for v in info.variants})
-    return Images(MappingProxyType(by_dest), str(store), config.enabled)
+    return Images(MappingProxyType(by_dest), str(store), config.enabled,
+                  MappingProxyType(in_assets))
 
 
 def _info(source: ImageSource, content_hash: str, index: Mapping[str, dict[str, Any]],

@@ -19,7 +19,7 @@ import jinja2.meta
 from pygments.formatters import HtmlFormatter
 
 from ssg import __version__
-from ssg.errors import ContentError, SsgError, raise_all
+from ssg.errors import ContentError, SsgError, TemplateError, raise_all
 from ssg.highlight import style
 from ssg.stages import keys
 from ssg.stages.assemble import Site
@@ -200,8 +200,11 @@ class Renderer:
         self.contents = contents
         self.env = make_environment(site.config)
         self.views = Views(site, contents)
+        markdown = site.config.markdown
         self.assets = Assets(site.config, site.images.store, fingerprint=site.fingerprint,
-                             minified=site.minify, note=record)
+                             minified=site.minify, note=record,
+                             generated={"highlight.css": lambda: highlight_css(
+                                 markdown.highlight_style, markdown.highlight_style_dark)})
         self.languages = LanguageContext(site)
         self.env.globals.update(self.languages.environment_globals())
         self._assets: dict[Any, tuple[Any, frozenset[Key]]] = {}
@@ -243,7 +246,9 @@ class Renderer:
 
     def _image(self, path: str) -> ImageResource:
         """`image("img/a.jpg")` in templates."""
-        return site_image(path, self.site.images, self.site.config.base_path, record)
+        config = self.site.config
+        return site_image(path, self.site.images, (config.site_dir, *config.themes),
+                          config.base_path, record, self.assets.url)
 
     def render(self, task: Task) -> tuple[bytes, frozenset[Key]]:
         """The bytes of one output and the keys of everything it read."""
@@ -294,6 +299,10 @@ class Renderer:
                     {**self.globals, "current_url": self.site.url(task.path),
                      **self.languages.context(task, self.views, context), **context}
                 )
+        except TemplateError as exc:
+            if exc.path is not None:
+                raise
+            raise describe_template_error(exc, self.site.config, rendering=task.origin) from exc
         except SsgError:
             raise
         except Exception as exc:  # any failure inside a template is the template's problem

@@ -1,5 +1,6 @@
-"""What templates see of files: a page's bundle (`page.resources`), images (`image("...")`)
-and the processed images their `resize`, `fit`, `fill` and `crop` make.
+"""What templates see of files: a page's bundle (`page.resources`), images (`image("...")`,
+found in content/, static/ and assets/) and the processed images their `resize`, `fit`,
+`fill` and `crop` make.
 
 Processing runs while the template is rendered, so in the worker processes; the result is kept
 in the store folder under a name made of the source's hash and the operation. The output that
@@ -15,7 +16,7 @@ import hashlib
 import io
 import os
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,12 @@ class Resource:
 
     def __init__(self, name: str, url: str):
         self.name = name
-        self.url = url
+        self._url = url
+
+    @property
+    def url(self) -> str:
+        """Its URL in the site."""
+        return self._url
 
     def __repr__(self) -> str:
         return f"<resource {self.name}>"
@@ -235,12 +241,43 @@ def bundle_resources(files: Iterable[tuple[str, str]], images: Images,
     return found
 
 
-def site_image(path: str, images: Images, base_path: str, note: Note) -> ImageResource:
-    """`image("img/a.jpg")`: an image of static/ or content/ by its path in the output."""
-    dest = path.lstrip("/")
+class AssetImage(ImageResource):
+    """An image of an assets/ folder: published, under the fingerprinted name `asset_url`
+    gives it, only when a template uses its `url` (its processed images need not)."""
+
+    def __init__(self, name: str, info: ImageInfo, images: Images, base_path: str, note: Note,
+                 publish: Callable[[str], str]):
+        super().__init__(name, "", info, images, base_path, note)
+        self._publish = publish
+
+    @property
+    def url(self) -> str:
+        """Its fingerprinted URL (the file is published)."""
+        return self._publish(self._info.dest)
+
+
+def site_image(path: str, images: Images, roots: Sequence[Path], base_path: str, note: Note,
+               publish: Callable[[str], str]) -> ImageResource:
+    """`image("img/a.jpg")`: an image by its path in the output: one of content/, else the
+    first of static/ and assets/ of the site, then of each theme (`roots`), the order in which
+    `asset_url` looks; `publish` gives an assets/ image its URL (`asset_url`)."""
+    dest = posixpath.normpath(str(path).lstrip("/"))
+    if dest in (".", "..") or dest.startswith("../"):
+        raise TemplateError(f"image({path!r}): the path is outside the site's folders")
+    note(("static", dest))  # a static file made later would come first
     info = images.by_dest.get(dest)
-    note(("static", dest))
-    if info is None:
-        raise TemplateError(f"image({path!r}): no such image in static/ or content/")
-    return ImageResource(posixpath.basename(dest), base_path + quote(dest, safe="/"), info,
-                         images, base_path, note)
+    statics = {str(root / "static" / dest) for root in roots}
+    if info is not None and info.src_path not in statics:  # an image of content/
+        return ImageResource(posixpath.basename(dest), base_path + quote(dest, safe="/"), info,
+                             images, base_path, note)
+    for root in roots:
+        if info is not None and info.src_path == str(root / "static" / dest):
+            return ImageResource(posixpath.basename(dest), base_path + quote(dest, safe="/"),
+                                 info, images, base_path, note)
+        candidate = str(root / "assets" / dest)
+        note(("file", candidate))  # "missing" until it is made
+        found = images.assets.get(candidate)
+        if found is not None:
+            return AssetImage(posixpath.basename(dest), found, images, base_path, note, publish)
+    raise TemplateError(f"image({path!r}): no such image in content/, static/ or assets/ "
+                        "(the site's or the theme's)")

@@ -1,8 +1,9 @@
 """Full-text search: a static index in the site's /search/, updated page by page.
 
 Every page's record (ssg.stages.search_text) is made while the page renders; this stage turns
-the records into static files that the browser client (assets/search.js, copied to
-/search/search.js) fetches as a query needs them:
+the records into static files that the browser client (ssg/stages/client/search.js, published
+as /search/search.js and under the fingerprinted name `client_name()` gives, which templates
+get from `asset("search/search.js")`) fetches as a query needs them:
 
 - `meta.json`: the number of documents, of term shards and of documents per chunk, each
   document's length (one character, log scale) and a stamp that changes with any record;
@@ -19,6 +20,8 @@ patches just the shards and chunks it changed (`index_files`).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 from array import array
@@ -47,6 +50,8 @@ DOCS_PER_SHARD = 4
 PATCH_LIMIT = 0.1
 
 CLIENT = Path(__file__).resolve().parent / "client" / "search.js"
+#: The client's output path by its plain name.
+SEARCH_CLIENT = f"{SEARCH_DIR}/search.js"
 _DIGITS = ALPHABET[:62]
 _VALUE = bytes.maketrans(ALPHABET.encode("ascii"), bytes(range(64)))
 _WIDE = {"~": 3, "!": 5}
@@ -112,7 +117,9 @@ def language_index_files(records: Mapping[str, SearchRecord],
         return parts
 
     def moved(files: Mapping[str, bytes], code: str) -> dict[str, bytes]:
-        return {_in_folder(dest, code): data for dest, data in files.items()}
+        # Every language's pages load the one client of search/ by its fingerprinted name.
+        return {_in_folder(dest, code): data for dest, data in files.items()
+                if not code or dest != client_name()[0]}
 
     def reader(code: str) -> Callable[[str], bytes]:
         return lambda dest: read(_in_folder(dest, code))
@@ -247,12 +254,21 @@ def _full(docs: list[SearchRecord]) -> dict[str, bytes]:
         deltas = map(sub, ids, chain((0,), ids))
         grouped[shard][term] = ["".join(map(codes.__getitem__, deltas)),
                                 weights_of[term].decode("ascii")]
-    files = {f"{SEARCH_DIR}/search.js": CLIENT.read_bytes(), f"{SEARCH_DIR}/meta.json": _meta(docs)}
+    name, client = client_name()
+    files = {SEARCH_CLIENT: client, name: client, f"{SEARCH_DIR}/meta.json": _meta(docs)}
     for number, shard_terms in enumerate(grouped):
         files[_shard_dest(number)] = _json(shard_terms)
     for number in range(-(-len(docs) // CHUNK)):
         files[_chunk_dest(number)] = _chunk(docs, number)
     return files
+
+
+@functools.cache
+def client_name() -> tuple[str, bytes]:
+    """The search client's fingerprinted output path (`search/search.3f2a1b9c04.js`, named
+    like `asset_url` names files) and its bytes."""
+    data = CLIENT.read_bytes()
+    return f"{SEARCH_DIR}/search.{hashlib.sha384(data).hexdigest()[:10]}.js", data
 
 
 def _weights(record: SearchRecord) -> dict[str, str]:

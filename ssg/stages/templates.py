@@ -209,7 +209,12 @@ def xml_text(value: object) -> Markup:
 def describe_template_error(exc: BaseException, config: Config, *, rendering: str) -> TemplateError:
     """Turn any exception raised by Jinja into a TemplateError naming template, line and page."""
     if isinstance(exc, TemplateError):
-        return exc
+        if exc.path is not None:
+            return exc
+        # Raised by a helper the template called (`image()`, `asset()`): where it was called.
+        where, line = _template_frame(exc, config)
+        return TemplateError(f"{exc.message} (while rendering {rendering})", path=where,
+                             line=line)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(f"template syntax error: {exc.message}",
                              path=_display(exc.filename or exc.name or "?", config),

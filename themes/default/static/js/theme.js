@@ -1,5 +1,5 @@
 /* The default theme's small script: the search dialog (opened by its button, `/` and Ctrl-K;
-   its client, /search/search.js, is loaded the first time), and the table of contents marking
+   its client, the dialog's data-client, is loaded the first time), and the table of contents marking
    the section being read. Without it the table of contents is still a list of links. */
 (function () {
   "use strict";
@@ -13,6 +13,7 @@
     loaded = true;
     var script = document.createElement("script");
     script.src = dialog.getAttribute("data-client");
+    if (dialog.hasAttribute("data-integrity")) script.integrity = dialog.getAttribute("data-integrity");
     document.head.appendChild(script);
   }
 
