@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -169,6 +170,16 @@ def test_new_site_serves_at_once(tmp_path: Path) -> None:
             match = re.search(r"Serving .* at (http://127\.0\.0\.1:\d+/)", line)
             url = match.group(1) if match else None
         assert url, "".join(lines)
+        # The server answers at once; until its first build is done, with a 503 "building"
+        # page (Retry-After), then with the site.
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=10).close()
+                break
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503 and exc.headers["Retry-After"], exc
+                assert time.monotonic() < deadline + 60, "the first build never finished"
+                time.sleep(0.2)
         for path, expected in (("", b"Hello, world"), ("docs/writing/", b"Writing pages"),
                                ("search/search.js", b"ssg-search-results")):
             with urllib.request.urlopen(url + path, timeout=10) as response:
