@@ -128,7 +128,7 @@ def test_build_error_shows_an_overlay_until_fixed(serve: Callable[..., Served],
     shows(page, "First body text.")  # the last good page, under the overlay
     source.write_text("---\ntitle: First Post\n---\nFixed text.\n")
     page.wait_for_function("() => !document.getElementById('ssg-error-overlay')"
-                           " && document.body.innerText.includes('Fixed text.')")
+                           " && !!document.body && document.body.innerText.includes('Fixed text.')")
 
 
 def test_deleted_page_becomes_404(serve: Callable[..., Served], page: Any) -> None:
