@@ -151,11 +151,7 @@ def test_hreflang_alternates_html_lang_dir_and_sitemap(make_site: Callable[..., 
     assert 'hreflang="en" href="https://example.org/tags/"' in site.read("fr/tags/index.html")
     # A page in one language only has no alternates.
     assert '<link rel="alternate" hreflang' not in site.read("docs/only/index.html")
-    sitemap = ElementTree.fromstring(site.read("sitemap.xml"))
-    sm = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-    urls = {u.findtext("s:loc", namespaces=sm): {
-        link.get("hreflang"): link.get("href") for link in u.findall("x:link", sm)}
-        for u in sitemap.findall("s:url", sm)}
+    urls = sitemap_alternates(site.read("sitemap.xml"))
     assert urls["https://example.org/ar/about/"] == links
     assert urls["https://example.org/fr/docs/"]["en"] == "https://example.org/docs/"
     assert urls["https://example.org/docs/only/"] == {}
@@ -396,11 +392,7 @@ def test_term_pages_have_alternates_where_the_term_is_in_both_languages(
                      "x-default": "https://example.org/tags/python/"}
     # A term in one language only has none.
     assert '<link rel="alternate" hreflang' not in site.read("tags/cats/index.html")
-    sitemap = ElementTree.fromstring(site.read("sitemap.xml"))
-    sm = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-    urls = {u.findtext("s:loc", namespaces=sm): {
-        link.get("hreflang"): link.get("href") for link in u.findall("x:link", sm)}
-        for u in sitemap.findall("s:url", sm)}
+    urls = sitemap_alternates(site.read("sitemap.xml"))
     assert urls["https://example.org/tags/python/"] == links
     assert urls["https://example.org/tags/cats/"] == {}
 
@@ -410,3 +402,12 @@ def test_term_pages_have_alternates_where_the_term_is_in_both_languages(
     site.build()
     assert ('<link rel="alternate" hreflang="fr" href="https://example.org/fr/tags/cats/"'
             in site.read("tags/cats/index.html"))
+
+
+def sitemap_alternates(xml: str) -> dict[str | None, dict[str | None, str | None]]:
+    """loc -> {hreflang: href} of each URL of a sitemap.xml."""
+    sitemap = ElementTree.fromstring(xml)
+    sm = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    return {u.findtext("s:loc", namespaces=sm): {
+        link.get("hreflang"): link.get("href") for link in u.findall("x:link", sm)}
+        for u in sitemap.findall("s:url", sm)}
