@@ -35,13 +35,14 @@ from ssg.incremental.checked import (
 )
 from ssg.incremental.fingerprints import OutputRecord, OutputState
 from ssg.stages.keys import FINGERPRINTS, Key
+from ssg.stages.links import LinkMemo, PageLinks
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter
 from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 9
+FORMAT = 10
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -72,6 +73,8 @@ class BuildState:
     contents: dict[str, ContentRecord] = field(default_factory=dict)
     #: Output folder -> what it holds.
     outputs: dict[str, OutputState] = field(default_factory=dict)
+    #: The last link report's findings, per page.
+    links: LinkMemo = field(default_factory=LinkMemo)
 
 
 class Unencodable(ValueError):
@@ -422,6 +425,28 @@ def search_record_from_data(data: Any) -> SearchRecord:
     return record
 
 
+# --- the link report ----------------------------------------------------------------------
+
+def links_to_data(memo: LinkMemo) -> dict[str, Any]:
+    """The last link report's findings."""
+    return {"site_fp": memo.site_fp, "pages": {
+        src: [page.fp, [list(pair) for pair in page.targets],
+              [list(problem) for problem in page.problems]]
+        for src, page in memo.pages.items()}}
+
+
+def _page_links(value: Any) -> PageLinks:
+    fp, targets, problems = as_list(value, 3)
+    return PageLinks(as_text(fp), tuple(each(targets, _pair)),
+                     tuple(each(problems, _warning)))
+
+
+def links_from_data(data: Any) -> LinkMemo:
+    """The findings stored by links_to_data."""
+    d = as_dict(data)
+    return LinkMemo(as_text(d["site_fp"]), mapping(d["pages"], _page_links))
+
+
 # --- file hashes -----------------------------------------------------------------------------
 
 def file_to_data(record: FileRecord) -> list[Any]:
@@ -455,6 +480,7 @@ def state_to_data(state: BuildState, paths: Paths, version: str) -> dict[str, An
         "contents": {src: content_to_data(r) for src, r in state.contents.items()},
         "outputs": {paths.to_data(folder): output_state_to_data(o, paths)
                     for folder, o in state.outputs.items()},
+        "links": links_to_data(state.links),
     }
 
 
@@ -476,4 +502,5 @@ def state_from_data(data: Any, paths: Paths) -> BuildState:
         contents=mapping(d["contents"], content_from_data),
         outputs={paths.from_data(k): output_state_from_data(v, paths)
                  for k, v in as_dict(d["outputs"]).items()},
+        links=links_from_data(d["links"]),
     )
