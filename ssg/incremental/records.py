@@ -351,14 +351,16 @@ def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) 
 
 def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
     """What an output folder holds; keys are stored once and named by their index."""
-    index: dict[Key, int] = {}
-    for key in state.key_fps:
-        index.setdefault(key, len(index))
+    index = {key: position for position, key in enumerate(state.key_fps)}
     records = {}
     for dest, (data_hash, keys) in state.outputs.items():
-        for key in keys:
-            index.setdefault(key, len(index))
-        records[dest] = [data_hash, [index[key] for key in keys]]
+        try:  # nearly every key an output read has its fingerprint kept: indexed already
+            positions = [index[key] for key in keys]
+        except KeyError:
+            for key in keys:
+                index.setdefault(key, len(index))
+            positions = [index[key] for key in keys]
+        records[dest] = [data_hash, positions]
     return {
         "build_id": state.build_id, "config_fp": state.config_fp,
         "keys": [key_to_data(key, paths) for key in index],
