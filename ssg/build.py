@@ -196,7 +196,7 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         with timer.step("image checks"):
             report_problems(front.site.images, image_uses(front.site, front.contents),
                             strict=options.strict)
-        links = partial(_report_links, front, config, strict=options.strict)
+        links = partial(_report_links, front, config, reuse, strict=options.strict)
         if options.check_links and not later:
             with timer.step("links"):
                 links()
@@ -272,10 +272,12 @@ class _Warnings(logging.Handler):
         logging.getLogger("ssg").removeHandler(self)
 
 
-def _report_links(front: Front, config: Config, *, strict: bool) -> None:
-    """Warn about (strict: fail on) the broken links of the front end's Markdown."""
+def _report_links(front: Front, config: Config, reuse: Reuse, *, strict: bool) -> None:
+    """Warn about (strict: fail on) the broken links of the front end's Markdown, checking
+    again only what changed since the report the reuse state keeps."""
     report_links(front.site, front.contents, front.tasks, strict=strict,
-                 ids=template_ids(config), elsewhere=(SEARCH_DIR + "/",))
+                 ids=template_ids(config), elsewhere=(SEARCH_DIR + "/",),
+                 memo=reuse.state.links)
 
 
 def image_store(config: Config, options: BuildOptions, session: Session | None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +144,57 @@ def test_heading_ids_are_those_of_the_toc_extension(make_site: Callable[..., Sit
         "content/u.md:7: link to '#twice_2': no heading or id 'twice_2' on this page"]
     html = site.read("u/index.html")
     assert 'id="café-crème"' in html and 'id="twice_1"' in html
+
+
+LINKED = {
+    **GOOD,
+    "content/c.md": "---\ntitle: C\n---\n## Here\n\n[d](d.md#two) [d's url](/d/#one) "
+                    "[pdf](/files/c.pdf) [here](#here) [static](/extra.pdf)\n",
+    "content/d.md": "---\ntitle: D\n---\n## One\n\n## Two\n",
+}
+
+#: Edits in turn, each followed by an incremental build whose report must be a clean one's.
+EDITS: list[tuple[dict[str, str | bytes], tuple[str, ...]]] = [
+    ({"content/c.md": LINKED["content/c.md"] + "\n[gone](gone.md) [no](#nowhere)\n"}, ()),
+    ({"content/c.md": LINKED["content/c.md"]}, ()),  # fixed again
+    ({}, ("content/d.md",)),  # the target page removed
+    ({"content/d.md": "---\ntitle: D\n---\n## One\n"}, ()),  # back, one heading short
+    ({"content/files/c.pdf": b"%PDF-1.4\n"}, ()),  # the missing file added
+    ({"static/extra.pdf": b"%PDF-1.4\n"}, ()),  # a missing static file added
+    ({"content/a.md": GOOD["content/a.md"] + "\n[c](c.md#here) [c2](c.md#gone)\n"}, ()),
+    ({"content/c.md": "---\ntitle: C\n---\n## There\n\n[d](d.md#one)\n"}, ()),
+]
+
+
+def _messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings in the order given (the report's order is part of what it gives)."""
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+def _clean_report(root: Path, copy: Path, caplog: pytest.LogCaptureFixture) -> list[str]:
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".ssg-cache", "output", ".output*"))
+    caplog.clear()
+    build(load_config(copy), BuildOptions(cache=False))
+    return _messages(caplog)
+
+
+@pytest.mark.parametrize("how", ["disk cache", "session"])
+def test_incremental_link_report_is_a_clean_builds(make_site: Callable[..., Site],
+                                                  ssg_log: pytest.LogCaptureFixture,
+                                                  tmp_path: Path, how: str) -> None:
+    """Links broken, fixed, their target removed and restored, a missing file added: each
+    build that checks only what changed reports what a clean build of the same files does."""
+    site = make_site(LINKED, build=False)
+    session = Session() if how == "session" else None
+    for files, removed in [({}, ()), *EDITS]:
+        site.write(files)
+        for rel in removed:
+            (site.root / rel).unlink()
+        expected = _clean_report(site.root, tmp_path / "clean", ssg_log)
+        ssg_log.clear()
+        result = build(load_config(site.root), BuildOptions(), session)
+        assert _messages(ssg_log) == expected, (files, removed)
+        if files or removed:
+            assert not result.full
+    assert expected  # the edits leave broken links, or the comparison says little

@@ -35,13 +35,14 @@ from ssg.incremental.checked import (
 )
 from ssg.incremental.fingerprints import OutputRecord, OutputState
 from ssg.stages.keys import FINGERPRINTS, Key
+from ssg.stages.links import LinkMemo, PageLinks
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter
 from ssg.stages.search_text import ALPHABET, SearchRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 9
+FORMAT = 10
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -72,6 +73,8 @@ class BuildState:
     contents: dict[str, ContentRecord] = field(default_factory=dict)
     #: Output folder -> what it holds.
     outputs: dict[str, OutputState] = field(default_factory=dict)
+    #: The last link report's findings, per page.
+    links: LinkMemo = field(default_factory=LinkMemo)
 
 
 class Unencodable(ValueError):
@@ -352,14 +355,16 @@ def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) 
 
 def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
     """What an output folder holds; keys are stored once and named by their index."""
-    index: dict[Key, int] = {}
-    for key in state.key_fps:
-        index.setdefault(key, len(index))
+    index = {key: position for position, key in enumerate(state.key_fps)}
     records = {}
     for dest, (data_hash, keys) in state.outputs.items():
-        for key in keys:
-            index.setdefault(key, len(index))
-        records[dest] = [data_hash, [index[key] for key in keys]]
+        try:  # nearly every key an output read has its fingerprint kept: indexed already
+            positions = [index[key] for key in keys]
+        except KeyError:
+            for key in keys:
+                index.setdefault(key, len(index))
+            positions = [index[key] for key in keys]
+        records[dest] = [data_hash, positions]
     return {
         "build_id": state.build_id, "config_fp": state.config_fp,
         "keys": [key_to_data(key, paths) for key in index],
@@ -426,6 +431,33 @@ def search_record_from_data(data: Any) -> SearchRecord:
     return record
 
 
+# --- the link report ----------------------------------------------------------------------
+
+def links_to_data(memo: LinkMemo) -> dict[str, Any]:
+    """The last link report's findings."""
+    return {"site_fp": memo.site_fp, "pages": {
+        src: [page.fp, [list(pair) for pair in page.targets],
+              [list(problem) for problem in page.problems]]
+        for src, page in memo.pages.items()}}
+
+
+def _page_links(value: Any) -> PageLinks:
+    fp, targets, problems = as_list(value, 3)
+    return PageLinks(as_text(fp), tuple(each(targets, _pair)),
+                     tuple(each(problems, _link_problem)))
+
+
+def _link_problem(value: Any) -> tuple[int | None, str, str]:
+    line, message, kind = as_list(value, 3)
+    return as_opt_int(line), as_text(message), as_text(kind)
+
+
+def links_from_data(data: Any) -> LinkMemo:
+    """The findings stored by links_to_data."""
+    d = as_dict(data)
+    return LinkMemo(as_text(d["site_fp"]), mapping(d["pages"], _page_links))
+
+
 # --- file hashes -----------------------------------------------------------------------------
 
 def file_to_data(record: FileRecord) -> list[Any]:
@@ -459,6 +491,7 @@ def state_to_data(state: BuildState, paths: Paths, version: str) -> dict[str, An
         "contents": {src: content_to_data(r) for src, r in state.contents.items()},
         "outputs": {paths.to_data(folder): output_state_to_data(o, paths)
                     for folder, o in state.outputs.items()},
+        "links": links_to_data(state.links),
     }
 
 
@@ -480,4 +513,5 @@ def state_from_data(data: Any, paths: Paths) -> BuildState:
         contents=mapping(d["contents"], content_from_data),
         outputs={paths.from_data(k): output_state_from_data(v, paths)
                  for k, v in as_dict(d["outputs"]).items()},
+        links=links_from_data(d["links"]),
     )

@@ -10,8 +10,10 @@ A full build renders every file into the new folder. An incremental build render
 files that changed, and needs the others in the new folder too. After each swap ssg keeps the
 folder that was just replaced as the *spare* (`.output.spare`), with a note of the files it
 lacks: the next incremental build catches the spare up with hard links to those live files,
-adds its own, and swaps it in, at a cost in proportion to what changed. Without a usable
-spare (after a full build), the unchanged files are hard-linked one by one instead.
+adds its own, and swaps it in, at a cost in proportion to what changed. A full build keeps a
+tree of hard links to its files as the spare (the tree it replaced differs by an unknown
+amount). Without a usable spare (one tampered with, or a file system without hard links), the
+unchanged files are hard-linked one by one instead.
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ class Stage:
             old = _swap(self.root, self.out)
         if old is not None:
             _remove_later(old)
-        _drop_spare(self.out)  # it is behind by an unknown difference now
+        _link_spare(self.out)  # the old spare is behind by an unknown difference now
 
     def commit_patch(self, changed: Iterable[str], removed: Iterable[str]) -> None:
         """The stage holds the files this build changed: put them and the unchanged ones in
@@ -350,6 +352,38 @@ def _keep_spare(old: Path, out: Path, changed: list[str], removed: list[str]) ->
         os.rename(old, spare)
     except OSError:
         _remove_later(old)
+
+
+def _link_spare(out: Path) -> None:
+    """Keep a tree of hard links to every live file as the spare (nothing to catch up), so
+    that the first incremental build after a full one costs what it changed too. The build
+    has succeeded already: where the file system has no hard links, no spare is kept."""
+    tree = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}-spare"
+    try:
+        _link_tree(out, tree)
+        _write_marker(tree, json.dumps({"live": _build_id(out), "changed": [],
+                                        "removed": []}).encode())
+        _drop_spare(out)
+        os.rename(tree, out.parent / f".{out.name}{_SPARE}")
+    except OSError:
+        _drop_spare(out)
+        _remove_later(tree)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Make `target` a tree of hard links to the files under `source`."""
+    os.mkdir(target)
+    stack = [(str(source), str(target))]
+    while stack:
+        folder, copy = stack.pop()
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                made = os.path.join(copy, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    os.mkdir(made)
+                    stack.append((entry.path, made))
+                else:
+                    os.link(entry.path, made, follow_symlinks=False)
 
 
 def _drop_spare(out: Path) -> None:

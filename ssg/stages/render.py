@@ -27,9 +27,10 @@ from ssg.stages.assets import Asset, Assets, minify
 from ssg.stages.discover import is_markdown
 from ssg.stages.families import home_pages
 from ssg.stages.hooks import body_hooks, page_context
-from ssg.stages.keys import Key, record, tracking
+from ssg.stages.keys import Key, digest, record, tracking
 from ssg.stages.language_context import LanguageContext, document_links, sitemap_alternates
 from ssg.stages.link_kinds import LOG_LEVELS, link_kind
+from ssg.stages.links import LinkMemo, PageLinks
 from ssg.stages.markdown import Content, MarkdownRenderer, Ref
 from ssg.stages.parse import Document
 from ssg.stages.plan import GENERATED_KINDS, Task
@@ -76,19 +77,37 @@ def render_documents(site: Site, docs: list[Document]) -> list[Content]:
 
 def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task], *,
                  strict: bool, ids: frozenset[str] = frozenset(),
-                 elsewhere: tuple[str, ...] = ()) -> None:
+                 elsewhere: tuple[str, ...] = (), memo: LinkMemo | None = None) -> None:
     """Warn about (or with strict, fail on) links of the Markdown to pages, files and
     #fragments the site does not have; `ids` are those every page has (from templates),
     `elsewhere` the folders of the output that others fill (`search/`).
 
     Derived afresh on every build from the contents (cached or not), so a change to one page's
-    headings shows in the warnings about the pages linking to it.
+    headings shows in the warnings about the pages linking to it. With a `memo` of the last
+    check, a page whose links, URL and looked-up pages are as they were, on a site with the
+    same files and pages, is not checked again: its problems are the ones found then (the
+    memo is updated to this check).
     """
     base = site.config.base_path
     docs = {doc.source.src: (doc, path) for doc, path in _documents(site)}
     by_dest = {dest_for_path(path): src for src, (_doc, path) in docs.items()}
     dests = {task.dest_path for task in tasks}
     files: dict[tuple[str, str], tuple[str | None, str] | None] = {}
+    check = site.config.check
+    site_fp = digest(base, elsewhere, sorted(ids), sorted(dests), sorted(by_dest.items()),
+                     repr(check))
+    earlier = memo.pages if memo is not None and memo.site_fp == site_fp else {}
+    target_fps: dict[str, str] = {}
+
+    def target_fp(src: str) -> str:
+        found = target_fps.get(src)
+        if found is None:
+            doc = docs.get(src)
+            found = target_fps[src] = "" if doc is None else digest(
+                doc[0].source.display, sorted(contents[src].ids))
+        return found
+
+    checked: dict[str, PageLinks] = {}
     errors: list[SsgError] = []
     for src, (doc, path) in sorted(docs.items()):
         here = site.url(path)
@@ -98,21 +117,33 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
             else:
                 log.warning("%s%s: %s", doc.source.display,
                             f":{line}" if line is not None else "", problem)
-        for ref in contents[src].refs:
-            broken = _broken(ref, src, here, docs, by_dest, dests, contents,
-                             (base, elsewhere, ids), files)
-            if broken is None:
-                continue
-            message, anchor = broken
-            kind = link_kind(ref.href, matched=ref.target is not None, anchor=anchor,
-                             check=site.config.check)
-            level = site.config.check.level(kind)
+        refs = contents[src].refs
+        page_fp = digest(here, refs)
+        old = earlier.get(src)
+        if old is None or old.fp != page_fp or any(target_fp(target) != fp
+                                                   for target, fp in old.targets):
+            looked: set[str] = set()
+            problems = []
+            for ref in refs:
+                broken = _broken(ref, src, here, docs, by_dest, dests, contents,
+                                 (base, elsewhere, ids), files, looked)
+                if broken is not None:
+                    message, anchor = broken
+                    problems.append((ref.line, message, link_kind(
+                        ref.href, matched=ref.target is not None, anchor=anchor, check=check)))
+            old = PageLinks(page_fp, tuple((target, target_fp(target))
+                                           for target in sorted(looked)), tuple(problems))
+        checked[src] = old
+        for line, message, kind in old.problems:
+            level = check.level(kind)
             if level == "warn" and strict:
-                errors.append(ContentError(message, path=doc.source.display, line=ref.line))
+                errors.append(ContentError(message, path=doc.source.display, line=line))
             else:
-                where = doc.source.display + (f":{ref.line}" if ref.line is not None else "")
+                where = doc.source.display + (f":{line}" if line is not None else "")
                 note = "" if level == "warn" else f"note ({kind}): "
                 log.log(LOG_LEVELS[level], "%s%s: %s", note, where, message)
+    if memo is not None:
+        memo.site_fp, memo.pages = site_fp, checked
     raise_all(errors)
 
 
@@ -142,10 +173,11 @@ def _find(url: str, base: str, elsewhere: tuple[str, ...], dests: set[str]
 def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, str]],
             by_dest: Mapping[str, str], dests: set[str], contents: Mapping[str, Content],
             site_wide: tuple[str, tuple[str, ...], frozenset[str]],
-            files: dict[tuple[str, str], tuple[str | None, str] | None]
-            ) -> tuple[str, bool] | None:
+            files: dict[tuple[str, str], tuple[str | None, str] | None],
+            read_ids: set[str]) -> tuple[str, bool] | None:
     """Why one link of the document `src` (shown at URL `here`) is broken and whether only
-    its #fragment is missing, or None; `files` caches what URLs name."""
+    its #fragment is missing, or None; `files` caches what URLs name; `read_ids` gets the
+    documents whose ids it read."""
     base, elsewhere, ids = site_wide
     target = ref.target
     if target is None and ref.href.startswith("#"):
@@ -170,6 +202,7 @@ def _broken(ref: Ref, src: str, here: str, docs: Mapping[str, tuple[Document, st
     if not ref.fragment or target is None or target not in docs:
         return None
     fragment = ref.fragment
+    read_ids.add(target)
     known = contents[target].ids
     if (fragment in known or unquote(fragment) in known or fragment in ids
             or fragment.lower() == "top"):
