@@ -16,7 +16,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from ssg.incremental.records import (
     front_from_data,
     front_to_data,
     state_from_data,
+    state_to_data,
     unstored_content_fields,
     value_from_data,
     value_to_data,
@@ -396,3 +397,75 @@ def test_serve_starts_from_the_cache_and_leaves_it_for_the_next_build(
         assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     finally:
         assert second.stop() == 0
+
+
+# --- records read from the cache are written back as read while unchanged ------------------
+
+def test_a_state_read_from_the_cache_is_saved_as_a_clean_encoding_would_save_it(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    """Unchanged records are written back as the data they were read from (no encoding
+    again); every record a build changed, added or removed is encoded anew. Either way the
+    saved state reads back equal to the state in memory."""
+    site = make_site(SITE)
+    build(load_config(site.root), BuildOptions(jobs=1))
+    site.write({"content/posts/p2.md": page(2, tail="Edited.").replace("Page 2", "Second")})
+    (site.root / "content/posts/p5.md").unlink()
+    build(load_config(site.root), BuildOptions(jobs=1))
+    paths = Paths(site.root)
+    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths)
+    assert state.stored is not None
+    src = {Path(name).name: name for name in state.docs}
+    p0, p1, p2 = src["p0.md"], src["p1.md"], src["p2.md"]
+    assert "p5.md" not in src
+    assert state.docs[p2][1].title == "Second"
+    folder = next(iter(state.outputs))
+    output = state.outputs[folder]
+    # A build changes some records: a document, a content, an output's record and its keys.
+    file_hash, front, body_line, heading = state.docs[p2]
+    state.docs[p2] = (file_hash, replace(front, title="Third"), body_line, heading)
+    del state.docs[p0]
+    state.contents[p2] = (state.contents[p2][0], replace(state.contents[p2][1], word_count=99))
+    added_key = ("file", str(site.root / "data" / "never-seen.toml"))
+    output.key_fps[added_key] = "fp"
+    dest = "posts/p2/index.html"
+    output.outputs[dest] = ("new-hash", (*output.outputs[dest][1], added_key))
+    data = state_to_data(state, paths, VERSION)
+    # Unchanged records are the very data read; changed ones are new.
+    assert data["docs"][p1] is state.stored.docs[p1][1]
+    assert data["contents"][p1] is state.stored.contents[p1][1]
+    assert data["docs"][p2] is not state.stored.docs[p2][1]
+    stored_output = state.stored.outputs[folder]
+    assert data["outputs"][paths.to_data(folder)]["outputs"]["posts/p1/index.html"] is (
+        stored_output.records["posts/p1/index.html"][1])
+    # And what is saved reads back as the state in memory, exactly as without the shortcut.
+    again = state_from_data(orjson.loads(orjson.dumps(data)), paths)
+    plain = replace(state, stored=None)
+    plain_again = state_from_data(orjson.loads(orjson.dumps(
+        state_to_data(plain, paths, VERSION))), paths)
+    assert again == plain_again == state
+    assert again.docs[p2][1].title == "Third" and p0 not in again.docs
+    assert again.contents[p2][1].word_count == 99
+    assert again.outputs[folder].outputs[dest] == ("new-hash", output.outputs[dest][1])
+    assert again.outputs[folder].key_fps[added_key] == "fp"
+
+
+def test_records_are_encoded_anew_when_the_keys_read_changed_places(
+    make_site: Callable[..., Site]
+) -> None:
+    """An output's stored record names its keys by their places in the stored list: when the
+    keys in memory are no longer that list's start, no stored record is reused."""
+    site = make_site(SITE)
+    build(load_config(site.root), BuildOptions(jobs=1))
+    paths = Paths(site.root)
+    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths)
+    folder = next(iter(state.outputs))
+    output = state.outputs[folder]
+    output.key_fps = dict(reversed(output.key_fps.items()))
+    data = state_to_data(state, paths, VERSION)
+    stored = state.stored.outputs[folder] if state.stored else None
+    assert stored is not None
+    records = data["outputs"][paths.to_data(folder)]["outputs"]
+    assert all(records[dest] is not stored.records[dest][1] for dest in records)
+    again = state_from_data(orjson.loads(orjson.dumps(data)), paths)
+    assert again.outputs[folder].outputs == output.outputs

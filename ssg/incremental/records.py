@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
+from itertools import islice
 from typing import Any
 
 from ssg.incremental.checked import (
@@ -75,6 +76,34 @@ class BuildState:
     outputs: dict[str, OutputState] = field(default_factory=dict)
     #: The last link report's findings, per page.
     links: LinkMemo = field(default_factory=LinkMemo)
+    #: The data each record was read from, written back as it is while the record is
+    #: unchanged (most of a cache, after a small edit): never compared, never stored itself.
+    stored: Stored | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class StoredOutputs:
+    """One output folder's records as read: its keys, their data, each record's data."""
+
+    keys: list[Key]
+    keys_data: list[Any]
+    records: dict[str, tuple[OutputRecord, Any]]
+
+
+@dataclass
+class Stored:
+    """The data a state was read from, per record, beside the record read from it."""
+
+    docs: dict[str, tuple[DocumentRecord, Any]] = field(default_factory=dict)
+    contents: dict[str, tuple[ContentRecord, Any]] = field(default_factory=dict)
+    outputs: dict[str, StoredOutputs] = field(default_factory=dict)
+
+
+def _as_stored(record: Any, kept: tuple[Any, Any] | None) -> Any:
+    """The stored data of a record read from it and equal to it still, or None."""
+    if kept is not None and (kept[0] is record or kept[0] == record):
+        return kept[1]
+    return None
 
 
 class Unencodable(ValueError):
@@ -353,11 +382,27 @@ def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) 
     return tuple(parts)
 
 
-def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
-    """What an output folder holds; keys are stored once and named by their index."""
+def output_state_to_data(state: OutputState, paths: Paths, stored: StoredOutputs | None = None
+                         ) -> dict[str, Any]:
+    """What an output folder holds; keys are stored once and named by their index.
+
+    With `stored` (what the folder's records were read from), a record still equal to the
+    one read is written back as it was read, when the keys read keep their places: they do,
+    since a build only adds keys after them.
+    """
     index = {key: position for position, key in enumerate(state.key_fps)}
+    if stored is not None and not (len(index) >= len(stored.keys) and all(
+            a is b or a == b
+            for a, b in zip(islice(state.key_fps, len(stored.keys)), stored.keys, strict=True))):
+        stored = None
+    kept = stored.records if stored is not None else {}
     records = {}
-    for dest, (data_hash, keys) in state.outputs.items():
+    for dest, record in state.outputs.items():
+        same = _as_stored(record, kept.get(dest))
+        if same is not None:
+            records[dest] = same
+            continue
+        data_hash, keys = record
         try:  # nearly every key an output read has its fingerprint kept: indexed already
             positions = [index[key] for key in keys]
         except KeyError:
@@ -365,20 +410,25 @@ def output_state_to_data(state: OutputState, paths: Paths) -> dict[str, Any]:
                 index.setdefault(key, len(index))
             positions = [index[key] for key in keys]
         records[dest] = [data_hash, positions]
+    known = len(stored.keys) if stored is not None else 0
     return {
         "build_id": state.build_id, "config_fp": state.config_fp,
-        "keys": [key_to_data(key, paths) for key in index],
+        "keys": [*(stored.keys_data if stored is not None else ()),
+                 *(key_to_data(key, paths) for key in islice(index, known, None))],
         "key_fps": [[index[key], fp] for key, fp in state.key_fps.items()],
         "outputs": records,
         "search": state.search,
     }
 
 
-def output_state_from_data(data: Any, paths: Paths) -> OutputState:
-    """What an output folder holds, stored by output_state_to_data."""
+def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutputs] | None = None,
+                           folder: str = "") -> OutputState:
+    """What an output folder holds, stored by output_state_to_data (and, into `stored`, the
+    data of each record read)."""
     d = as_dict(data)
     arities: dict[str, tuple[int, int]] = {}
-    keys = [key_from_data(k, paths, arities) for k in as_list(d["keys"])]
+    keys_data = as_list(d["keys"])
+    keys = [key_from_data(k, paths, arities) for k in keys_data]
 
     def key_at(i: Any) -> Key:
         position = as_int(i)
@@ -409,6 +459,9 @@ def output_state_from_data(data: Any, paths: Paths) -> OutputState:
     outputs = {as_dest(dest): record(value) for dest, value in as_dict(d["outputs"]).items()}
     search = {as_dest(dest): search_record_from_data(value)
               for dest, value in as_dict(d.get("search", {})).items()}
+    if stored is not None:
+        stored[folder] = StoredOutputs(keys, keys_data, {
+            dest: (outputs[dest], value) for dest, value in d["outputs"].items()})
     return OutputState(build_id=as_text(d["build_id"]), config_fp=as_text(d["config_fp"]),
                        outputs=outputs, key_fps=key_fps, search=search)
 
@@ -477,19 +530,29 @@ def file_from_data(data: Any) -> FileRecord:
 def state_to_data(state: BuildState, paths: Paths, version: str) -> dict[str, Any]:
     """Everything one build leaves for the next, as data. A document whose front matter
     holds a value that cannot be stored is left out (it is parsed again)."""
+    stored = state.stored or Stored()
     docs = {}
     for src, record in state.docs.items():
+        same = _as_stored(record, stored.docs.get(src))
+        if same is not None:
+            docs[src] = same
+            continue
         try:
             docs[src] = document_to_data(record)
         except Unencodable:
             continue
+    contents = {}
+    for src, content in state.contents.items():
+        same = _as_stored(content, stored.contents.get(src))
+        contents[src] = content_to_data(content) if same is None else same
     return {
         "format": FORMAT, "version": version, "started_ns": state.started_ns,
         "files": {paths.to_data(path): file_to_data(r) for path, r in state.files.items()},
         "parse_key": state.parse_key, "docs": docs,
         "markdown_key": state.markdown_key,
-        "contents": {src: content_to_data(r) for src, r in state.contents.items()},
-        "outputs": {paths.to_data(folder): output_state_to_data(o, paths)
+        "contents": contents,
+        "outputs": {paths.to_data(folder): output_state_to_data(o, paths,
+                                                                stored.outputs.get(folder))
                     for folder, o in state.outputs.items()},
         "links": links_to_data(state.links),
     }
@@ -503,15 +566,27 @@ def stored_version(data: Any) -> tuple[Any, Any]:
 
 
 def state_from_data(data: Any, paths: Paths) -> BuildState:
-    """The state stored by state_to_data (check its format and version first)."""
+    """The state stored by state_to_data (check its format and version first); it keeps
+    the data each record was read from, to write it back unchanged."""
     d = as_dict(data)
+    started_ns = as_int(d["started_ns"])
+    stored = Stored()
+    docs = {}
+    for src, value in as_dict(d["docs"]).items():
+        record = docs[as_text(src)] = document_from_data(value)
+        stored.docs[src] = (record, value)
+    contents = {}
+    for src, value in as_dict(d["contents"]).items():
+        content = contents[as_text(src)] = content_from_data(value)
+        stored.contents[src] = (content, value)
+    outputs = {}
+    for folder, value in as_dict(d["outputs"]).items():
+        path = paths.from_data(folder)
+        outputs[path] = output_state_from_data(value, paths, stored.outputs, path)
     return BuildState(
-        started_ns=as_int(d["started_ns"]),
+        started_ns=started_ns,
         files={paths.from_data(k): file_from_data(v) for k, v in as_dict(d["files"]).items()},
-        parse_key=as_text(d["parse_key"]), docs=mapping(d["docs"], document_from_data),
-        markdown_key=as_text(d["markdown_key"]),
-        contents=mapping(d["contents"], content_from_data),
-        outputs={paths.from_data(k): output_state_from_data(v, paths)
-                 for k, v in as_dict(d["outputs"]).items()},
-        links=links_from_data(d["links"]),
+        parse_key=as_text(d["parse_key"]), docs=docs,
+        markdown_key=as_text(d["markdown_key"]), contents=contents, outputs=outputs,
+        links=links_from_data(d["links"]), stored=stored,
     )
