@@ -110,7 +110,7 @@ class Unencodable(ValueError):
     """A value the cache cannot keep as data (the product is then not cached)."""
 
 
-_ALPHABET = frozenset(ALPHABET)
+_tuple = tuple.__new__
 
 
 # --- paths -----------------------------------------------------------------------------------
@@ -301,20 +301,53 @@ def content_to_data(record: ContentRecord) -> list[Any]:
     }]
 
 
-def _ref(value: Any) -> Ref:
-    line, tag, href, target, fragment = as_list(value, 5)
-    return Ref(as_opt_int(line), as_text(tag), as_text(href), as_opt_text(target),
-               as_text(fragment))
+# These run for every link and dependency of every page: each checks a whole list at once.
+
+def _refs(value: Any) -> tuple[Ref, ...]:
+    refs = []
+    for v in as_list(value):
+        if type(v) is list and len(v) == 5:
+            line, tag, href, target, fragment = v
+            if ((line is None or type(line) is int) and type(tag) is str and type(href) is str
+                    and (target is None or type(target) is str) and type(fragment) is str):
+                refs.append(_tuple(Ref, v))
+                continue
+        raise Invalid("a link that is not one")
+    return tuple(refs)
 
 
-def _pair(value: Any) -> tuple[str, str]:
-    first, second = as_list(value, 2)
-    return as_text(first), as_text(second)
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    """Pairs of texts."""
+    items = as_list(value)
+    if not all(type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is str
+               for v in items):
+        raise Invalid("expected pairs of texts")
+    return tuple((first, second) for first, second in items)
 
 
-def _link_dep(value: Any) -> tuple[str, str | None]:
-    target, url = as_list(value, 2)
-    return as_text(target), as_opt_text(url)
+def _link_deps(value: Any) -> tuple[tuple[str, str | None], ...]:
+    """(target, URL or None) pairs."""
+    items = as_list(value)
+    if not all(type(v) is list and len(v) == 2 and type(v[0]) is str
+               and (v[1] is None or type(v[1]) is str) for v in items):
+        raise Invalid("expected pairs of a text and a text or null")
+    return tuple((target, url) for target, url in items)
+
+
+def _warnings(value: Any) -> tuple[tuple[int | None, str], ...]:
+    """(line or None, message) pairs."""
+    items = as_list(value)
+    if not all(type(v) is list and len(v) == 2 and (v[0] is None or type(v[0]) is int)
+               and type(v[1]) is str for v in items):
+        raise Invalid("expected pairs of a line and a message")
+    return tuple((line, message) for line, message in items)
+
+
+def _texts(value: Any) -> list[str]:
+    items = as_list(value)
+    if not all(type(v) is str for v in items):
+        raise Invalid("expected texts")
+    return items
 
 
 def content_from_data(data: Any) -> ContentRecord:
@@ -323,18 +356,11 @@ def content_from_data(data: Any) -> ContentRecord:
     d = as_dict(fields_data)
     return as_text(file_hash), Content(
         html="", summary="", toc="", word_count=as_int(d["word_count"]),
-        refs=tuple(each(d["refs"], _ref)), link_deps=tuple(each(d["link_deps"], _link_dep)),
+        refs=_refs(d["refs"]), link_deps=_link_deps(d["link_deps"]),
         body_fp=as_text(d["body_fp"]), summary_fp=as_text(d["summary_fp"]),
-        template_deps=tuple(each(d["template_deps"], _pair)),
-        ids=frozenset(each(d["ids"], as_text)),
-        warnings=tuple(each(d["warnings"], _warning)),
-        file_deps=tuple(each(d["file_deps"], _pair)),
+        template_deps=_pairs(d["template_deps"]), ids=frozenset(_texts(d["ids"])),
+        warnings=_warnings(d["warnings"]), file_deps=_pairs(d["file_deps"]),
     )
-
-
-def _warning(value: Any) -> tuple[int | None, str]:
-    line, message = as_list(value, 2)
-    return as_opt_int(line), as_text(message)
 
 
 def unstored_content_fields() -> set[str]:
@@ -366,7 +392,7 @@ def key_to_data(key: Key, paths: Paths) -> list[str]:
 
 def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) -> Key:
     """A dependency key stored by key_to_data; only known kinds with their arguments."""
-    parts = each(data, as_text)
+    parts = _texts(data)
     if not parts or parts[0] not in FINGERPRINTS:
         raise Invalid("unknown dependency key")
     kind = parts[0]
@@ -467,20 +493,24 @@ def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutp
 
 
 _RECORD_TEXTS = ("url", "title", "excerpt", "terms", "weights", "fp")
+_RECORD_FIELDS = frozenset({*_RECORD_TEXTS, "length"})
+#: Deletes every letter a weight may be: what is left is not a weight.
+_NOT_WEIGHTS = str.maketrans("", "", ALPHABET)
 
 
 def search_record_from_data(data: Any) -> SearchRecord:
     """A page's search record (ssg.stages.search_text.page_record): its words and their
     weights must pair up, and weights be letters of the index's alphabet."""
     d = as_dict(data)
-    if set(d) != {*_RECORD_TEXTS, "length"}:
+    if d.keys() != _RECORD_FIELDS:
         raise Invalid("a search record with other fields")
-    record: SearchRecord = {name: as_text(d[name]) for name in _RECORD_TEXTS}
-    record["length"] = as_int(d["length"])
-    words = str(record["terms"]).split(" ") if record["terms"] else []
-    weights = str(record["weights"])
-    if len(words) != len(weights) or not set(weights) <= _ALPHABET:
+    if not all(type(d[name]) is str for name in _RECORD_TEXTS) or type(d["length"]) is not int:
+        raise Invalid("a search record with values of other types")
+    terms, weights = d["terms"], d["weights"]
+    if (terms.count(" ") + 1 if terms else 0) != len(weights) or weights.translate(_NOT_WEIGHTS):
         raise Invalid("a search record whose words and weights do not pair up")
+    record: SearchRecord = {name: d[name] for name in _RECORD_TEXTS}
+    record["length"] = d["length"]
     return record
 
 
@@ -496,7 +526,7 @@ def links_to_data(memo: LinkMemo) -> dict[str, Any]:
 
 def _page_links(value: Any) -> PageLinks:
     fp, targets, problems = as_list(value, 3)
-    return PageLinks(as_text(fp), tuple(each(targets, _pair)),
+    return PageLinks(as_text(fp), _pairs(targets),
                      tuple(each(problems, _link_problem)))
 
 
