@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import markdown
 import pytest
 
@@ -143,3 +145,34 @@ def test_an_asset_edit_reaches_every_page(make_site: Callable[..., Site]) -> Non
     after = style_hrefs()
     assert len(after) == 1 and after != before
     assert "blue" in (site.out / next(iter(after)).lstrip("/")).read_text()
+
+
+def test_templates_are_compiled_once_per_source_in_a_process(
+        make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-running process (the dev server) builds again and again, each build with a new
+    environment: a template is compiled again only when its source changed."""
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None,
+                filename: str | None = None, raw: bool = False, defer_init: bool = False
+                ) -> Any:
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    site = make_site({**SITE, "templates/page.html": (
+        '{% extends "base.html" %}{% block content %}<p class="mark">MarkAlpha</p>'
+        '{{ page.content }}{% endblock %}')}, jobs=1, cache=False)
+    assert "page.html" in compiled  # (the theme's templates may be compiled already)
+    compiled.clear()
+    site.build(jobs=1, cache=False)
+    assert compiled == []
+    assert "MarkAlpha" in site.read("blog/one/index.html")
+    site.write({"templates/page.html": (
+        '{% extends "base.html" %}{% block content %}<p class="mark">MarkBeta</p>'
+        '{{ page.content }}{% endblock %}')})
+    site.build(jobs=1, cache=False)
+    assert compiled == ["page.html"]
+    html = site.read("blog/one/index.html")
+    assert "MarkBeta" in html and "MarkAlpha" not in html
