@@ -13,7 +13,10 @@ import pytest
 from PIL import Image, features
 
 from conftest import Site, html_tags
+from ssg.build import BuildOptions, Session, build, derived_files
+from ssg.config import load_config
 from ssg.errors import SsgError
+from ssg.incremental.fingerprints import READ_KINDS, OutputState
 from ssg.stages import images
 
 FORMATS = ["avif", "webp"] if features.check("avif") else ["webp"]
@@ -415,3 +418,43 @@ def test_the_docs_site_shows_its_diagram_through_a_picture_and_the_theme_css_by_
                 assert copy.width == int(width[:-1])
     (link,) = [tag for tag in html_tags(html, "link") if "/css/style." in (tag["href"] or "")]
     assert link["href"] != "/css/style.css" and (link["integrity"] or "").startswith("sha384-")
+
+
+def test_a_session_carries_what_each_output_read_from_build_to_build(make_site: Any) -> None:
+    """The dev server's builds carry, from one build to the next, which outputs read files
+    and processed images (rather than scan every output's keys): after edits that add, change
+    and drop processed images, the carried account is what a scan of every output finds, and
+    the output holds the processed images the pages ask for."""
+    site = gallery_site(make_site, build=False)
+    session = Session()
+    config = load_config(site.root)
+
+    def rebuild(*paths: str) -> OutputState:
+        build(config, BuildOptions(jobs=1, cache=False), session,
+              changed=[site.root / p for p in paths] if paths else None)
+        return session.state.outputs[str(config.output_dir)]
+
+    def scanned(output: OutputState) -> dict[str, tuple[Any, ...]]:
+        return {dest: found for dest, (_hash, deps) in output.outputs.items()
+                if (found := tuple(k for k in deps if k[0] in READ_KINDS))}
+
+    first = derived_files(rebuild())
+    for files, paths in (
+        ({"content/trip/b.jpg": photo(640, 480)}, ()),
+        ({"templates/page.html": GALLERY.replace("img.fill(200, 100", "img.fill(120, 60")},
+         ("templates/page.html",)),
+        ({"content/trip/index.md": page("Other words.")}, ("content/trip/index.md",)),
+    ):
+        site.write(files)
+        output = rebuild(*paths)
+        assert output.reads is not None  # carried over from the build before
+        assert output.reads == scanned(output)
+        made = derived_files(output)
+        assert made and all((site.out / dest).is_file() for dest in made)
+    assert len(made) == len(first) + 2  # b.jpg's fill and resize
+    (site.root / "content/trip/b.jpg").unlink()
+    output = rebuild()
+    assert output.reads == scanned(output)
+    assert len(derived_files(output)) == len(first)
+    gone = set(made) - set(derived_files(output))
+    assert len(gone) == 2 and not any((site.out / dest).exists() for dest in gone)

@@ -33,6 +33,15 @@ class OutputState:
     strays: tuple[str, ...] = ()
     #: dest -> search record of each page (plain data; ssg.stages.search_text).
     search: dict[str, SearchRecord] = field(default_factory=dict)
+    #: dest -> the keys of kinds READ_KINDS its output read, for each output that read any:
+    #: worked out when first asked (ssg.build), then carried from build to build. Never
+    #: stored, never copied by `replace` (a state with other outputs works it out again).
+    reads: dict[str, tuple[Key, ...]] | None = field(default=None, init=False, repr=False,
+                                                      compare=False)
+
+
+#: The kinds of key OutputState.reads keeps: files read (snippets, data), processed images.
+READ_KINDS = frozenset({"file", "derived"})
 
 
 class Fingerprints:

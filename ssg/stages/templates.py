@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -122,16 +123,21 @@ class _Compiled(jinja2.BytecodeCache):
     caller) compiles every template again on every save: at 10,000 pages that was most of the
     time a quick rebuild spent rendering. Nothing is written anywhere (code is never read from
     a file, so a cache restored from elsewhere cannot run any).
+
+    Jinja runs filters and tests on constant arguments while it compiles (`"/x" |
+    absolute_url` becomes the URL), so compiled code is kept for the very filter and test
+    functions it was compiled with (by identity; the entry holds them, so no other function
+    takes their id): ssg's own are made once per setting (`_url_filters`).
     """
 
     def __init__(self) -> None:
-        self._code: dict[tuple[Any, ...], bytes] = {}
+        self._code: dict[tuple[Any, ...], tuple[bytes, Any]] = {}
 
     @staticmethod
     def _key(bucket: jinja2.bccache.Bucket) -> tuple[Any, ...]:
         env = bucket.environment
         return (bucket.key, bucket.checksum, tuple(sorted(env.extensions)),
-                tuple(sorted(env.filters)), tuple(sorted(env.tests)), env.trim_blocks,
+                _identities(env.filters), _identities(env.tests), env.trim_blocks,
                 env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence,
                 env.optimized, env.is_async, env.finalize is not None,
                 callable(env.autoescape) or env.autoescape,
@@ -140,15 +146,32 @@ class _Compiled(jinja2.BytecodeCache):
                 env.line_statement_prefix, env.line_comment_prefix)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(self._key(bucket))
-        if code is not None:
-            bucket.bytecode_from_string(code)
+        found = self._code.get(self._key(bucket))
+        if found is not None:
+            bucket.bytecode_from_string(found[0])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[self._key(bucket)] = bucket.bytecode_to_string()
+        env = bucket.environment
+        self._code[self._key(bucket)] = (bucket.bytecode_to_string(),
+                                         (dict(env.filters), dict(env.tests)))
+
+
+def _identities(functions: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((name, id(function)) for name, function in functions.items()))
 
 
 _COMPILED = _Compiled()
+
+
+@functools.lru_cache(maxsize=32)
+def _url_filters(base_path: str, origin: str, date_format: str
+                 ) -> dict[str, Callable[..., Any]]:
+    """ssg's filters that depend on settings, made once per setting (see _Compiled)."""
+    return {
+        "date": lambda value, fmt=None: format_date(value, fmt or date_format),
+        "relative_url": lambda path: base_path + str(path).lstrip("/"),
+        "absolute_url": lambda path: origin + base_path + str(path).lstrip("/"),
+    }
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -163,15 +186,10 @@ def make_environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    base_path = config.base_path
-    origin = config.origin
-    date_format = config.date_format
-    env.filters["date"] = lambda value, fmt=None: format_date(value, fmt or date_format)
+    env.filters.update(_url_filters(config.base_path, config.origin, config.date_format))
     env.filters["isodate"] = rfc3339
     env.filters["rfc822"] = rfc822
     env.filters["xml_text"] = xml_text
-    env.filters["relative_url"] = lambda path: base_path + str(path).lstrip("/")
-    env.filters["absolute_url"] = lambda path: origin + base_path + str(path).lstrip("/")
     env.filters["place"] = place
     env.globals["memo"] = Memo()
     return env
