@@ -11,11 +11,12 @@ nothing.
 
 from __future__ import annotations
 
+import gc
 import logging
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -165,8 +166,27 @@ def build(config: Config, options: BuildOptions = BuildOptions(),
     # Plugins start afresh: what they declare and their files are read again for this build.
     config = replace(config, plugins=config.plugins.fresh())
     with ExitStack() as scratch:
+        scratch.enter_context(rare_full_collections())
         store = image_store(config, options, session, scratch)
         return _build(config, options, session, changed, store)
+
+
+@contextmanager
+def rare_full_collections() -> Iterator[None]:
+    """Let the garbage collector go through every object rarely while the block runs.
+
+    A build keeps millions of objects alive (the cache's records, the site model), and by
+    default each of Python's full collections walks all of them, a dozen times for a one-page
+    edit of a 10,000-page site: 40% of its CPU. Young objects are still collected as usual;
+    the old ones, which a build holds on purpose, are looked at once per 1,000 collections of
+    the middle generation instead of once per 10.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, max(old, 1000))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, old)
 
 
 def _build(config: Config, options: BuildOptions, session: Session | None,

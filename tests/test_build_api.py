@@ -4,6 +4,7 @@ to watch and which changes are plain static copies."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +112,24 @@ def test_an_abandoned_build_commits_nothing_and_the_next_one_catches_up(
         "content/c.md": "---\ntitle: C\n---\nNew.\n"}))
     build(load_config(clean.root), BuildOptions(cache=False))
     assert site.tree() == clean.tree()
+
+
+def test_a_build_makes_full_collections_rare_and_gives_the_setting_back(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site(FILES, build=False)
+    config = load_config(site.root)
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    def look() -> bool:  # asked inside the build, just before its commit
+        seen.append(gc.get_threshold())
+        return False
+
+    build(config, BuildOptions(abandon=look))
+    assert seen[0][2] >= 1000 and seen[0][:2] == before[:2]
+    assert gc.get_threshold() == before
+
+    (site.root / "content/a.md").write_text("---\ntitle: A\n---\nEdited.\n")
+    with pytest.raises(BuildAbandoned):
+        build(config, BuildOptions(abandon=lambda: True))
+    assert gc.get_threshold() == before

@@ -65,6 +65,25 @@ class Fingerprints:
     def _compute(self, key: Key) -> str:
         return fingerprint(self._inputs, key)
 
+    def changed(self, recorded: Mapping[Key, str]) -> set[Key]:
+        """The keys whose fingerprint differs from the recorded one.
+
+        The same as asking for each key in turn, in one loop: a site of 10,000 pages has
+        40,000 keys.
+        """
+        memo, inputs, functions = self._memo, self._inputs, vocabulary.FINGERPRINTS
+        changed = set()
+        for key, value in recorded.items():
+            now = memo.get(key)
+            if now is None:
+                function = functions.get(key[0])
+                if function is None:
+                    raise ValueError(f"unknown dependency key {key!r}")
+                now = memo[key] = function(inputs, *key[1:])
+            if now != value:
+                changed.add(key)
+        return changed
+
     def warm(self, tasks: list[Task]) -> None:
         """Fingerprint every template and copied file now, before rendering reads them.
 
@@ -96,10 +115,13 @@ def stale_tasks(tasks: list[Task], state: OutputState, fingerprints: Fingerprint
     """
     planned = {task.dest_path for task in tasks}
     removed = sorted({dest for dest in (*state.outputs, *state.strays) if dest not in planned})
-    changed = {key for key, value in state.key_fps.items() if fingerprints(key) != value}
+    changed = fingerprints.changed(state.key_fps)
+    outputs = state.outputs
+    if not changed:  # only the outputs without a record
+        return [task for task in tasks if task.dest_path not in outputs], removed, changed
     stale = []
     for task in tasks:
-        old = state.outputs.get(task.dest_path)
+        old = outputs.get(task.dest_path)
         if old is None or not changed.isdisjoint(old[1]):
             stale.append(task)
     return stale, removed, changed

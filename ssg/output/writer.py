@@ -44,6 +44,8 @@ _RENAME_EXCHANGE = 2
 _SPARE = ".spare"
 #: Longest file or folder name most file systems allow, in bytes.
 _NAME_MAX = 255
+#: Path segments that would leave or blur the output folder.
+_BAD_PARTS = frozenset(("..", ".", ""))
 
 
 def static_files(config: Config) -> list[tuple[str, str, Path]]:
@@ -77,10 +79,13 @@ def check_dests(dests: Iterable[tuple[str, str]]) -> None:
     for dest, origin in dests:
         parts = dest.split("/")
         if (not dest or dest.startswith("/") or "\\" in dest or "\x00" in dest
-                or any(p in ("..", ".", "") for p in parts) or parts[0] == MARKER):
+                or not _BAD_PARTS.isdisjoint(parts) or parts[0] == MARKER):
             errors.append(OutputError(f"{origin}: output path {dest!r} would leave the output "
                                       "folder"))
-        elif any(len(os.fsencode(p)) > _NAME_MAX for p in parts):
+        # A character is at most 4 bytes (a lone surrogate 1): short paths need no encoding.
+        elif len(dest) > _NAME_MAX // 4 and any(len(p) > _NAME_MAX // 4
+                                                 and len(os.fsencode(p)) > _NAME_MAX
+                                                 for p in parts):
             errors.append(OutputError(f"{origin}: output path {dest!r} has a name longer than "
                                       f"{_NAME_MAX} bytes, more than file systems allow"))
         else:

@@ -223,12 +223,15 @@ def _permalink_pattern(config: Config, section: str) -> str | None:
 def _make_page(doc: Document, config: Config, languages: Languages) -> Page:
     where = doc.source.display
     lang, neutral_src = languages.of_source(doc.source.src, where)
-    rel = PurePosixPath(neutral_src)
-    folder = rel.parent.parent if doc.source.role == "bundle" else rel.parent
-    neutral = "" if str(folder) == "." else folder.as_posix()
+    # String operations, not PurePosixPath: this runs for every page (`src` is POSIX and
+    # normalised already).
+    parent, _, name = neutral_src.rpartition("/")
+    if doc.source.role == "bundle":
+        neutral, name = parent.rpartition("/")[0], parent.rpartition("/")[2]
+    else:
+        neutral, name = parent, markdown_stem(name)
     section = languages.key(lang, neutral)
-    stem = split_name_date(rel.parent.name if doc.source.role == "bundle"
-                           else markdown_stem(rel.name))[1]
+    stem = split_name_date(name)[1]
     if doc.front.slug is not None:
         slug = doc.front.slug.strip()
         if not slug or "/" in slug or is_unsafe_segment(slug):

@@ -193,24 +193,30 @@ def discover(config: Config) -> Sources:
             section_dirs.append(rel_dir)
         # else: a folder of files only (images, css): copied as it is, not a section
         for name in filenames:
-            rel = PurePosixPath(rel_dir, name) if rel_dir else PurePosixPath(name)
+            src = f"{rel_dir}/{name}" if rel_dir else name
+            rel = PurePosixPath(src)
             if front is not None and is_markdown(name) and neutral(name) == front:
                 source = SourceFile(here / name, rel, "bundle" if bundle else "section",
-                                    label, front_defaults(config, rel.as_posix()),
+                                    label, front_defaults(config, src),
                                     config.front_matter_extra)
                 (pages if bundle else section_files).append(source)
             elif is_markdown(name) and not in_bundle:
                 pages.append(SourceFile(here / name, rel, "page", label,
-                                        front_defaults(config, rel.as_posix()),
+                                        front_defaults(config, src),
                                         config.front_matter_extra))
             else:
                 assets.append(SourceFile(here / name, rel, "asset", label))
     return Sources(
-        pages=tuple(sorted(pages, key=lambda s: s.rel)),
-        section_files=tuple(sorted(section_files, key=lambda s: s.rel)),
+        pages=tuple(sorted(pages, key=_path_order)),
+        section_files=tuple(sorted(section_files, key=_path_order)),
         section_dirs=tuple(sorted(section_dirs)),
-        assets=tuple(sorted(assets, key=lambda s: s.rel)),
+        assets=tuple(sorted(assets, key=_path_order)),
     )
+
+
+def _path_order(source: SourceFile) -> list[str]:
+    """The order of PurePosixPath (name by name), compared as lists: much faster."""
+    return source.src.split("/")
 
 
 def _folders_with_pages(folders: list[tuple[str, Path, list[str]]],
@@ -256,8 +262,8 @@ def walk(root: Path, label: str, boundary: Path, skip: Callable[[str, str], bool
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if skip(entry.name, rel):
                 continue
-            shown = _printable(f"{label}/{rel}")
             if entry.is_symlink():
+                shown = _printable(f"{label}/{rel}")
                 try:
                     target = Path(entry.path).resolve(strict=True)
                 except (OSError, RuntimeError):
@@ -279,7 +285,8 @@ def walk(root: Path, label: str, boundary: Path, skip: Callable[[str, str], bool
             elif is_file:
                 filenames.append(entry.name)
             else:
-                log.warning("%s: not a regular file or folder, skipped", shown)
+                log.warning("%s: not a regular file or folder, skipped",
+                            _printable(f"{label}/{rel}"))
         yield rel_dir, here, filenames
         stack.extend(reversed(children))
 

@@ -118,7 +118,7 @@ def report_links(site: Site, contents: Mapping[str, Content], tasks: list[Task],
                 log.warning("%s%s: %s", doc.source.display,
                             f":{line}" if line is not None else "", problem)
         refs = contents[src].refs
-        page_fp = digest(here, refs)
+        page_fp = digest(here, [tuple(ref) for ref in refs])  # a NamedTuple's repr is slow
         old = earlier.get(src)
         if old is None or old.fp != page_fp or any(target_fp(target) != fp
                                                    for target, fp in old.targets):
