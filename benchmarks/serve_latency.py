@@ -112,7 +112,10 @@ def first_page(site: Path) -> tuple[Path, str]:
 class Server:
     """A dev server subprocess and the lines it prints."""
 
-    def __init__(self, argv: list[str], ready: str, env: dict[str, str] | None = None):
+    def __init__(self, argv: list[str], ready: str, env: dict[str, str] | None = None, *,
+                 built: bool = False):
+        """Waits until the server prints `ready` and, with `built`, its first `Built` line
+        (`ssg serve` answers at once, from the last build, before its own build is done)."""
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, text=True, cwd=REPO,
                                      env=env or dict(os.environ))
@@ -121,10 +124,12 @@ class Server:
         self.url = ""
         self.first_build = 0.0
         deadline = time.monotonic() + 900
-        while not self.url:
+        seen_build = False
+        while not self.url or (built and not seen_build):
             line = self.lines.get(timeout=max(1.0, deadline - time.monotonic()))
             if match := re.search(r"Built .* in ([\d.]+) s", line):
                 self.first_build = float(match.group(1))
+                seen_build = True
             if match := re.search(ready, line):
                 self.url = match.group(1).rstrip("/")
 
@@ -161,7 +166,7 @@ def ssg_server(site: Path, *, trace: bool, repo: Path = REPO) -> Server:
     env = dict(os.environ, PYTHONPATH=str(repo))
     argv = ([sys.executable, str(Path(__file__).resolve()), "--traced-server", str(site)]
             if trace else [sys.executable, "-m", "ssg", "serve", str(site), "--port", "0"])
-    return Server(argv, r"Serving .* at (http://\S+)", env)
+    return Server(argv, r"Serving .* at (http://\S+)", env, built=True)
 
 
 def hugo_server(site: Path) -> Server:
