@@ -71,15 +71,12 @@ class Fingerprints:
         The same as asking for each key in turn, in one loop: a site of 10,000 pages has
         40,000 keys.
         """
-        memo, inputs, functions = self._memo, self._inputs, vocabulary.FINGERPRINTS
+        memo = self._memo
         changed = set()
         for key, value in recorded.items():
             now = memo.get(key)
             if now is None:
-                function = functions.get(key[0])
-                if function is None:
-                    raise ValueError(f"unknown dependency key {key!r}")
-                now = memo[key] = function(inputs, *key[1:])
+                now = memo[key] = self._compute(key)
             if now != value:
                 changed.add(key)
         return changed

@@ -227,7 +227,7 @@ def _make_page(doc: Document, config: Config, languages: Languages) -> Page:
     # normalised already).
     parent, _, name = neutral_src.rpartition("/")
     if doc.source.role == "bundle":
-        neutral, name = parent.rpartition("/")[0], parent.rpartition("/")[2]
+        neutral, _, name = parent.rpartition("/")
     else:
         neutral, name = parent, markdown_stem(name)
     section = languages.key(lang, neutral)
