@@ -324,8 +324,11 @@ def test_search_shortcut_opens_an_overlay_that_does_not_move_the_page(
         page.locator("body").press(keys)
         page.wait_for_function("document.activeElement.id === 'site-search-input'")
         assert page.locator("#site-search-dialog").is_visible()
+        # Typing key by key may show results for "ar" first: wait for those of the whole word.
+        page.evaluate("""() => document.getElementById("site-search").addEventListener(
+            "ssg-search-results", (event) => { window.shownQuery = event.detail.query; })""")
         page.keyboard.type("archetype")
-        page.locator("#site-search-results li a").first.wait_for(timeout=15_000)
+        page.wait_for_function("window.shownQuery === 'archetype'", timeout=15_000)
         assert page.locator("#site-search-results li a").first.text_content() == "Authoring tools"
         assert page.locator("main").bounding_box() == main, "the results pushed the page"
         assert page.evaluate(BOXES) == before
