@@ -479,18 +479,22 @@ def test_disk_full_while_writing_the_cache_leaves_no_partial_file(
     posts: Site, monkeypatch: pytest.MonkeyPatch, ssg_log: pytest.LogCaptureFixture,
     tmp_path: Path
 ) -> None:
-    real = Path.write_bytes
+    real = ssg.incremental.state.encode_state
+    pieces: list[int] = []
 
-    def full(path: Path, data: bytes) -> int:
-        if not path.name.startswith(cache_file(posts.root).name + ".tmp-"):
-            return real(path, data)
-        real(path, data[: len(data) // 2])  # the disk fills up half-way through the state
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def full(site_dir: Path, state: Any, write: Callable[[bytes], Any]) -> None:
+        def filling(data: bytes) -> Any:
+            if sum(pieces) > 1000:  # the disk fills up part-way through the state
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            pieces.append(len(data))
+            return write(data)
+        real(site_dir, state, filling)
 
     posts.write({"content/posts/p1.md": page(1, 7)})
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(ssg.incremental.state, "encode_state", full)
     posts.build()
     monkeypatch.undo()
+    assert len(pieces) > 1, "nothing was written before the disk filled up"
     assert "cache could not be written (No space left on device)" in ssg_log.text
     assert not list(cache_file(posts.root).parent.glob("*.tmp-*"))
     posts.write({"content/docs/p2.md": page(2, 8)})

@@ -15,7 +15,7 @@ import base64
 import inspect
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from itertools import islice
@@ -35,6 +35,7 @@ from ssg.incremental.checked import (
     mapping,
 )
 from ssg.incremental.fingerprints import OutputRecord, OutputState
+from ssg.incremental.pieces import Fields, Later, Members
 from ssg.stages.keys import FINGERPRINTS, Key
 from ssg.stages.links import LinkMemo, PageLinks
 from ssg.stages.markdown import Content, Ref
@@ -409,8 +410,9 @@ def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) 
 
 
 def output_state_to_data(state: OutputState, paths: Paths, stored: StoredOutputs | None = None
-                         ) -> dict[str, Any]:
-    """What an output folder holds; keys are stored once and named by their index.
+                         ) -> Fields:
+    """What an output folder holds; keys are stored once and named by their index. Its
+    records are made as they are written (`ssg.incremental.pieces`), then the keys they named.
 
     With `stored` (what the folder's records were read from), a record still equal to the
     one read is written back as it was read, when the keys read keep their places: they do,
@@ -422,29 +424,32 @@ def output_state_to_data(state: OutputState, paths: Paths, stored: StoredOutputs
             for a, b in zip(islice(state.key_fps, len(stored.keys)), stored.keys, strict=True))):
         stored = None
     kept = stored.records if stored is not None else {}
-    records = {}
-    for dest, record in state.outputs.items():
-        same = _as_stored(record, kept.get(dest))
-        if same is not None:
-            records[dest] = same
-            continue
-        data_hash, keys = record
-        try:  # nearly every key an output read has its fingerprint kept: indexed already
-            positions = [index[key] for key in keys]
-        except KeyError:
-            for key in keys:
-                index.setdefault(key, len(index))
-            positions = [index[key] for key in keys]
-        records[dest] = [data_hash, positions]
     known = len(stored.keys) if stored is not None else 0
-    return {
+
+    def records() -> Iterator[tuple[str, Any]]:
+        for dest, record in state.outputs.items():
+            same = _as_stored(record, kept.get(dest))
+            if same is not None:
+                yield dest, same
+                continue
+            data_hash, keys = record
+            try:  # nearly every key an output read has its fingerprint kept: indexed already
+                positions = [index[key] for key in keys]
+            except KeyError:
+                for key in keys:
+                    index.setdefault(key, len(index))
+                positions = [index[key] for key in keys]
+            yield dest, [data_hash, positions]
+
+    return Fields({
         "build_id": state.build_id, "config_fp": state.config_fp,
-        "keys": [*(stored.keys_data if stored is not None else ()),
-                 *(key_to_data(key, paths) for key in islice(index, known, None))],
-        "key_fps": [[index[key], fp] for key, fp in state.key_fps.items()],
-        "outputs": records,
-        "search": state.search,
-    }
+        "outputs": Members(records()),
+        # After the records: those may have indexed keys that have no fingerprint.
+        "keys": Later(lambda: [*(stored.keys_data if stored is not None else ()),
+                               *(key_to_data(key, paths) for key in islice(index, known, None))]),
+        "key_fps": Later(lambda: [[index[key], fp] for key, fp in state.key_fps.items()]),
+        "search": Members(state.search.items()),
+    })
 
 
 def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutputs] | None = None,
@@ -557,35 +562,40 @@ def file_from_data(data: Any) -> FileRecord:
 
 # --- the whole state -------------------------------------------------------------------------
 
-def state_to_data(state: BuildState, paths: Paths, version: str) -> dict[str, Any]:
-    """Everything one build leaves for the next, as data. A document whose front matter
-    holds a value that cannot be stored is left out (it is parsed again)."""
+def state_to_data(state: BuildState, paths: Paths, version: str) -> Fields:
+    """Everything one build leaves for the next, as data, made while it is written
+    (`ssg.incremental.pieces`; `plain` makes it whole). A document whose front matter holds a
+    value that cannot be stored is left out (it is parsed again)."""
     stored = state.stored or Stored()
-    docs = {}
-    for src, record in state.docs.items():
-        same = _as_stored(record, stored.docs.get(src))
-        if same is not None:
-            docs[src] = same
-            continue
-        try:
-            docs[src] = document_to_data(record)
-        except Unencodable:
-            continue
-    contents = {}
-    for src, content in state.contents.items():
-        same = _as_stored(content, stored.contents.get(src))
-        contents[src] = content_to_data(content) if same is None else same
-    return {
+
+    def docs() -> Iterator[tuple[str, Any]]:
+        for src, record in state.docs.items():
+            same = _as_stored(record, stored.docs.get(src))
+            if same is not None:
+                yield src, same
+                continue
+            try:
+                yield src, document_to_data(record)
+            except Unencodable:
+                continue
+
+    def contents() -> Iterator[tuple[str, Any]]:
+        for src, content in state.contents.items():
+            same = _as_stored(content, stored.contents.get(src))
+            yield src, content_to_data(content) if same is None else same
+
+    return Fields({
         "format": FORMAT, "version": version, "started_ns": state.started_ns,
-        "files": {paths.to_data(path): file_to_data(r) for path, r in state.files.items()},
-        "parse_key": state.parse_key, "docs": docs,
+        "files": Members((paths.to_data(path), file_to_data(r))
+                         for path, r in state.files.items()),
+        "parse_key": state.parse_key, "docs": Members(docs()),
         "markdown_key": state.markdown_key,
-        "contents": contents,
-        "outputs": {paths.to_data(folder): output_state_to_data(o, paths,
-                                                                stored.outputs.get(folder))
-                    for folder, o in state.outputs.items()},
+        "contents": Members(contents()),
+        "outputs": Members((paths.to_data(folder),
+                            output_state_to_data(o, paths, stored.outputs.get(folder)))
+                           for folder, o in state.outputs.items()),
         "links": links_to_data(state.links),
-    }
+    })
 
 
 def stored_version(data: Any) -> tuple[Any, Any]:

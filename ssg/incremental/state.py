@@ -27,6 +27,7 @@ import pygments
 
 from ssg import __version__
 from ssg.incremental.checked import Invalid
+from ssg.incremental.pieces import write_json
 from ssg.incremental.records import (
     FORMAT,
     BuildState,
@@ -258,13 +259,10 @@ def load_state(site_dir: Path) -> BuildState:
         return BuildState()
 
 
-def encode_state(site_dir: Path, state: BuildState) -> bytes:
-    """The state as the bytes of state.json."""
-    data = state_to_data(state, Paths(site_dir), VERSION)
-    try:
-        return orjson.dumps(data)
-    except TypeError as exc:  # orjson.JSONEncodeError: a value JSON cannot hold
-        raise ValueError(str(exc)) from exc
+def encode_state(site_dir: Path, state: BuildState, write: Callable[[bytes], Any]) -> None:
+    """Write the state as the bytes of state.json, piece by piece (ValueError: a value JSON
+    cannot hold)."""
+    write_json(state_to_data(state, Paths(site_dir), VERSION), write)
 
 
 def save_state(site_dir: Path, state: BuildState) -> None:
@@ -277,7 +275,8 @@ def save_state(site_dir: Path, state: BuildState) -> None:
             pid = stale.name.rsplit("-", 1)[-1]
             if not (pid.isdigit() and pid_alive(int(pid))):
                 stale.unlink(missing_ok=True)  # left by a build killed while saving
-        tmp.write_bytes(encode_state(site_dir, state))
+        with tmp.open("wb") as out:
+            encode_state(site_dir, state, out.write)
         os.replace(tmp, path)
         (path.parent / "state.pickle").unlink(missing_ok=True)  # ssg 0.1's signed pickle
     except (OSError, RecursionError, ValueError) as exc:
