@@ -48,7 +48,7 @@ from ssg.parallel import default_jobs, map_ranges
 from ssg.plugins.host import SITE_PLUGINS
 from ssg.stages import keys
 from ssg.stages.assemble import Site, Visibility, assemble
-from ssg.stages.bodies import PARALLEL_MIN, render_bodies
+from ssg.stages.bodies import CHUNK_MAX, PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
 from ssg.stages.hooks import apply_documents, assembled_data, extra_files
@@ -367,7 +367,7 @@ def make_site(config: Config, options: BuildOptions, reuse: Reuse, timer: Timer,
     with timer.step("markdown"):
         known = _HookedBodies(reuse, hooked) if hooked else reuse
         reused, rendered = render_bodies(site, known, jobs=options.jobs or default_jobs(),
-                                         progress=options.progress)
+                                         progress=options.progress, store=reuse.contents)
         contents = reuse.keep_bodies(site, reused, rendered)
     return Front(site, tasks, contents)
 
@@ -641,7 +641,8 @@ def render_tasks(site: Site, contents: Mapping[str, Content], tasks: list[Task],
 
     chunks = map_ranges(_render_chunk, shared, len(tasks),
                         jobs=jobs if len(tasks) >= PARALLEL_MIN else 1,
-                        chunk=max(50, len(tasks) // (jobs * 8) + 1), progress=report,
+                        chunk=min(CHUNK_MAX, max(50, len(tasks) // (jobs * 8) + 1)),
+                        progress=report,
                         each=compact)
     rendered = [item[:3] for chunk in chunks for item in chunk]
     records = [(item[0], item[3]) for chunk in chunks for item in chunk] if index else []

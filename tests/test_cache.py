@@ -42,7 +42,8 @@ from ssg.incremental.records import (
     value_from_data,
     value_to_data,
 )
-from ssg.incremental.state import VERSION, cache_file, texts_file
+from ssg.incremental.state import VERSION, ContentStore, cache_file, stub, texts_file
+from ssg.stages.bodies import PARALLEL_MIN
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter, parse_yaml
 
@@ -470,3 +471,40 @@ def test_records_are_encoded_anew_when_the_keys_read_changed_places(
     assert all(records[dest] is not stored.records[dest][1] for dest in records)
     again = state_from_data(orjson.loads(orjson.dumps(data)), paths)
     assert again.outputs[folder].outputs == output.outputs
+
+
+# --- a one-off build keeps the texts of its Markdown on disk, not in memory ------------------
+
+def test_a_store_that_does_not_keep_texts_saves_them_where_rendered_and_reads_them_back(
+    tmp_path: Path
+) -> None:
+    store = ContentStore(tmp_path / "texts.sqlite", keep=False)
+    content = Content(html="<p>\u4e2d\u6587 body</p>", summary="<p>sum</p>", toc="<ul></ul>",
+                      word_count=3, refs=(), body_fp="b1", summary_fp="s1")
+    taken = store.take([("a.md", content)])
+    assert taken == [("a.md", stub(content), True)]  # no text travels back
+    assert store.taken(taken) == taken
+    assert store["a.md"] == content  # read from the file
+    assert not store.fresh, "a text read back was kept in memory"
+    kept = ContentStore(tmp_path / "texts.sqlite")
+    assert kept.take([("a.md", content)]) == [("a.md", content, False)]
+
+
+def test_a_parallel_build_stores_every_text_and_rebuilds_like_a_clean_build(
+    make_site: Callable[..., Site], tmp_path: Path
+) -> None:
+    """Above PARALLEL_MIN documents the workers save the texts themselves; the next build
+    reads those it needs, and a one-page edit still gives a clean build's output."""
+    count = PARALLEL_MIN + 10
+    site = make_site({f"content/posts/p{n}.md": page(n % 28, tail=f"Body {n} \u6f22\u5b57.")
+                      for n in range(count)})
+    build(load_config(site.root), BuildOptions(jobs=2))
+    with sqlite3.connect(texts_file(site.root)) as db:
+        rows = dict(db.execute("SELECT src, html FROM texts").fetchall())
+    assert sum(1 for src, html in rows.items()
+               if src.startswith("posts/p") and "\u6f22\u5b57" in html) == count
+    site.write({"content/posts/p3.md": page(3, tail="Edited body.")})  # p3: page(3)
+    build(load_config(site.root), BuildOptions(jobs=2))
+    assert "Edited body." in site.read("posts/p3/index.html")
+    assert "Summary of 4" in site.read("posts/p4/index.html")
+    assert site.tree() == clean(site.root, tmp_path)

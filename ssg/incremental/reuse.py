@@ -266,14 +266,15 @@ class _StateReuse(Reuse):
         store, on_disk = self.contents, self.contents.path is not None
         (store.stubs if on_disk else store.fresh).update(reused)
         fresh = {rel: self._with_template_fps(content) for rel, content in rendered.items()}
-        store.fresh.update(fresh)
+        for rel, content in fresh.items():  # what `take` saved stays a stub: read on demand
+            (store.stubs if rel in store.saved else store.fresh)[rel] = content
         kept: dict[str, tuple[str, Content]] = {}
         for doc in markdown_docs(site):
             rel = doc.source.src
             if rel in reused:
                 content = reused[rel]
             else:
-                content = stub(fresh[rel]) if on_disk else fresh[rel]
+                content = stub(fresh[rel]) if on_disk and rel not in store.saved else fresh[rel]
             kept[rel] = (self.state.docs[rel][0], content)
         store.save(fresh, set(self._stored()) - set(kept))
         docs = {doc.source.src: doc for doc in markdown_docs(site)}
@@ -331,7 +332,7 @@ class DiskCache(_StateReuse):
 
     def __init__(self, config: Config, started_ns: int):
         super().__init__(config, started_ns, load_state(config.site_dir),
-                         ContentStore(texts_file(config.site_dir)))
+                         ContentStore(texts_file(config.site_dir), keep=False))
 
     def finish(self, site: Site, tasks: list[Task], settings: str) -> None:
         super().finish(site, tasks, settings)

@@ -15,7 +15,7 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,13 @@ class ContentStore(Mapping[str, Content]):
     beside the state, so a rebuild reads only the texts of the pages it renders again.
     """
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, *, keep: bool = True):
         self.path = path
+        #: Keep texts in memory once saved or read; else (a one-off build, whose texts would
+        #: be most of its memory) a text saved to the file is read from it when needed.
+        self.keep = keep or path is None
+        #: Sources whose texts `take` saved already.
+        self.saved: set[str] = set()
         self.fresh: dict[str, Content] = {}
         self.stubs: dict[str, Content] = {}
         #: Renders a content again when its texts vanished from the file (another build
@@ -166,7 +171,8 @@ class ContentStore(Mapping[str, Content]):
             content = self.recompute(src)
         else:
             raise KeyError(src)
-        self.fresh[src] = content
+        if self.keep:
+            self.fresh[src] = content
         return content
 
     def get(self, src: str, default: Any = None) -> Any:
@@ -182,17 +188,36 @@ class ContentStore(Mapping[str, Content]):
     def __len__(self) -> int:
         return len(set(self.fresh) | set(self.stubs))
 
+    def take(self, rendered: list[tuple[str, Content]]) -> list[tuple[str, Content, bool]]:
+        """Where a batch was rendered: (src, content, taken) for each; not `keep`, its texts
+        are saved to the file at once and the contents come without them (taken)."""
+        if not self.keep and self._write(rendered, ()):
+            return [(src, stub(content), True) for src, content in rendered]
+        return [(src, content, False) for src, content in rendered]
+
+    def taken(self, batch: list[tuple[str, Content, bool]]) -> list[tuple[str, Content, bool]]:
+        """In the build's process: note the contents whose texts `take` saved (`saved`)."""
+        for src, content, was_taken in batch:
+            if was_taken:
+                self.stubs[src] = content
+                self.saved.add(src)
+        return batch
+
     def save(self, rendered: dict[str, Content], gone: set[str]) -> None:
-        """Store the texts of newly rendered contents; forget those of removed sources."""
-        if self.path is None:
-            return
+        """Store the texts of newly rendered contents (those `take` saved already are
+        skipped); forget those of removed sources."""
+        if self.path is not None:
+            self._write([(src, c) for src, c in rendered.items() if src not in self.saved],
+                        gone)
+
+    def _write(self, rendered: list[tuple[str, Content]], gone: Iterable[str]) -> bool:
         try:
             db = self._db()
             db.execute("BEGIN")
             try:
                 db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?, ?)",
                                [(src, text_fp(c), c.html, c.summary, c.toc)
-                                for src, c in rendered.items()])
+                                for src, c in rendered])
                 db.executemany("DELETE FROM texts WHERE src = ?", [(src,) for src in gone])
                 db.execute("COMMIT")
             except BaseException:
@@ -201,6 +226,8 @@ class ContentStore(Mapping[str, Content]):
         except (sqlite3.Error, OSError) as exc:
             # Texts missing from the file are rendered again next time: nothing goes wrong.
             log.warning("cache %s could not be written (%s)", self.path, exc)
+            return False
+        return True
 
     def close(self) -> None:
         """Close the database connection (the store stays usable: it reopens on demand)."""

@@ -13,6 +13,8 @@ from ssg.stages.render import Progress, markdown_docs, render_documents
 
 #: Below this many documents Markdown is rendered in one process: forking costs more.
 PARALLEL_MIN = 200
+#: Documents per batch at most: a batch's texts are in memory at once, in transit.
+CHUNK_MAX = 1000
 
 
 class KnownBodies(Protocol):
@@ -23,11 +25,24 @@ class KnownBodies(Protocol):
         be left out), or None."""
 
 
+class TextStore(Protocol):
+    """Where rendered Markdown may go as it is made (see ssg.incremental.state)."""
+
+    def take(self, rendered: list[tuple[str, Content]]) -> list[tuple[str, Content, bool]]:
+        """In the process that rendered a batch: (src, content, taken) for each, taken when
+        the store kept its texts and `content` is without them."""
+
+    def taken(self, batch: list[tuple[str, Content, bool]]) -> list[tuple[str, Content, bool]]:
+        """In the build's process, as a batch arrives: note what `take` kept."""
+
+
 def render_bodies(site: Site, known: KnownBodies, *, jobs: int,
-                  progress: Progress | None = None
+                  progress: Progress | None = None, store: TextStore | None = None
                   ) -> tuple[dict[str, Content], dict[str, Content]]:
     """(reused, rendered): every document's Markdown, from `known` when still current, else
-    rendered (in parallel when there are many), keyed by source path."""
+    rendered (in parallel when there are many), keyed by source path. With `store`, each
+    batch's texts go to it where they are rendered: they never travel back, and the
+    contents come back without them."""
     reused: dict[str, Content] = {}
     todo: list[Document] = []
     for doc in markdown_docs(site):
@@ -40,11 +55,11 @@ def render_bodies(site: Site, known: KnownBodies, *, jobs: int,
             todo.append(doc)
     report = None if progress is None else (
         lambda done: progress("Rendering Markdown", done, len(todo)))
-    chunks = map_ranges(_chunk, (site, todo), len(todo),
+    chunks = map_ranges(_chunk, (site, todo, store), len(todo),
                         jobs=jobs if len(todo) >= PARALLEL_MIN else 1,
-                        chunk=max(50, len(todo) // (jobs * 4) + 1), progress=report)
-    contents = (content for chunk in chunks for content in chunk)
-    rendered = {doc.source.src: content for doc, content in zip(todo, contents, strict=True)}
+                        chunk=min(CHUNK_MAX, max(50, len(todo) // (jobs * 4) + 1)),
+                        progress=report, each=store.taken if store is not None else None)
+    rendered = {src: content for chunk in chunks for src, content, _taken in chunk}
     return reused, rendered
 
 
@@ -55,6 +70,11 @@ def reparse(site: Site, doc: Document) -> Document:
                    front=doc.front)
 
 
-def _chunk(shared: tuple[Site, list[Document]], start: int, end: int) -> list[Content]:
-    site, docs = shared
-    return render_documents(site, docs[start:end])
+def _chunk(shared: tuple[Site, list[Document], TextStore | None], start: int, end: int
+           ) -> list[tuple[str, Content, bool]]:
+    site, docs, store = shared
+    made = list(zip((doc.source.src for doc in docs[start:end]),
+                    render_documents(site, docs[start:end]), strict=True))
+    if store is not None:
+        return store.take(made)
+    return [(src, content, False) for src, content in made]
