@@ -446,8 +446,8 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
                                              index=reuse.config.search, jobs=jobs,
                                              progress=progress)
         output, written = update_state(old, rendered, removed, changed_keys, fingerprints)
-        if old is not None and old.reads is not None:
-            output.reads = _carried_reads(old.reads, rendered, removed)
+        if old is not None:  # one scan of the old keys (if any): the new ones are carried
+            output.reads = _carried_reads(_reads(old), rendered, removed)
         del rendered  # its keys are the state's now
         with timer.step("processed images"):
             wanted = derived_files(output)  # a restored output's are its strays: kept
