@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from ssg.parallel import map_ranges
 from ssg.stages.assemble import Site
 from ssg.stages.markdown import Content
 from ssg.stages.parse import Document, parse, read_bytes
-from ssg.stages.render import Progress, markdown_docs, render_documents
+from ssg.stages.render import Progress, markdown_docs, markdown_renderer, render_documents
 
 #: Below this many documents Markdown is rendered in one process: forking costs more.
 PARALLEL_MIN = 200
@@ -55,7 +55,7 @@ def render_bodies(site: Site, known: KnownBodies, *, jobs: int,
             todo.append(doc)
     report = None if progress is None else (
         lambda done: progress("Rendering Markdown", done, len(todo)))
-    chunks = map_ranges(_chunk, (site, todo, store), len(todo),
+    chunks = map_ranges(_chunk, {"site": site, "docs": todo, "store": store}, len(todo),
                         jobs=jobs if len(todo) >= PARALLEL_MIN else 1,
                         chunk=min(CHUNK_MAX, max(50, len(todo) // (jobs * 4) + 1)),
                         progress=report, each=store.taken if store is not None else None)
@@ -70,11 +70,15 @@ def reparse(site: Site, doc: Document) -> Document:
                    front=doc.front)
 
 
-def _chunk(shared: tuple[Site, list[Document], TextStore | None], start: int, end: int
-           ) -> list[tuple[str, Content, bool]]:
-    site, docs, store = shared
-    made = list(zip((doc.source.src for doc in docs[start:end]),
-                    render_documents(site, docs[start:end]), strict=True))
+def _chunk(shared: dict[str, Any], start: int, end: int) -> list[tuple[str, Content, bool]]:
+    site: Site = shared["site"]
+    docs: list[Document] = shared["docs"][start:end]
+    store: TextStore | None = shared["store"]
+    renderer = shared.get("renderer")
+    if renderer is None:  # one per process, reused by the batches it renders
+        renderer = shared["renderer"] = markdown_renderer(site)
+    made = list(zip((doc.source.src for doc in docs), render_documents(site, docs, renderer),
+                    strict=True))
     if store is not None:
         return store.take(made)
     return [(src, content, False) for src, content in made]

@@ -64,12 +64,19 @@ def markdown_docs(site: Site) -> list[Document]:
     return docs
 
 
-def render_documents(site: Site, docs: list[Document]) -> list[Content]:
-    """Render the Markdown of some documents with one reused Python-Markdown instance."""
+def markdown_renderer(site: Site) -> MarkdownRenderer:
+    """A Python-Markdown instance for the site's documents (making one costs: reuse it)."""
     config = site.config
-    renderer = MarkdownRenderer(config.markdown, site.links, config.base_path,
-                                ShortcodeRenderer(config), body_hooks(site),
-                                site_dir=config.site_dir)
+    return MarkdownRenderer(config.markdown, site.links, config.base_path,
+                            ShortcodeRenderer(config), body_hooks(site),
+                            site_dir=config.site_dir)
+
+
+def render_documents(site: Site, docs: list[Document],
+                     renderer: MarkdownRenderer | None = None) -> list[Content]:
+    """Render the Markdown of some documents with one reused Python-Markdown instance."""
+    if renderer is None:
+        renderer = markdown_renderer(site)
     if not site.languages.multilingual:
         return [renderer.render(doc) for doc in docs]
     return [renderer.render(doc, localize=document_links(site, doc)) for doc in docs]
