@@ -13,7 +13,8 @@ from ssg.stages.render import Progress, markdown_docs, markdown_renderer, render
 
 #: Below this many documents Markdown is rendered in one process: forking costs more.
 PARALLEL_MIN = 200
-#: Documents per batch at most: a batch's texts are in memory at once, in transit.
+#: Documents (or outputs, for rendering) per batch at most: what a batch sends back to the
+#: build's process is in memory at once.
 CHUNK_MAX = 1000
 
 
