@@ -156,6 +156,9 @@ def test_a_stylesheet_of_a_plain_name_is_still_swapped_by_livereload(
     (served.site / "static/css/style.css").write_text("body { color: rgb(255, 0, 0); }\n")
     page.wait_for_function(f"() => {COLOR} === 'rgb(255, 0, 0)'")
     assert page.evaluate("window.__marker") == 1, "the page was reloaded"
+    # livereload.js adds the new link first and removes the old one once the new has loaded.
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('link[rel=stylesheet]'))
+        .filter(l => !/highlight|content\\./.test(l.getAttribute('href') || '')).length === 1""")
     (link,) = links(page)
     assert urlsplit(link[0] or "").path == "/css/style.css"
 
