@@ -58,6 +58,33 @@ def test_a_session_rebuilds_body_edits_quickly_and_settings_changes_fully(
     assert not (site.root / ".ssg-cache").exists()  # a session never touches the disk cache
 
 
+def test_a_quick_rebuild_keeps_what_the_sites_shape_gave_and_a_title_edit_does_not(
+    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ssg.stages import families
+    posts = {f"content/posts/p{n}.md": f"---\ntitle: P{n}\ndate: 2024-01-0{n}\n---\nBody {n}.\n"
+             for n in range(1, 4)}
+    site = make_site(posts, build=False)
+    config = load_config(site.root)
+    session = Session()
+    worked: list[str | None] = []
+    home_pages = families._home_pages
+    monkeypatch.setattr(families, "_home_pages",
+                        lambda site, lang: worked.append(lang) or home_pages(site, lang))
+    build(config, BuildOptions(), session)
+    assert worked  # the home page lists the posts
+    worked.clear()
+    site.write({"content/posts/p2.md": "---\ntitle: P2\ndate: 2024-01-02\n---\nEdited.\n"})
+    quick = build(config, BuildOptions(), session, changed=[site.root / "content/posts/p2.md"])
+    assert "quick front" in quick.timings and not worked
+    assert "Edited." in site.read("index.html")  # the home page shows the new summary
+    site.write({"content/posts/p2.md": "---\ntitle: Renamed\ndate: 2024-01-09\n---\nX.\n"})
+    build(config, BuildOptions(), session, changed=[site.root / "content/posts/p2.md"])
+    assert worked
+    home = site.read("index.html")
+    assert home.index("Renamed") < home.index("P3")  # newest first, from the new dates
+
+
 def test_watched_folders_are_the_ones_a_build_reads(make_site: Callable[..., Site]) -> None:
     site = make_site(FILES, build=False)
     config = load_config(site.root)

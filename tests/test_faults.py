@@ -363,6 +363,26 @@ def test_stages_of_dead_builds_are_removed_and_live_ones_kept(posts: Site) -> No
         child.wait()
 
 
+def test_a_build_leaves_the_trees_its_own_rm_deletes_to_it(posts: Site,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # The previous output goes to a background rm; the next build in the same process must
+    # not delete it again itself (that waits seconds for ten thousand files), but one left by
+    # a process that is gone is removed.
+    import ssg.output.writer as writer
+    started: list[str] = []
+    monkeypatch.setattr(writer.subprocess, "run", lambda args, **kw: started.append(args[-1]))
+    posts.build(drafts=True)  # other options: a full build, whose old output goes to rm
+    ours = [Path(path) for path in started if Path(path).name.endswith("-removing")]
+    assert ours and all(tree.is_dir() for tree in ours), started
+    dead = posts.root / ".output.tmp-999999999-abcd-removing"
+    (dead / "deep").mkdir(parents=True)
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    posts.build()
+    assert all(tree.is_dir() for tree in ours), "the build deleted what its rm deletes"
+    assert not dead.exists()
+
+
 # --- output that cannot be written ----------------------------------------------------------
 
 # --- output and cache that cannot be written -------------------------------------------------

@@ -37,6 +37,7 @@ def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> 
         return None
     # This build's config (the same settings): its plugins read their declared files afresh.
     site = replace(_with_docs(recent.site, edited), config=reuse.config)
+    site.shape.update(recent.site.shape)  # the edits keep the shape (see _edited)
     _reused, rendered = render_bodies(site, _Unedited(recent.contents, edited), jobs=1)
     contents = reuse.keep_edits(edited, recent.contents, rendered)
     return Front(site, recent.tasks, contents, _changed_keys(site, recent.contents, contents,

@@ -42,6 +42,8 @@ _MARKER_TEXT = b"Written by ssg and replaced by each build.\n"
 _RENAME_EXCHANGE = 2
 #: The spare beside the output `out` is `.out.spare`; its marker file holds the journal.
 _SPARE = ".spare"
+#: The suffix of a tree this process's background `rm` is deleting (see _remove_later).
+_REMOVING = "-removing"
 #: Longest file or folder name most file systems allow, in bytes.
 _NAME_MAX = 255
 #: Path segments that would leave or blur the output folder.
@@ -424,6 +426,8 @@ def _remove_stale(out: Path) -> None:
         pid = stale.name[len(prefix):].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)):
             continue  # another build at work
+        if pid.isdigit() and int(pid) == os.getpid() and stale.name.endswith(_REMOVING):
+            continue  # our own rm is at work on it: deleting it here too would wait for it
         _rmtree(stale)
 
 
@@ -477,6 +481,12 @@ def _remove_later(tree: Path) -> None:
     if shutil.which("sh") is None or shutil.which("rm") is None:
         _rmtree(tree)
         return
+    removing = tree.with_name(tree.name + _REMOVING)
+    try:
+        os.rename(tree, removing)
+        tree = removing
+    except OSError:
+        pass  # removed under its own name, by rm and by the next build
     # The shell starts rm in the background and exits at once: nothing is left to wait for.
     subprocess.run(["sh", "-c", 'rm -rf -- "$1" >/dev/null 2>&1 &', "sh", str(tree)],
                    stdin=subprocess.DEVNULL, check=False)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from ssg.config import Config
 from ssg.errors import ContentError, SsgError, raise_all
@@ -100,6 +100,19 @@ class Taxonomy:
     terms: tuple[Term, ...]
 
 
+_T = TypeVar("_T")
+
+
+def shaped(site: Site, key: Hashable, make: Callable[[], _T]) -> _T:
+    """`make()`, once per site shape: a value that depends on nothing but the site's shape
+    (its pages' front matter and titles, order and sections; see Site.shape)."""
+    try:
+        value: _T = site.shape[key]
+    except KeyError:
+        value = site.shape[key] = make()
+    return value
+
+
 @dataclass(frozen=True)
 class Site:
     """The whole site before rendering: every template can see every page."""
@@ -134,6 +147,11 @@ class Site:
     translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Section key -> the keys of the same section in the other languages, itself among them.
     section_translations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Values worked out from the site's shape alone (its pages' front matter and titles, its
+    #: order and sections), kept by `shaped`. `replace` starts a new one; the quick front end,
+    #: whose edits keep the shape, hands the last build's on.
+    shape: dict[Hashable, Any] = field(default_factory=dict, init=False, compare=False,
+                                       repr=False)
 
     @cached_property
     def languages(self) -> Languages:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from ssg.config import MenuEntry
 from ssg.errors import ConfigError, SsgError, raise_all
-from ssg.stages.assemble import Site
+from ssg.stages.assemble import Site, shaped
 from ssg.stages.languages import Languages, localized_targets
 
 
@@ -27,8 +27,9 @@ def top_section(key: str, languages: Languages | None = None) -> str:
 
 def blog_sections(site: Site) -> frozenset[str]:
     """The top-level sections that have a dated page (in them or in their subsections)."""
-    return frozenset(top_section(page.section, site.languages) for page in site.pages.values()
-                     if page.date is not None)
+    return shaped(site, "blog sections", lambda: frozenset(
+        top_section(page.section, site.languages) for page in site.pages.values()
+        if page.date is not None))
 
 
 def main_sections(site: Site) -> tuple[str, ...]:
@@ -41,12 +42,16 @@ def main_sections(site: Site) -> tuple[str, ...]:
                      for name in configured)
     if configured is not None:
         return configured
-    return tuple(sorted(blog_sections(site)))
+    return shaped(site, "main sections", lambda: tuple(sorted(blog_sections(site))))
 
 
 def home_pages(site: Site, lang: str | None = None) -> tuple[str, ...]:
     """The pages the home page lists, newest first: those of the main sections (with
     `lang`, those listed in that language)."""
+    return shaped(site, ("home pages", lang), lambda: _home_pages(site, lang))
+
+
+def _home_pages(site: Site, lang: str | None) -> tuple[str, ...]:
     main = frozenset(main_sections(site))
     pages = site.pages
     order = site.order if lang is None else site.orders[lang]
@@ -58,6 +63,10 @@ def menu_pages(site: Site, lang: str | None = None) -> tuple[tuple[str, str, str
     """(menu name, title, site path, weight) of every page and section whose front matter puts
     it in a menu (`menu: main`): the sections by key, then the pages in the site's order
     (with `lang`, those in that language)."""
+    return shaped(site, ("menu pages", lang), lambda: _menu_pages(site, lang))
+
+
+def _menu_pages(site: Site, lang: str | None) -> tuple[tuple[str, str, str, int], ...]:
     found = [(name, section.title, section.path, section.weight)
              for _key, section in sorted(site.sections.items()) if section.doc is not None
              and (lang is None or section.lang == lang)

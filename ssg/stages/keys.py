@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ssg.stages import families
-from ssg.stages.assemble import Site, Term
+from ssg.stages.assemble import Site, Term, shaped
 from ssg.stages.lookup import template_file
 
 #: A dependency: its kind, then what it names (a page's src, a section's key, a file's path).
@@ -262,7 +262,7 @@ def home_pages() -> Key:
 
 @_fingerprint("home")
 def _home_pages(inputs: Inputs) -> str:
-    return digest(families.home_pages(inputs.site))
+    return shaped(inputs.site, "_home_pages fp", lambda: digest(families.home_pages(inputs.site)))
 
 
 def blog_sections() -> Key:
@@ -272,7 +272,8 @@ def blog_sections() -> Key:
 
 @_fingerprint("blogs")
 def _blog_sections(inputs: Inputs) -> str:
-    return digest(sorted(families.blog_sections(inputs.site)))
+    return shaped(inputs.site, "_blog_sections fp",
+                  lambda: digest(sorted(families.blog_sections(inputs.site))))
 
 
 def menu_pages() -> Key:
@@ -283,7 +284,7 @@ def menu_pages() -> Key:
 
 @_fingerprint("menus")
 def _menu_pages(inputs: Inputs) -> str:
-    return digest(families.menu_pages(inputs.site))
+    return shaped(inputs.site, "_menu_pages fp", lambda: digest(families.menu_pages(inputs.site)))
 
 
 # --- taxonomies ------------------------------------------------------------------------------

@@ -92,9 +92,6 @@ class Views:
         self._sections: dict[str, SectionView] = {}
         self._terms: dict[tuple[str, str], TermView] = {}
         self._term_order: dict[str, dict[str, int]] = {}
-        self._home: tuple[str, ...] | None = None
-        self._blogs: frozenset[str] | None = None
-        self._main: tuple[str, ...] | None = None
         self._taxonomies: dict[str, TaxonomyView] = {}
         self._reading: dict[str, dict[str, tuple[str | None, str | None]]] = {}
         self.site_view = SiteView(self)
@@ -124,23 +121,17 @@ class Views:
     def home_pages(self) -> tuple[str, ...]:
         """The sources of the pages the home page lists (see `families.home_pages`)."""
         record(keys.home_pages())
-        if self._home is None:
-            self._home = families.home_pages(self.site)
-        return self._home
+        return families.home_pages(self.site)
 
     def main_sections(self) -> tuple[str, ...]:
         """The keys of the main sections (see `families.main_sections`); the caller records
         what they depend on."""
-        if self._main is None:
-            self._main = families.main_sections(self.site)
-        return self._main
+        return families.main_sections(self.site)
 
     def blog_sections(self) -> frozenset[str]:
         """The top-level sections with dated pages (see `families.blog_sections`)."""
         record(keys.blog_sections())
-        if self._blogs is None:
-            self._blogs = families.blog_sections(self.site)
-        return self._blogs
+        return families.blog_sections(self.site)
 
     def reading_order(self, top: str) -> dict[str, tuple[str | None, str | None]]:
         """Each page of the top-level section `top` with the pages before and after it when
