@@ -16,7 +16,7 @@ from conftest import Site, html_tags
 from ssg.build import BuildOptions, Session, build, derived_files
 from ssg.config import load_config
 from ssg.errors import SsgError
-from ssg.incremental.fingerprints import READ_KINDS, OutputState
+from ssg.incremental.fingerprints import OutputState, index, readers
 from ssg.stages import images
 
 FORMATS = ["avif", "webp"] if features.check("avif") else ["webp"]
@@ -421,10 +421,11 @@ def test_the_docs_site_shows_its_diagram_through_a_picture_and_the_theme_css_by_
 
 
 def test_a_session_carries_what_each_output_read_from_build_to_build(make_site: Any) -> None:
-    """The dev server's builds carry, from one build to the next, which outputs read files
-    and processed images (rather than scan every output's keys): after edits that add, change
-    and drop processed images, the carried account is what a scan of every output finds, and
-    the output holds the processed images the pages ask for."""
+    """The dev server's builds carry, from one build to the next, an index of what the
+    outputs read (files, processed images, page bodies) rather than scan every output's keys:
+    after edits that add, change and drop processed images and edit a page's body, the
+    carried index is what a scan of every output finds, and the output holds the processed
+    images the pages ask for."""
     site = gallery_site(make_site, build=False)
     session = Session()
     config = load_config(site.root)
@@ -432,11 +433,16 @@ def test_a_session_carries_what_each_output_read_from_build_to_build(make_site: 
     def rebuild(*paths: str) -> OutputState:
         build(config, BuildOptions(jobs=1, cache=False), session,
               changed=[site.root / p for p in paths] if paths else None)
-        return session.state.outputs[str(config.output_dir)]
+        output = session.state.outputs[str(config.output_dir)]
+        readers(output)  # so that the readers are carried too
+        return output
 
-    def scanned(output: OutputState) -> dict[str, tuple[Any, ...]]:
-        return {dest: found for dest, (_hash, deps) in output.outputs.items()
-                if (found := tuple(k for k in deps if k[0] in READ_KINDS))}
+    def carried_is_scanned(output: OutputState) -> None:
+        carried = output.index
+        assert carried is not None and carried.readers is not None
+        scan = OutputState(outputs=output.outputs, key_fps=output.key_fps)
+        assert carried.reads == index(scan).reads and carried.files == index(scan).files
+        assert carried.readers == readers(scan)
 
     first = derived_files(rebuild())
     for files, paths in (
@@ -447,14 +453,13 @@ def test_a_session_carries_what_each_output_read_from_build_to_build(make_site: 
     ):
         site.write(files)
         output = rebuild(*paths)
-        assert output.reads is not None  # carried over from the build before
-        assert output.reads == scanned(output)
+        carried_is_scanned(output)
         made = derived_files(output)
         assert made and all((site.out / dest).is_file() for dest in made)
     assert len(made) == len(first) + 2  # b.jpg's fill and resize
     (site.root / "content/trip/b.jpg").unlink()
     output = rebuild()
-    assert output.reads == scanned(output)
+    carried_is_scanned(output)
     assert len(derived_files(output)) == len(first)
     gone = set(made) - set(derived_files(output))
     assert len(gone) == 2 and not any((site.out / dest).exists() for dest in gone)

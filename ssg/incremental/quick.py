@@ -19,11 +19,11 @@ from types import MappingProxyType
 from ssg.errors import SsgError
 from ssg.incremental.reuse import Front, SessionReuse
 from ssg.stages import keys as vocabulary
-from ssg.stages.assemble import Site
-from ssg.stages.bodies import render_bodies
+from ssg.stages.assemble import Site, shaped
 from ssg.stages.keys import Key
 from ssg.stages.markdown import Content
 from ssg.stages.parse import Document, parse, read_bytes
+from ssg.stages.render import render_documents
 
 
 def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> Front | None:
@@ -38,7 +38,7 @@ def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> 
     # This build's config (the same settings): its plugins read their declared files afresh.
     site = replace(_with_docs(recent.site, edited), config=reuse.config)
     site.shape.update(recent.site.shape)  # the edits keep the shape (see _edited)
-    _reused, rendered = render_bodies(site, _Unedited(recent.contents, edited), jobs=1)
+    rendered = dict(zip(edited, render_documents(site, list(edited.values())), strict=True))
     contents = reuse.keep_edits(edited, recent.contents, rendered)
     return Front(site, recent.tasks, contents, _changed_keys(site, recent.contents, contents,
                                                              edited))
@@ -48,15 +48,15 @@ def _edited(site: Site, changed: Iterable[Path], reuse: SessionReuse
             ) -> dict[str, Document] | None:
     """src -> new document of each changed file; None unless every one is a page or section
     file whose front matter and title stayed the same."""
-    docs: dict[str, Document] = {p.src: p.doc for p in site.pages.values()}
-    docs.update((s.doc.source.src, s.doc) for s in site.sections.values() if s.doc)
-    by_path = {str(doc.source.src_path): src for src, doc in docs.items()}
+    by_path = shaped(site, "documents by path", lambda: _documents_by_path(site))
     edited: dict[str, Document] = {}
     for path in changed:
-        src = by_path.get(str(path))
-        if src is None:
+        found = by_path.get(str(path))
+        if found is None:
             return None
-        old = docs[src]
+        src, section = found
+        old = site.pages[src].doc if section is None else site.sections[section].doc
+        assert old is not None
         try:
             data = read_bytes(old.source)
             doc = parse(old.source, site.config.taxonomies, data)
@@ -67,6 +67,15 @@ def _edited(site: Site, changed: Iterable[Path], reuse: SessionReuse
         reuse.hashes.hash(str(path), data)
         edited[src] = doc
     return edited
+
+
+def _documents_by_path(site: Site) -> dict[str, tuple[str, str | None]]:
+    """Source file -> (src, the key of the section it is the _index.md of, or None)."""
+    found: dict[str, tuple[str, str | None]] = {
+        str(page.doc.source.src_path): (src, None) for src, page in site.pages.items()}
+    found.update((str(section.doc.source.src_path), (section.doc.source.src, key))
+                 for key, section in site.sections.items() if section.doc is not None)
+    return found
 
 
 def _with_docs(site: Site, edited: Mapping[str, Document]) -> Site:
@@ -80,17 +89,6 @@ def _with_docs(site: Site, edited: Mapping[str, Document]) -> Site:
             key = section_of[src]
             sections[key] = replace(sections[key], doc=doc)
     return replace(site, pages=MappingProxyType(pages), sections=MappingProxyType(sections))
-
-
-class _Unedited:
-    """The last build's bodies, current for every document but the edited ones."""
-
-    def __init__(self, contents: Mapping[str, Content], edited: Mapping[str, Document]):
-        self.contents, self.edited = contents, edited
-
-    def body(self, site: Site, doc: Document) -> Content | None:
-        src = doc.source.src
-        return None if src in self.edited else self.contents[src]
 
 
 def _changed_keys(site: Site, before: Mapping[str, Content], after: Mapping[str, Content],

@@ -365,6 +365,8 @@ def report_problems(images: Images, uses: Iterable[tuple[str, int | None, str]],
     `uses` is (page, line, output path of the image) of every image a page shows."""
     errors: list[SsgError] = []
     shown: set[str] = set()
+    if not any(info.problem for info in images.by_dest.values()):
+        return  # (the usual case: no page's images need looking at)
     for page, line, dest in uses:
         info = images.by_dest.get(dest)
         if info is None or not info.problem:

@@ -210,12 +210,26 @@ def _length_class(length: int) -> str:
     return ALPHABET[min(63, round(math.log2(length + 1) * 4))]
 
 
-def _meta(docs: list[SearchRecord]) -> bytes:
+def _meta(docs: list[SearchRecord], lengths: str | None = None) -> bytes:
+    """meta.json of the index of `docs`; `lengths`: their length classes, when known."""
+    if lengths is None:
+        lengths = "".join(_length_class(int(d["length"])) for d in docs)
     return _json({
         "version": FORMAT, "docs": len(docs), "shards": shard_count(len(docs)),
-        "chunk": CHUNK, "lengths": "".join(_length_class(int(d["length"])) for d in docs),
-        "stamp": digest(*(d["fp"] for d in docs)),
+        "chunk": CHUNK, "lengths": lengths, "stamp": digest(*(d["fp"] for d in docs)),
     })
+
+
+def _patched_lengths(meta: bytes, docs: list[SearchRecord], changed: list[int]) -> str:
+    """The length classes of `docs`: the last build's meta.json's, with those of the
+    documents `changed` worked out again."""
+    lengths = json.loads(meta)["lengths"]
+    if not isinstance(lengths, str) or len(lengths) != len(docs):
+        raise ValueError("not the meta.json of these documents")
+    classes = list(lengths)
+    for doc in changed:
+        classes[doc] = _length_class(int(docs[doc]["length"]))
+    return "".join(classes)
 
 
 def _chunk(docs: list[SearchRecord], number: int) -> bytes:
@@ -305,9 +319,10 @@ def _patch(docs: list[SearchRecord], old: list[SearchRecord], read: Callable[[st
             for term, changes in by_term.items():
                 _patch_term(shard, term, changes)
             candidates[dest] = _json(shard)
+        meta = f"{SEARCH_DIR}/meta.json"
+        candidates[meta] = _meta(docs, _patched_lengths(read(meta), docs, changed))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None  # not what the last build wrote: make it all again
-    candidates[f"{SEARCH_DIR}/meta.json"] = _meta(docs)
     for number in sorted({doc // CHUNK for doc in changed}):
         candidates[_chunk_dest(number)] = _chunk(docs, number)
     files = {}
