@@ -37,6 +37,7 @@ from ssg.incremental.fingerprints import (
     update_state,
 )
 from ssg.incremental.inputs import replay, save_inputs, unchanged_build
+from ssg.incremental.quick import prepare as prepare_quick
 from ssg.incremental.quick import quick_front
 from ssg.incremental.reuse import Front, Reuse, Session, SessionReuse, open_reuse
 from ssg.incremental.state import CACHE_DIR
@@ -80,8 +81,8 @@ from ssg.stages.search_text import SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path, quote_url_path
 
-__all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "server_started",
-           "static_dest", "watched_folders"]
+__all__ = ["BuildOptions", "BuildResult", "Session", "build", "config_changed", "prepare_quick",
+           "server_started", "static_dest", "watched_folders"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from ssg.build import (
     BuildOptions,
     Session,
     build,
+    prepare_quick,
     static_dest,
     watched_folders,
 )
@@ -83,6 +84,32 @@ def test_a_quick_rebuild_keeps_what_the_sites_shape_gave_and_a_title_edit_does_n
     assert worked
     home = site.read("index.html")
     assert home.index("Renamed") < home.index("P3")  # newest first, from the new dates
+
+
+def test_preparing_a_session_does_first_what_its_next_quick_rebuild_needs(
+    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ssg.incremental import fingerprints, quick
+    site = make_site(FILES, build=False)
+    config = load_config(site.root)
+    session = Session()
+    build(config, BuildOptions(), session)
+    output = session.state.outputs[str(config.output_dir)]
+    assert output.index is None or output.index.readers is None
+    prepare_quick(session)
+    prepared = output.index
+    assert prepared is not None and prepared.readers is not None
+    scans: list[object] = []
+    by_path = quick._documents_by_path
+    monkeypatch.setattr(quick, "_documents_by_path", lambda s: scans.append(s) or by_path(s))
+    site.write({"content/a.md": "---\ntitle: A\n---\nEdited.\n"})
+    quick_build = build(config, BuildOptions(), session, changed=[site.root / "content/a.md"])
+    assert "quick front" in quick_build.timings and "Edited." in site.read("a/index.html")
+    prepare_quick(session)  # after a quick rebuild there is nothing left to do
+    output = session.state.outputs[str(config.output_dir)]
+    assert not scans and output.index is prepared  # carried, not worked out again
+    assert prepared.readers == fingerprints.readers(fingerprints.OutputState(
+        outputs=output.outputs))
 
 
 def test_watched_folders_are_the_ones_a_build_reads(make_site: Callable[..., Site]) -> None:

@@ -17,7 +17,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ssg.errors import SsgError
-from ssg.incremental.reuse import Front, SessionReuse
+from ssg.incremental.fingerprints import readers
+from ssg.incremental.reuse import Front, Session, SessionReuse
+from ssg.stages import families
 from ssg.stages import keys as vocabulary
 from ssg.stages.assemble import Site, shaped
 from ssg.stages.keys import Key
@@ -44,11 +46,34 @@ def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> 
                                                              edited))
 
 
+def prepare(session: Session) -> None:
+    """Work out now what the session's next quick rebuild would first: which outputs read each
+    page's body, where each document's file is, what the site's shape gives the home page and
+    menus. The dev server calls it while it waits for a change, so that the first save after
+    a full build costs what later ones do (at 10,000 pages these take 0.2 s)."""
+    recent = session.recent
+    if recent is None:
+        return
+    for output in session.state.outputs.values():
+        readers(output)
+    site = recent.site
+    shaped(site, _BY_PATH, lambda: _documents_by_path(site))
+    langs = [None, *(lang.code for lang in site.languages.all)] if site.languages.multilingual \
+        else [None]
+    for lang in langs:
+        families.home_pages(site, lang)
+        families.menu_pages(site, lang)
+
+
+#: The key, in Site.shape, of the map from a document's file to its src (_documents_by_path).
+_BY_PATH = "documents by path"
+
+
 def _edited(site: Site, changed: Iterable[Path], reuse: SessionReuse
             ) -> dict[str, Document] | None:
     """src -> new document of each changed file; None unless every one is a page or section
     file whose front matter and title stayed the same."""
-    by_path = shaped(site, "documents by path", lambda: _documents_by_path(site))
+    by_path = shaped(site, _BY_PATH, lambda: _documents_by_path(site))
     edited: dict[str, Document] = {}
     for path in changed:
         found = by_path.get(str(path))

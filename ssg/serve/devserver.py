@@ -43,6 +43,7 @@ from ssg.build import (
     Session,
     built_output,
     config_changed,
+    prepare_quick,
     server_started,
     static_dest,
     watched_folders,
@@ -96,6 +97,9 @@ class DevServer:
         self._served = ServedFiles()
         #: The last build's link report, not run yet.
         self._links: Callable[[], None] | None = None
+        #: Whether the session has yet to work out what its next quick rebuild needs first
+        #: (after a full build, once the open pages have their update).
+        self._prepare = False
         self._tmp: Path | None = None
         #: The folder answering requests: None until a whole site exists (a page saying the
         #: site is being built answers), then a stand-in (the last run's build, or what
@@ -140,12 +144,16 @@ class DevServer:
         try:
             self._start(watcher, HttpThread(self, sockets))
             while True:
-                batch = watcher.next_batch(LINKS_AFTER if self._links else None)
+                waiting = self._links is not None or self._prepare
+                batch = watcher.next_batch(LINKS_AFTER if waiting else None)
                 if batch:
                     self._links = None
                     self._on_changes(batch, watcher)
                 elif self._links is not None:
                     self._report_links()
+                elif self._prepare:
+                    self._prepare = False
+                    prepare_quick(self._session)
         except KeyboardInterrupt:
             pass
         finally:
@@ -285,6 +293,7 @@ class DevServer:
         # Warnings only: reported once the open pages have fetched their update (LINKS_AFTER
         # seconds without a change), or left to the next build when a change comes first.
         self._links = self._result.report_links if self._result is not None else None
+        self._prepare = self._result is not None  # at once when already done
         if self.error is not None or self.root != self.out:
             self.error = None
             plan = ReloadPlan(everything=True)
