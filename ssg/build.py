@@ -52,7 +52,7 @@ from ssg.output.writer import (
 from ssg.parallel import default_jobs, map_ranges
 from ssg.plugins.host import SITE_PLUGINS
 from ssg.stages import keys
-from ssg.stages.assemble import Site, Visibility, assemble
+from ssg.stages.assemble import Site, Visibility, assemble, shaped
 from ssg.stages.bodies import CHUNK_MAX, PARALLEL_MIN, render_bodies
 from ssg.stages.data import DATA_DIR, load_data
 from ssg.stages.discover import discover
@@ -111,7 +111,7 @@ class BuildResult:
     #: caller (to be called before the next build).
     report_links: Callable[[], None] | None = None
     #: The links of each document's Markdown by its content path (`posts/a.md`): `ssg check`
-    #: tells by them how a broken link of the HTML was written.
+    #: tells by them how a broken link of the HTML was written. Not with a session.
     refs: Mapping[str, tuple[Ref, ...]] = field(default_factory=dict)
     #: Files that outputs read other than by copying them (a stylesheet behind a fingerprinted
     #: name, an image whose size a page shows): a saved one needs a build. Only with a session.
@@ -261,10 +261,21 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         pages=len(front.site.pages), files=len(front.tasks), rendered=len(todo),
         written=tuple(written), removed=tuple(removed), full=old is None,
         seconds=time.perf_counter() - start, timings=timer.steps,
-        origins={task.dest_path: task.origin for task in front.tasks},
+        origins=_origins(front),
         report_links=links if later else None,
-        refs={src: content.refs for src, content in front.contents.items()},
+        refs=({src: content.refs for src, content in front.contents.items()}
+              if session is None else {}),
         read=files_read(front.tasks, output) if session is not None else frozenset())
+
+
+def _origins(front: Front) -> dict[str, str]:
+    """Output path -> origin of each of the front end's tasks (the quick front end's are the
+    last build's: worked out once for them). Shared: never changed."""
+    tasks, origins = shaped(front.site, "origins", lambda: (
+        front.tasks, {task.dest_path: task.origin for task in front.tasks}))
+    if tasks is not front.tasks:
+        return {task.dest_path: task.origin for task in front.tasks}
+    return origins
 
 
 def with_static_links(links: Mapping[str, str], static: list[tuple[str, str, Path]],
