@@ -208,8 +208,20 @@ class Edits:
             path.write_text(text)
 
 
+def settle(site: Path) -> float:
+    """Wait until the server's background rm has deleted the output its first build replaced
+    (a full build's old tree, named *-removing); the seconds waited."""
+    start = time.monotonic()
+    while any((site / ".ssg-cache" / "serve").glob("*-removing")):
+        if time.monotonic() - start > 600:
+            break
+        time.sleep(0.2)
+    return time.monotonic() - start
+
+
 def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, text_only: bool,
-            baseline: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
+            baseline: Path | None = None, settled: bool = False
+            ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
     site = make_site(pages)
     page_file, url_path = first_page(site)
     template = site / "templates" / "page.html"
@@ -218,6 +230,9 @@ def measure(pages: int, repeat: int, browser: Any, *, hugo: bool, trace: bool, t
     servers = [("ssg", ssg_server(site, trace=trace))]
     print(f"{pages:,} pages: ssg's first build {servers[0][1].first_build:.2f} s",
           file=sys.stderr)
+    if settled:
+        print(f"  waited {settle(site):.1f} s for the replaced output to be deleted",
+              file=sys.stderr)
     hugo_edits = None
     if baseline is not None:  # another checkout of ssg, serving a copy of the same site
         copy = WORK / f"serve-{pages}-baseline"
@@ -383,6 +398,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, metavar="REPO",
                         help="also serve the site with the ssg of another checkout")
     parser.add_argument("--text-only", action="store_true", help="skip the template and CSS edits")
+    parser.add_argument("--settled", action="store_true",
+                        help="edit only once the server has deleted the output its first "
+                             "build replaced (its background rm competes for the disk)")
     parser.add_argument("--traced-server", metavar="SITE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.traced_server:
@@ -399,7 +417,7 @@ def main() -> None:
             for size in args.sizes:
                 found, steps = measure(size, args.repeat, browser, hugo=not args.no_hugo,
                                        trace=args.trace, text_only=args.text_only,
-                                       baseline=args.baseline)
+                                       baseline=args.baseline, settled=args.settled)
                 rows += found
                 if steps:
                     traces.append(step_table(size, steps))
