@@ -241,24 +241,27 @@ class Stage:
 
     def _link_unchanged(self, changed: set[str], removed: set[str]) -> None:
         """Hard-link every live file that is neither changed nor removed into the stage
-        (over a staged copy with the same bytes: the file keeps its inode and mtime)."""
-        made = set(self._made)
-        for rel, path in _files(self.out):
+        (over a staged copy with the same bytes: the file keeps its inode and mtime). With
+        plain strings for paths: at 14,500 files pathlib's objects cost half the time."""
+        made = {str(folder) for folder in self._made}
+        root = str(self.root)
+        for rel, path in _file_paths(str(self.out)):
             if rel in changed or rel in removed or rel == MARKER:
                 continue
-            target = self.root / rel
-            if target.parent not in made:
+            target = os.path.join(root, rel)
+            parent = os.path.dirname(target)
+            if parent not in made:
                 try:
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.makedirs(parent, exist_ok=True)
                 except (FileExistsError, NotADirectoryError):
                     continue  # a file of the new site stands where this folder was
-                made.add(target.parent)
+                made.add(parent)
             try:
                 _link(path, target)
             except FileExistsError:
-                if target.is_dir():
+                if os.path.isdir(target):
                     continue  # a folder of the new site stands where this file was
-                target.unlink()
+                os.unlink(target)
                 _link(path, target)
 
     def discard(self) -> None:
@@ -325,7 +328,7 @@ def _update(tree: Path, removed: Iterable[str], changed: Iterable[str], source: 
         _link(source / dest, target)
 
 
-def _link(source: Path, target: Path) -> None:
+def _link(source: str | Path, target: str | Path) -> None:
     """Hard-link a file; copy it where the file system has no hard links."""
     try:
         os.link(source, target)
@@ -407,6 +410,12 @@ def _drop_spare(out: Path) -> None:
 
 def _files(root: Path) -> Iterator[tuple[str, Path]]:
     """(path relative to root, path) of every file under root, at any depth."""
+    for rel, path in _file_paths(str(root)):
+        yield rel, Path(path)
+
+
+def _file_paths(root: str) -> Iterator[tuple[str, str]]:
+    """`_files` with the paths as strings."""
     stack = [("", root)]
     while stack:
         rel_dir, folder = stack.pop()
@@ -414,9 +423,9 @@ def _files(root: Path) -> Iterator[tuple[str, Path]]:
             for entry in scan:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((rel, Path(entry.path)))
+                    stack.append((rel, entry.path))
                 else:
-                    yield rel, Path(entry.path)
+                    yield rel, entry.path
 
 
 def _remove_stale(out: Path) -> None:
