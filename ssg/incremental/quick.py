@@ -23,6 +23,7 @@ from ssg.stages import families
 from ssg.stages import keys as vocabulary
 from ssg.stages.assemble import Site, shaped
 from ssg.stages.keys import Key
+from ssg.stages.language_context import load_locales
 from ssg.stages.markdown import Content
 from ssg.stages.parse import Document, parse, read_bytes
 from ssg.stages.render import render_documents
@@ -49,8 +50,8 @@ def quick_front(reuse: SessionReuse, settings: str, changed: Iterable[Path]) -> 
 def prepare(session: Session) -> None:
     """Work out now what the session's next quick rebuild would first: which outputs read each
     page's body, where each document's file is, what the site's shape gives the home page and
-    menus. The dev server calls it while it waits for a change, so that the first save after
-    a full build costs what later ones do (at 10,000 pages these take 0.2 s)."""
+    menus, the locale data. The dev server calls it while it waits for a change, so that the
+    first save after a full build costs what later ones do (at 10,000 pages: 0.2 s)."""
     recent = session.recent
     if recent is None:
         return
@@ -63,6 +64,7 @@ def prepare(session: Session) -> None:
     for lang in langs:
         families.home_pages(site, lang)
         families.menu_pages(site, lang)
+    load_locales(site)
 
 
 #: The key, in Site.shape, of the map from a document's file to its src (_documents_by_path).
