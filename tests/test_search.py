@@ -259,3 +259,16 @@ def test_ids_round_trip_through_their_encoding() -> None:
     assert search.decode_ids(text) == ids
     assert search.decode_ids(search.encode_ids(range(100))) == list(range(100))
     assert search.encode_ids([0, 1, 2]) == "011"
+
+
+def test_records_keep_the_last_order_only_while_it_is_the_order_by_url() -> None:
+    def records(urls: dict[str, str]) -> dict[str, search.SearchRecord]:
+        return {dest: {"url": url, "fp": dest} for dest, url in urls.items()}
+
+    first = records({"b/index.html": "/b/", "a/index.html": "/a/", "c/index.html": "/c/"})
+    assert [r["url"] for r in search._by_url(first)] == ["/a/", "/b/", "/c/"]
+    same_pages = records({"c/index.html": "/c/", "a/index.html": "/a/", "b/index.html": "/b/"})
+    assert [r["url"] for r in search._by_url(same_pages, like=first)] == ["/a/", "/b/", "/c/"]
+    # The same files under other URLs: sorted again, not taken in the last order.
+    moved = records({"a/index.html": "/z/", "b/index.html": "/b/", "c/index.html": "/c/"})
+    assert [r["url"] for r in search._by_url(moved, like=same_pages)] == ["/b/", "/c/", "/z/"]

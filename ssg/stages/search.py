@@ -112,11 +112,14 @@ def _by_url(records: Mapping[str, SearchRecord],
     known = _last_sorted
     if known is not None and known[0] is records:
         return known[2]
+    docs: list[SearchRecord] | None = None
     if known is not None and like is not None and known[0] is like and records.keys() == \
             like.keys():
         dests = known[1]
         docs = [records[dest] for dest in dests]
-    else:
+        if any(a["url"] != b["url"] for a, b in zip(docs, known[2], strict=True)):
+            docs = None  # a page of another URL: sorted below
+    if docs is None:
         dests = sorted(records, key=lambda dest: _url(records[dest]))
         docs = [records[dest] for dest in dests]
     _last_sorted = records, dests, docs
