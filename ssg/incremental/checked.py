@@ -61,6 +61,14 @@ def as_dest(value: Any) -> str:
     return text
 
 
+def texts(value: Any) -> list[str]:
+    """A list of texts (`each(value, as_text)`, checked in one pass)."""
+    items = as_list(value)
+    if not all(type(v) is str for v in items):
+        raise Invalid("expected texts")
+    return items
+
+
 def each(value: Any, item: Callable[[Any], T]) -> list[T]:
     return [item(v) for v in as_list(value)]
 

@@ -27,7 +27,15 @@ from typing import Any
 import orjson
 
 from ssg.config import Config
-from ssg.incremental.checked import Invalid, as_dict, as_int, as_list, as_opt_int, as_text, each
+from ssg.incremental.checked import (
+    Invalid,
+    as_dict,
+    as_int,
+    as_list,
+    as_opt_int,
+    as_text,
+    texts,
+)
 from ssg.incremental.records import FileRecord, Paths
 from ssg.incremental.state import CACHE_DIR, VERSION, cache_file, texts_file
 from ssg.output.writer import output_build_id
@@ -264,7 +272,7 @@ def _check(data: dict[str, Any], config: Config, settings: str, now: datetime
     for dest, origin in origins.items():
         as_text(dest), as_text(origin)
     return Unchanged(pages=as_int(data["pages"]), files=len(origins),
-                     warnings=tuple(each(data["warnings"], as_text)), origins=origins)
+                     warnings=tuple(texts(data["warnings"])), origins=origins)
 
 
 def _under(name: str, roots: list[Path]) -> bool:

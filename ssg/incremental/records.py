@@ -33,6 +33,7 @@ from ssg.incremental.checked import (
     as_text,
     each,
     mapping,
+    texts,
 )
 from ssg.incremental.fingerprints import OutputRecord, OutputState
 from ssg.incremental.pieces import Fields, Later, Members
@@ -259,9 +260,9 @@ def front_from_data(data: Any) -> FrontMatter:
         updated=_moment_from(d["updated"]), expires=_moment_from(d["expires"]),
         draft=as_bool(d["draft"]), slug=as_opt_text(d["slug"]), url=as_opt_text(d["url"]),
         template=as_opt_text(d["template"]), summary=as_opt_text(d["summary"]),
-        weight=as_int(d["weight"]), aliases=tuple(each(d["aliases"], as_text)),
-        terms={k: tuple(each(v, as_text)) for k, v in as_dict(d["terms"]).items()},
-        extra=extra, menu=tuple(each(d["menu"], as_text)), image=as_opt_text(d["image"]),
+        weight=as_int(d["weight"]), aliases=tuple(texts(d["aliases"])),
+        terms={k: tuple(texts(v)) for k, v in as_dict(d["terms"]).items()},
+        extra=extra, menu=tuple(texts(d["menu"])), image=as_opt_text(d["image"]),
         translation_key=as_opt_text(d["translation_key"]),
     )
 
@@ -344,13 +345,6 @@ def _warnings(value: Any) -> tuple[tuple[int | None, str], ...]:
     return tuple((line, message) for line, message in items)
 
 
-def _texts(value: Any) -> list[str]:
-    items = as_list(value)
-    if not all(type(v) is str for v in items):
-        raise Invalid("expected texts")
-    return items
-
-
 def content_from_data(data: Any) -> ContentRecord:
     """A rendered body stored by content_to_data (texts empty: the ContentStore has them)."""
     file_hash, fields_data = as_list(data, 2)
@@ -359,7 +353,7 @@ def content_from_data(data: Any) -> ContentRecord:
         html="", summary="", toc="", word_count=as_int(d["word_count"]),
         refs=_refs(d["refs"]), link_deps=_link_deps(d["link_deps"]),
         body_fp=as_text(d["body_fp"]), summary_fp=as_text(d["summary_fp"]),
-        template_deps=_pairs(d["template_deps"]), ids=frozenset(_texts(d["ids"])),
+        template_deps=_pairs(d["template_deps"]), ids=frozenset(texts(d["ids"])),
         warnings=_warnings(d["warnings"]), file_deps=_pairs(d["file_deps"]),
     )
 
@@ -393,7 +387,7 @@ def key_to_data(key: Key, paths: Paths) -> list[str]:
 
 def key_from_data(data: Any, paths: Paths, arities: dict[str, tuple[int, int]]) -> Key:
     """A dependency key stored by key_to_data; only known kinds with their arguments."""
-    parts = _texts(data)
+    parts = texts(data)
     if not parts or parts[0] not in FINGERPRINTS:
         raise Invalid("unknown dependency key")
     kind = parts[0]
