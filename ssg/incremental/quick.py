@@ -105,10 +105,17 @@ def _documents_by_path(site: Site) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+def _section_files(site: Site) -> dict[str, str]:
+    """The src of each section's _index.md -> the section's key (kept with the shape)."""
+    return shaped(site, "section files", lambda: {
+        section.doc.source.src: key for key, section in site.sections.items()
+        if section.doc is not None})
+
+
 def _with_docs(site: Site, edited: Mapping[str, Document]) -> Site:
     pages = dict(site.pages)
     sections = dict(site.sections)
-    section_of = {s.doc.source.src: k for k, s in site.sections.items() if s.doc}
+    section_of = _section_files(site)
     for src, doc in edited.items():
         if src in pages:
             pages[src] = replace(pages[src], doc=doc)
@@ -121,7 +128,7 @@ def _with_docs(site: Site, edited: Mapping[str, Document]) -> Site:
 def _changed_keys(site: Site, before: Mapping[str, Content], after: Mapping[str, Content],
                   edited: Iterable[str]) -> frozenset[Key]:
     """The body and summary keys whose fingerprints the edits changed."""
-    section_of = {s.doc.source.src: k for k, s in site.sections.items() if s.doc}
+    section_of = _section_files(site)
     keys: set[Key] = set()
     for src in edited:
         old, new = before[src], after[src]
