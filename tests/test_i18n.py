@@ -411,3 +411,19 @@ def sitemap_alternates(xml: str) -> dict[str | None, dict[str | None, str | None
     return {u.findtext("s:loc", namespaces=sm): {
         link.get("hreflang"): link.get("href") for link in u.findall("x:link", sm)}
         for u in sitemap.findall("s:url", sm)}
+
+
+def test_a_languages_first_tagged_page_puts_its_tags_in_every_page_of_that_language(
+        make_site: Callable[..., Site]) -> None:
+    # The menu shows a taxonomy once it has terms in the page's language: an incremental
+    # build must render that language's other pages again (the key is the language's).
+    site = make_site({
+        "ssg.toml": ('title = "T"\n[languages.en]\n[languages.fr]\ntitle = "T fr"\n'
+                     'path = "/francais/"\n'),
+        "content/a.md": "---\ntitle: A\n---\nHello.\n",
+    })
+    assert "/francais/tags/" not in site.read("francais/404.html")
+    site.write({"content/a.fr.md": "---\ntitle: B\ntags: [green]\n---\nSalut.\n"})
+    site.build()
+    assert "/francais/tags/" in site.read("francais/404.html")
+    assert "/francais/tags/" in site.read("francais/categories/index.html")

@@ -531,7 +531,7 @@ class TaxonomyView:
     @property
     def has_terms(self) -> bool:
         """Whether any page has a term of it (cheaper to depend on than `terms`)."""
-        record(keys.taxonomy_has_terms(self.name))
+        record(keys.taxonomy_has_terms(self._key))
         return bool(self._taxonomy.terms)
 
     @property
