@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from io import StringIO
 from typing import Any
@@ -100,6 +101,7 @@ def style(name: str) -> type[Style] | str:
     return STYLES.get(name, name)
 
 
+@functools.lru_cache(maxsize=256)
 def language_name(alias: str) -> str:
     """The name people know a language by (`py` -> `Python`), "" for plain text."""
     if not alias or alias in ("text", "txt", "plain", "plaintext"):
@@ -108,6 +110,10 @@ def language_name(alias: str) -> str:
         return str(get_lexer_by_name(alias).name)
     except ClassNotFound:
         return alias
+
+
+#: (palette, class prefix) -> what HtmlFormatter._create_stylesheet makes of them.
+_SHEETS: dict[tuple[Any, str], tuple[dict[Any, str], dict[str, Any]]] = {}
 
 
 class CodeFormatter(HtmlFormatter):  # type: ignore[misc]
@@ -119,6 +125,17 @@ class CodeFormatter(HtmlFormatter):  # type: ignore[misc]
             options["linenos"] = "inline"
         super().__init__(**options)
         self.lang = language_name(lang_str.removeprefix("language-"))
+
+    def _create_stylesheet(self) -> None:
+        # Pygments works out the classes of the palette for every block; they depend only on
+        # the palette and the class prefix, and are only read once made.
+        key = (self.style, self.classprefix)
+        known = _SHEETS.get(key)
+        if known is None:
+            super()._create_stylesheet()
+            _SHEETS[key] = self.ttype2class, self.class2style
+        else:
+            self.ttype2class, self.class2style = known
 
     def format_unencoded(self, tokensource: Any, outfile: Any) -> None:
         buffer = StringIO()

@@ -63,6 +63,19 @@ def test_a_pygments_palette_can_be_chosen(make_site: Callable[..., Site], tmp_pa
         load_config(tmp_path / "bad")
 
 
+def test_the_code_formatter_gives_each_palette_its_own_colours_inline() -> None:
+    # The formatter keeps what it worked out of a palette for the next block: never another's.
+    from pygments import highlight
+    from pygments.lexers import PythonLexer
+
+    from ssg.highlight import CodeFormatter, style
+
+    for name, keyword in (("xcode", "#a90d91"), ("ssg-light", "#cf222e"), ("xcode", "#a90d91")):
+        html = highlight("def f(): pass\n", PythonLexer(),
+                         CodeFormatter(style=style(name), noclasses=True)).lower()
+        assert f"color: {keyword}" in html and 'data-lang' not in html
+
+
 def test_every_page_loads_the_code_script_and_content_styles(make_site: Callable[..., Site]
                                                              ) -> None:
     site = make_site({"content/p.md": "x\n"})
