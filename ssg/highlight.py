@@ -120,6 +120,9 @@ class CodeFormatter(HtmlFormatter):  # type: ignore[misc]
     """Pygments' HTML with the language on the block (`data-lang`) and line numbers inline
     (a number per line, left out of copies), for codehilite."""
 
+    ttype2class: dict[Any, str]
+    class2style: dict[str, Any]
+
     def __init__(self, lang_str: str = "", **options: Any) -> None:
         if options.get("linenos") is True:
             options["linenos"] = "inline"
