@@ -176,3 +176,31 @@ def test_templates_are_compiled_once_per_source_in_a_process(
     assert compiled == ["page.html"]
     html = site.read("blog/one/index.html")
     assert "MarkBeta" in html and "MarkAlpha" not in html
+
+
+def test_the_compiled_templates_a_process_keeps_are_the_last_ones_used(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each save of a template in a dev server compiles a new version: the process keeps only
+    the versions used last, and those it still uses stay compiled."""
+    from ssg.stages.templates import _Compiled
+
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: str | None = None,
+                filename: str | None = None, raw: bool = False, defer_init: bool = False
+                ) -> Any:
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    cache = _Compiled(limit=3)
+    for version in range(1, 8):  # seven saves of page.html, each built with a new environment
+        env = jinja2.Environment(loader=jinja2.DictLoader({"keep.html": "kept",
+                                                           "page.html": f"v{version}"}),
+                                 bytecode_cache=cache, auto_reload=False)
+        assert env.get_template("page.html").render() == f"v{version}"
+        assert env.get_template("keep.html").render() == "kept"
+        assert len(cache) <= 3
+    assert compiled.count("keep.html") == 1  # used by every build: never dropped
+    assert compiled.count("page.html") == 7

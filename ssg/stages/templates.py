@@ -6,6 +6,7 @@ import difflib
 import functools
 import re
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.utils import format_datetime
@@ -128,10 +129,14 @@ class _Compiled(jinja2.BytecodeCache):
     absolute_url` becomes the URL), so compiled code is kept for the very filter and test
     functions it was compiled with (by identity; the entry holds them, so no other function
     takes their id): ssg's own are made once per setting (`_url_filters`).
+
+    It keeps the `limit` templates used last: every save of a template in a dev server
+    compiles a new version, and the old ones are seldom wanted again.
     """
 
-    def __init__(self) -> None:
-        self._code: dict[tuple[Any, ...], tuple[bytes, Any]] = {}
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._code: OrderedDict[tuple[Any, ...], tuple[bytes, Any]] = OrderedDict()
 
     @staticmethod
     def _key(bucket: jinja2.bccache.Bucket) -> tuple[Any, ...]:
@@ -145,15 +150,22 @@ class _Compiled(jinja2.BytecodeCache):
                 env.variable_end_string, env.comment_start_string, env.comment_end_string,
                 env.line_statement_prefix, env.line_comment_prefix)
 
+    def __len__(self) -> int:
+        return len(self._code)
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        found = self._code.get(self._key(bucket))
+        key = self._key(bucket)
+        found = self._code.get(key)
         if found is not None:
+            self._code.move_to_end(key)
             bucket.bytecode_from_string(found[0])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         env = bucket.environment
         self._code[self._key(bucket)] = (bucket.bytecode_to_string(),
                                          (dict(env.filters), dict(env.tests)))
+        while len(self._code) > self.limit:
+            self._code.popitem(last=False)
 
 
 def _identities(functions: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
