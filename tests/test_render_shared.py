@@ -147,20 +147,26 @@ def test_an_asset_edit_reaches_every_page(make_site: Callable[..., Site]) -> Non
     assert "blue" in (site.out / next(iter(after)).lstrip("/")).read_text()
 
 
-def test_templates_are_compiled_once_per_source_in_a_process(
-        make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
-    """A long-running process (the dev server) builds again and again, each build with a new
-    environment: a template is compiled again only when its source changed."""
-    compiled: list[str | None] = []
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the templates Jinja compiles while the test runs, in order."""
+    names: list[str | None] = []
     compile_ = jinja2.Environment.compile
 
     def counted(self: jinja2.Environment, source: Any, name: str | None = None,
                 filename: str | None = None, raw: bool = False, defer_init: bool = False
                 ) -> Any:
-        compiled.append(name)
+        names.append(name)
         return compile_(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return names
+
+
+def test_templates_are_compiled_once_per_source_in_a_process(
+        make_site: Callable[..., Site], compiled: list[str | None]) -> None:
+    """A long-running process (the dev server) builds again and again, each build with a new
+    environment: a template is compiled again only when its source changed."""
     site = make_site({**SITE, "templates/page.html": (
         '{% extends "base.html" %}{% block content %}<p class="mark">MarkAlpha</p>'
         '{{ page.content }}{% endblock %}')}, jobs=1, cache=False)
@@ -179,21 +185,11 @@ def test_templates_are_compiled_once_per_source_in_a_process(
 
 
 def test_the_compiled_templates_a_process_keeps_are_the_last_ones_used(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        compiled: list[str | None]) -> None:
     """Each save of a template in a dev server compiles a new version: the process keeps only
     the versions used last, and those it still uses stay compiled."""
     from ssg.stages.templates import _Compiled
 
-    compiled: list[str | None] = []
-    compile_ = jinja2.Environment.compile
-
-    def counted(self: jinja2.Environment, source: Any, name: str | None = None,
-                filename: str | None = None, raw: bool = False, defer_init: bool = False
-                ) -> Any:
-        compiled.append(name)
-        return compile_(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counted)
     cache = _Compiled(limit=3)
     for version in range(1, 8):  # seven saves of page.html, each built with a new environment
         env = jinja2.Environment(loader=jinja2.DictLoader({"keep.html": "kept",
