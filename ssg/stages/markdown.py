@@ -21,6 +21,7 @@ from ssg.errors import ContentError, SsgError
 from ssg.markdown_extensions import markdown_options
 from ssg.stages.code import CodeExtension, track_snippets
 from ssg.stages.discover import is_markdown
+from ssg.stages.inline import quicken_inline
 from ssg.stages.keys import digest, digest_bytes
 from ssg.stages.math import MathExtension
 from ssg.stages.parse import MORE_MARKER, Document
@@ -311,6 +312,7 @@ class MarkdownRenderer:
             output_format="html",
         )
         self._md.serializer = keep_attribute_values(self._md.serializer)
+        quicken_inline(self._md)
         self._included = track_snippets(self._md)
         self._has_toc = "toc" in config.extensions
         # Smarty turns quotes and dashes into entities: plain text is then not its own HTML.
