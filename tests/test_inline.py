@@ -122,7 +122,7 @@ def test_ssg_converts_with_the_quick_step() -> None:
 
 def test_another_extensions_inline_step_is_left_alone() -> None:
     class Theirs(treeprocessors.InlineProcessor):
-        pass
+        """Another extension's inline step."""
 
     md = markdown.Markdown()
     theirs = Theirs(md)
