@@ -4,6 +4,7 @@ mtimes, is used; a broken or hostile one is discarded with one warning and a ful
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 import orjson
 import pytest
 
+import ssg.incremental.state as state_module
 from conftest import Site, write_files
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
@@ -42,7 +44,14 @@ from ssg.incremental.records import (
     value_from_data,
     value_to_data,
 )
-from ssg.incremental.state import VERSION, ContentStore, cache_file, stub, texts_file
+from ssg.incremental.state import (
+    VERSION,
+    ContentStore,
+    cache_file,
+    load_state,
+    stub,
+    texts_file,
+)
 from ssg.stages.bodies import PARALLEL_MIN
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter, parse_yaml
@@ -485,12 +494,134 @@ def test_a_store_that_does_not_keep_texts_saves_them_where_rendered_and_reads_th
     content = Content(html="<p>\u4e2d\u6587 body</p>", summary="<p>sum</p>", toc="<ul></ul>",
                       word_count=3, refs=(), body_fp="b1", summary_fp="s1")
     taken = store.take([("a.md", content)])
-    assert taken == [("a.md", stub(content), True)]  # no text travels back
+    # Neither the body nor the table of contents travels back; the small summary does.
+    assert taken == [("a.md", replace(stub(content), summary="<p>sum</p>"), True)]
     assert store.taken(taken) == taken
     assert store["a.md"] == content  # read from the file
     assert not store.fresh, "a text read back was kept in memory"
     kept = ContentStore(tmp_path / "texts.sqlite")
     assert kept.take([("a.md", content)]) == [("a.md", content, False)]
+
+
+def test_reading_the_cache_runs_no_cycle_collection_and_leaves_the_collector_as_it_was(
+    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The records read are millions of objects that all live on: a collection while they
+    are made would trace them for nothing. Afterwards the collector is as it was, also when
+    the cache was unusable."""
+    site = make_site(SITE)
+    reading = [False]
+    during: list[dict[str, Any]] = []
+
+    def read(*args: Any) -> Any:
+        reading[0] = True
+        try:
+            return state_from_data(*args)
+        finally:
+            reading[0] = False
+
+    def count(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start" and reading[0]:
+            during.append(info)
+
+    monkeypatch.setattr(state_module, "state_from_data", read)
+    threshold = gc.get_threshold()
+    gc.callbacks.append(count)  # the collector's own list (a new one it would not see)
+    gc.set_threshold(1)  # without the guard, a collection for every few objects made
+    try:
+        state = load_state(site.root)
+        assert state.docs and state.outputs, "the cache was not read"
+        assert during == [] and gc.isenabled()
+        cache_file(site.root).write_bytes(b'{"format": ')
+        assert not load_state(site.root).docs and gc.isenabled()
+        gc.disable()
+        load_state(site.root)
+        assert not gc.isenabled(), "a collector turned off was turned on"
+    finally:
+        gc.enable()
+        gc.set_threshold(*threshold)
+        gc.callbacks.remove(count)
+
+
+def _text_reads(store: ContentStore) -> list[str]:
+    """The SQL statements that read a text from the store's file, from now on."""
+    reads: list[str] = []
+    store._db().set_trace_callback(
+        lambda sql: reads.append(sql) if sql.startswith("SELECT fp, html") else None)
+    return reads
+
+
+def test_a_store_that_does_not_keep_texts_reads_each_one_once_while_it_is_recent(
+    tmp_path: Path
+) -> None:
+    """An output reads its page's body several times (toc, word count, HTML, search record):
+    the file is read once; the store holds only the last few texts read, not all of them."""
+    store = ContentStore(tmp_path / "texts.sqlite", keep=False)
+    made = [(f"p{n}.md", Content(html=f"<p>body {n}</p>", summary=f"<p>sum {n}</p>",
+                                 toc="", word_count=n, refs=(), body_fp=f"b{n}",
+                                 summary_fp=f"s{n}"))
+            for n in range(200)]
+    store.taken(store.take(made))
+    reads = _text_reads(store)
+    for _ in range(4):
+        assert store["p7.md"].html == "<p>body 7</p>"
+    assert len(reads) == 1
+    for src, _content in made:
+        assert store[src].html.startswith("<p>body")
+    assert len(reads) == 200
+    assert 0 < len(store.recent) < 200, "every text read was kept in memory"
+    assert store["p199.md"].html == "<p>body 199</p>" and len(reads) == 200
+    assert store["p0.md"].html == "<p>body 0</p>" and len(reads) == 201  # long gone: read
+
+
+def test_summaries_and_word_counts_come_without_reading_the_texts(tmp_path: Path) -> None:
+    """What a list shows of each page (its summary, its reading time) is in memory for
+    the pages the build rendered; the body and table of contents are not."""
+    store = ContentStore(tmp_path / "texts.sqlite", keep=False)
+    content = Content(html="<p>long body</p>", summary="<p>short</p>", toc="<ul></ul>",
+                      word_count=42, refs=(), body_fp="b", summary_fp="s")
+    store.taken(store.take([("a.md", content)]))
+    reads = _text_reads(store)
+    assert store.summary("a.md") == "<p>short</p>"
+    assert store.fields("a.md").word_count == 42
+    assert reads == []
+    assert store["a.md"].toc == "<ul></ul>" and len(reads) == 1
+    # A stub known from an earlier build has no summary in memory: it is read.
+    later = ContentStore(tmp_path / "texts.sqlite", keep=False)
+    later.stubs["a.md"] = stub(content)
+    reads = _text_reads(later)
+    assert later.summary("a.md") == "<p>short</p>" and len(reads) == 1
+
+
+def test_a_build_reads_each_rendered_text_back_at_most_once_per_page(
+    make_site: Callable[..., Site], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lists show the summary and reading time of every page of a section, and each page's
+    own output reads its body several times: a cold build reads a text back from the file
+    at most once for each document, and writes what a clean build writes."""
+    count = 30
+    site = make_site({
+        "ssg.toml": 'title = "T"\nbase_url = "https://example.org/"\n',
+        "content/_index.md": "Home.\n",
+        "content/posts/_index.md": "---\ntitle: Posts\n---\nAll posts.\n",
+        **{f"content/posts/p{n}.md": page(n, tail=f"Body {n} \u6f22\u5b57.")
+           for n in range(count)},
+    }, build=False)
+    reads: list[str] = []
+    connect = ContentStore._db
+
+    def traced(store: ContentStore) -> sqlite3.Connection:
+        db = connect(store)
+        db.set_trace_callback(
+            lambda sql: reads.append(sql) if sql.startswith("SELECT fp, html") else None)
+        return db
+
+    monkeypatch.setattr(ContentStore, "_db", traced)
+    build(load_config(site.root), BuildOptions(jobs=1))
+    assert 0 < len(reads) <= count + 2  # the pages, the section and the home page
+    assert "Summary of 29," in site.read("posts/index.html")  # the newest page, listed
+    assert "Body 3 \u6f22\u5b57." in site.read("posts/p3/index.html")
+    assert site.tree() == clean(site.root, tmp_path)
 
 
 def test_a_parallel_build_stores_every_text_and_rebuilds_like_a_clean_build(

@@ -86,6 +86,29 @@ class Content:
     file_deps: tuple[tuple[str, str], ...] = ()
 
 
+class Contents(Mapping[str, Content]):
+    """Rendered Markdown by source path, for a store that may fetch the texts on demand:
+    `fields` and `summary` say what they need, so such a store can answer without them."""
+
+    def fields(self, src: str) -> Content:
+        """src's content, for its fields other than `html` and `toc` (those may be empty)."""
+        return self[src]
+
+    def summary(self, src: str) -> str:
+        """src's summary as HTML."""
+        return self[src].summary
+
+
+def content_fields(contents: Mapping[str, Content], src: str) -> Content:
+    """src's content, read for its fields other than `html` and `toc` (see `Contents`)."""
+    return contents.fields(src) if isinstance(contents, Contents) else contents[src]
+
+
+def content_summary(contents: Mapping[str, Content], src: str) -> str:
+    """src's summary as HTML (see `Contents`)."""
+    return contents.summary(src) if isinstance(contents, Contents) else contents[src].summary
+
+
 def is_external(href: str) -> bool:
     """True for what a link resolver leaves alone: other sites, `mailto:`, `#fragment` only."""
     return not href or href.startswith(("#", "//")) or bool(_SCHEME.match(href))

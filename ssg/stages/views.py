@@ -21,7 +21,7 @@ from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
 from ssg.stages.keys import Key, record, tracking
 from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
-from ssg.stages.markdown import Content, reading_time
+from ssg.stages.markdown import Content, content_fields, content_summary, reading_time
 from ssg.stages.resources import Resources, bundle_resources
 from ssg.utils import slugify
 
@@ -248,6 +248,11 @@ class PageView:
         record(keys.page_body(self._src))
         return self._views.contents[self._src]
 
+    def _body_fields(self) -> Content:
+        """The body for what it says besides its texts (html and toc may be empty)."""
+        record(keys.page_body(self._src))
+        return content_fields(self._views.contents, self._src)
+
     title = property(lambda self: self._meta().title, doc="The page title.")
     slug = property(lambda self: self._meta().slug, doc="The URL segment of the page.")
     permalink = property(lambda self: self._views.site.permalink(self._meta().path),
@@ -260,8 +265,9 @@ class PageView:
     src_path = property(lambda self: self._meta().doc.source.display,
                         doc="The source file: `content/posts/hello.md`.")
     toc = property(lambda self: Markup(self._body().toc), doc="Table of contents as HTML.")
-    word_count = property(lambda self: self._body().word_count, doc="Words in the body.")
-    reading_time = property(lambda self: reading_time(self._body().word_count),
+    word_count = property(lambda self: self._body_fields().word_count,
+                          doc="Words in the body.")
+    reading_time = property(lambda self: reading_time(self._body_fields().word_count),
                             doc="Minutes to read, at least one.")
     has_diagram = property(lambda self: has_diagram(self._body().html),
                            doc="True when the body has a Mermaid diagram (load Mermaid).")
@@ -351,7 +357,7 @@ class PageView:
         """The summary as HTML."""
         record(keys.page_summary(self._src))
         return once(self._saved, "summary",
-                    lambda: self._views.html(self._views.contents[self._src].summary))
+                    lambda: self._views.html(content_summary(self._views.contents, self._src)))
 
     @property
     def taxonomies(self) -> dict[str, list[TermView]]:
