@@ -33,6 +33,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_build import wait_for_spare
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SHARED = REPO.parent / "shared" / "bench"
@@ -143,6 +145,8 @@ def main() -> None:
     copy_site(corpus, a, keep_built=False)
     seconds, report = ssg_build(a, "-v")
     rows.append(("ssg clean build (no cache, no output)", seconds, rendered(report)))
+    rows.append(("  its spare output tree, linked after it by a process of its own",
+                 wait_for_spare(a), "seconds after the build"))
 
     b = work / "b"
     copy_site(a, b, keep_built=True)

@@ -152,6 +152,10 @@ class BuildOptions:
     #: BuildAbandoned. The dev server says yes when sources changed while it built: a file
     #: read in the middle of a save must never be published.
     abandon: Callable[[], bool] | None = None
+    #: After a full build, link the spare output tree (ssg.output.writer) in a process of its
+    #: own that outlives the build, which ends sooner: `ssg build` does. A build that comes
+    #: before that process is done links its unchanged files itself.
+    spare_later: bool = False
 
 
 class BuildAbandoned(Exception):
@@ -242,7 +246,8 @@ def _build(config: Config, options: BuildOptions, session: Session | None,
         output, written, removed = write_outputs(
             front, reuse, todo, removed, changed_keys, fingerprints, old,
             jobs=options.jobs or default_jobs(),
-            progress=options.progress, timer=timer, abandon=options.abandon)
+            progress=options.progress, timer=timer, abandon=options.abandon,
+            spare_later=options.spare_later)
     reuse.keep_outputs(output, settings)
     with timer.step("save cache"):
         reuse.finish(front.site, front.tasks, settings)
@@ -461,7 +466,7 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
                   changed_keys: set[Key], fingerprints: Fingerprints, old: OutputState | None,
                   *, jobs: int,
                   progress: Progress | None, timer: Timer,
-                  abandon: Callable[[], bool] | None = None
+                  abandon: Callable[[], bool] | None = None, spare_later: bool = False
                   ) -> tuple[OutputState, list[str], list[str]]:
     """The back half: render the stale tasks into a stage, index, commit; returns the new
     output state, the files written and the files removed."""
@@ -502,7 +507,7 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
             raise BuildAbandoned("sources changed during the build")
         with timer.step("write"):
             if old is None:
-                stage.commit_full()
+                stage.commit_full(spare_later=spare_later)
             else:
                 stage.commit_patch(written, removed)
     except BaseException:

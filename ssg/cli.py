@@ -142,7 +142,7 @@ def build_command(site_dir: Path, output: Path | None, drafts: bool, future: boo
         config = load_config(site_dir, output_dir=output, base_url=base_url, env=env)
         result = build(config, BuildOptions(drafts=drafts, future=future, expired=expired,
                                             strict=strict, jobs=jobs, cache=not no_cache,
-                                            progress=progress))
+                                            progress=progress, spare_later=True))
     except SsgError as exc:
         progress.finish()
         report_error(exc, verbose=verbose, after=_after_failed_build(site_dir, output))

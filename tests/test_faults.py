@@ -15,6 +15,7 @@ functions raise ENOSPC or EROFS (the tests run as root, which ignores permission
 from __future__ import annotations
 
 import errno
+import json
 import os
 import random
 import shutil
@@ -24,11 +25,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+import ssg.cli
 import ssg.incremental.state
 import ssg.output.writer
 from conftest import Site, write_files
@@ -257,6 +261,95 @@ def test_incremental_builds_cost_what_changed(posts: Site, tmp_path: Path,
     assert len(links) == len(first.written) + len(second.written)
     assert posts.tree() == clean_tree(posts.root, tmp_path)
     assert not (posts.out / "docs/guide/p3").exists()
+
+
+def _wait_for_spare(site: Site, timeout: float = 60.0) -> dict[str, Any]:
+    """The journal of the spare a process of its own links, once it is there and that
+    process is done (no tree of it left beside the output)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        marker = _spare(site) / MARKER
+        if marker.is_file() and not list(site.root.glob(".output.tmp-*-spare")):
+            journal: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
+            return journal
+        time.sleep(0.05)
+    raise AssertionError("no spare was linked")
+
+
+def test_a_full_build_can_leave_its_spare_to_a_process_of_its_own(
+    make_site: Callable[..., Site], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With spare_later (what `ssg build` does), the build links no tree itself: a process
+    of its own links the spare after the build, and the next build catches it up, linking
+    only what changed."""
+    site = make_site(base_site(12), build=False)
+
+    def linked_here(*args: Any) -> None:
+        raise AssertionError("the build linked the spare itself")
+
+    monkeypatch.setattr(ssg.output.writer, "_link_tree", linked_here)
+    assert site.build(spare_later=True).full
+    journal = _wait_for_spare(site)
+    assert journal == {"live": ssg.output.writer._build_id(site.out), "changed": [],
+                       "removed": []}
+    live = {rel: (site.out / rel).stat().st_ino for rel in site.tree() if rel != MARKER}
+    assert {rel: (_spare(site) / rel).stat().st_ino for rel in live} == live  # linked
+    links = _links(monkeypatch)
+    site.write({"content/posts/p1.md": page(1, 7)})
+    edit = site.build(spare_later=True)
+    assert not edit.full and len(links) == len(edit.written)
+    monkeypatch.undo()  # the clean build links its own spare
+    assert site.tree() == clean_tree(site.root, tmp_path)
+
+
+def test_ssg_build_ends_before_its_spare_is_linked_and_the_spare_is_then_there(
+    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(base_site(4), build=False)
+    asked: list[BuildOptions] = []
+
+    def recording(config: Any, options: BuildOptions, *args: Any, **kwargs: Any) -> Any:
+        asked.append(options)
+        return build(config, replace(options, spare_later=False), *args, **kwargs)
+
+    monkeypatch.setattr(ssg.cli, "build", recording)
+    assert CliRunner().invoke(ssg.cli.main, ["build", "-q", str(site.root)]).exit_code == 0
+    assert [options.spare_later for options in asked] == [True]
+    shutil.rmtree(site.out)
+    shutil.rmtree(_spare(site))
+    shutil.rmtree(site.root / ".ssg-cache")
+    done = subprocess.run([sys.executable, "-m", "ssg", "build", "-q", str(site.root)],
+                          capture_output=True, text=True, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert _wait_for_spare(site)["live"] == ssg.output.writer._build_id(site.out)
+    assert set(tree(_spare(site))) == set(site.tree())  # each file, and a marker
+
+
+def test_a_spare_linked_later_is_not_kept_when_another_build_came_first(
+    posts: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that links a spare names the output it links by its build id: when a
+    build replaced that output, before or while the tree was made, the tree is not kept and
+    the spare that build kept stays as it is."""
+    posts.write({"content/posts/p1.md": page(1, 7)})
+    posts.build()
+    kept = (_spare(posts) / MARKER).read_bytes()  # the incremental build's spare
+    ssg.output.writer.link_spare(posts.out, "1:2")  # an output replaced before
+    assert (_spare(posts) / MARKER).read_bytes() == kept
+    real = ssg.output.writer._link_tree
+
+    def replaced_meanwhile(source: Path, target: Path) -> None:
+        real(source, target)
+        ssg.output.writer._write_marker(posts.out, b"Written by ssg and replaced by each "
+                                                   b"build.\n")  # another build's commit
+
+    monkeypatch.setattr(ssg.output.writer, "_link_tree", replaced_meanwhile)
+    ssg.output.writer.link_spare(posts.out, ssg.output.writer._build_id(posts.out))
+    assert (_spare(posts) / MARKER).read_bytes() == kept
+    deadline = time.monotonic() + 30
+    while list(posts.root.glob(".output.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the tree not kept is deleted in the background
+    assert not list(posts.root.glob(".output.tmp-*"))
 
 
 def test_kill_while_catching_up_the_spare_leaves_the_old_output(posts: Site, tmp_path: Path

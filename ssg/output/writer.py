@@ -26,6 +26,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -192,14 +193,18 @@ class Stage:
                 self._made.add(parent)
             target.write_bytes(data)
 
-    def commit_full(self) -> None:
-        """The stage holds the whole site: swap it in for the old output."""
+    def commit_full(self, *, spare_later: bool = False) -> None:
+        """The stage holds the whole site: swap it in for the old output. With
+        `spare_later`, the spare is linked by a process of its own once this one has
+        swapped, so the build ends before it (a build that comes sooner does without)."""
         with _writing(self.out, "write the output folder"):
             _write_marker(self.root, _MARKER_TEXT)
             old = _swap(self.root, self.out)
         if old is not None:
             _remove_later(old)
-        _link_spare(self.out)  # the old spare is behind by an unknown difference now
+        # The old spare is behind by an unknown difference now.
+        if not (spare_later and _link_spare_later(self.out)):
+            link_spare(self.out)
 
     def commit_patch(self, changed: Iterable[str], removed: Iterable[str]) -> None:
         """The stage holds the files this build changed: put them and the unchanged ones in
@@ -364,20 +369,50 @@ def _keep_spare(old: Path, out: Path, changed: list[str], removed: list[str]) ->
         _remove_later(old)
 
 
-def _link_spare(out: Path) -> None:
+def link_spare(out: Path, live: str | None = None) -> None:
     """Keep a tree of hard links to every live file as the spare (nothing to catch up), so
     that the first incremental build after a full one costs what it changed too. The build
-    has succeeded already: where the file system has no hard links, no spare is kept."""
+    has succeeded already: where the file system has no hard links, no spare is kept.
+
+    With `live` (in a process of its own, `_link_spare_later`): the build id of the output to
+    link; when another build replaced that output before the tree is complete, the tree is
+    not kept, and a spare that build kept is left alone.
+    """
     tree = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}-spare"
+    ours = live is None
     try:
+        if live is None:
+            live = _build_id(out)
+        elif _build_id(out) != live:
+            return
         _link_tree(out, tree)
-        _write_marker(tree, json.dumps({"live": _build_id(out), "changed": [],
+        if _build_id(out) != live:
+            raise OSError("the output was replaced while its spare was made")
+        ours = True
+        _write_marker(tree, json.dumps({"live": live, "changed": [],
                                         "removed": []}).encode())
         _drop_spare(out)
         os.rename(tree, out.parent / f".{out.name}{_SPARE}")
     except OSError:
-        _drop_spare(out)
+        if ours:
+            _drop_spare(out)
         _remove_later(tree)
+
+
+def _link_spare_later(out: Path) -> bool:
+    """Start `link_spare` for the live output in a process of its own, which outlives this
+    one (`python -m ssg.output.spare`); False where no shell can start it so."""
+    if shutil.which("sh") is None:
+        return False
+    _drop_spare(out)  # a build that comes before the new spare must not take the old one
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=package_root + (os.pathsep + path if path else ""))
+    # The shell starts it in the background and exits at once: nothing is left to wait for.
+    subprocess.run(["sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", sys.executable,
+                    "-m", "ssg.output.spare", str(out), _build_id(out)],
+                   stdin=subprocess.DEVNULL, env=env, check=False)
+    return True
 
 
 def _link_tree(source: Path, target: Path) -> None:
