@@ -179,7 +179,8 @@ def main() -> None:
         if not seconds:
             print(f"| {name} | | | |")
             continue
-        ratio = f"{seconds / hugo_time:.2f}x" if hugo_time else ""
+        # An indented row says something about the row above it: no ratio of its own.
+        ratio = f"{seconds / hugo_time:.2f}x" if hugo_time and name[0] != " " else ""
         print(f"| {name} | {seconds:.2f} s | {ratio} | {note} |")
 
 

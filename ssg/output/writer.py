@@ -402,7 +402,7 @@ def link_spare(out: Path, live: str | None = None) -> None:
 def _link_spare_later(out: Path) -> bool:
     """Start `link_spare` for the live output in a process of its own, which outlives this
     one (`python -m ssg.output.spare`); False where no shell can start it so."""
-    if shutil.which("sh") is None:
+    if shutil.which("sh") is None or not sys.executable:
         return False
     _drop_spare(out)  # a build that comes before the new spare must not take the old one
     package_root = str(Path(__file__).resolve().parent.parent.parent)
