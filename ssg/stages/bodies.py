@@ -16,6 +16,10 @@ PARALLEL_MIN = 200
 #: Documents (or outputs, for rendering) per batch at most: what a batch sends back to the
 #: build's process is in memory at once.
 CHUNK_MAX = 1000
+#: Batches of Markdown per process: documents differ in length, and with few big batches
+#: one process works alone at the end (at 10,000 documents on 2 processes, batches of 313
+#: took the Markdown step from 10.7-12.2 s to 9.3-9.7 s against batches of 1,000).
+BATCHES_PER_JOB = 16
 
 
 class KnownBodies(Protocol):
@@ -58,7 +62,7 @@ def render_bodies(site: Site, known: KnownBodies, *, jobs: int,
         lambda done: progress("Rendering Markdown", done, len(todo)))
     chunks = map_ranges(_chunk, {"site": site, "docs": todo, "store": store}, len(todo),
                         jobs=jobs if len(todo) >= PARALLEL_MIN else 1,
-                        chunk=min(CHUNK_MAX, max(50, len(todo) // (jobs * 4) + 1)),
+                        chunk=min(CHUNK_MAX, max(50, len(todo) // (jobs * BATCHES_PER_JOB) + 1)),
                         progress=report, each=store.taken if store is not None else None)
     rendered = {src: content for chunk in chunks for src, content, _taken in chunk}
     return reused, rendered
