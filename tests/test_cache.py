@@ -4,7 +4,6 @@ mtimes, is used; a broken or hostile one is discarded with one warning and a ful
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -25,7 +24,6 @@ from typing import Any
 import orjson
 import pytest
 
-import ssg.incremental.state as state_module
 from conftest import Site, write_files
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
@@ -48,7 +46,6 @@ from ssg.incremental.state import (
     VERSION,
     ContentStore,
     cache_file,
-    load_state,
     stub,
     texts_file,
 )
@@ -501,46 +498,6 @@ def test_a_store_that_does_not_keep_texts_saves_them_where_rendered_and_reads_th
     assert not store.fresh, "a text read back was kept in memory"
     kept = ContentStore(tmp_path / "texts.sqlite")
     assert kept.take([("a.md", content)]) == [("a.md", content, False)]
-
-
-def test_reading_the_cache_runs_no_cycle_collection_and_leaves_the_collector_as_it_was(
-    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The records read are millions of objects that all live on: a collection while they
-    are made would trace them for nothing. Afterwards the collector is as it was, also when
-    the cache was unusable."""
-    site = make_site(SITE)
-    reading = [False]
-    during: list[dict[str, Any]] = []
-
-    def read(*args: Any) -> Any:
-        reading[0] = True
-        try:
-            return state_from_data(*args)
-        finally:
-            reading[0] = False
-
-    def count(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start" and reading[0]:
-            during.append(info)
-
-    monkeypatch.setattr(state_module, "state_from_data", read)
-    threshold = gc.get_threshold()
-    gc.callbacks.append(count)  # the collector's own list (a new one it would not see)
-    gc.set_threshold(1)  # without the guard, a collection for every few objects made
-    try:
-        state = load_state(site.root)
-        assert state.docs and state.outputs, "the cache was not read"
-        assert during == [] and gc.isenabled()
-        cache_file(site.root).write_bytes(b'{"format": ')
-        assert not load_state(site.root).docs and gc.isenabled()
-        gc.disable()
-        load_state(site.root)
-        assert not gc.isenabled(), "a collector turned off was turned on"
-    finally:
-        gc.enable()
-        gc.set_threshold(*threshold)
-        gc.callbacks.remove(count)
 
 
 def _text_reads(store: ContentStore) -> list[str]:

@@ -11,13 +11,11 @@ library version, or one that cannot be read, is discarded with one line saying s
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -290,11 +288,6 @@ def texts_file(site_dir: Path) -> Path:
 
 def load_state(site_dir: Path) -> BuildState:
     """The saved state, or an empty one (saying why when a cache was there but unusable)."""
-    with _no_collections():
-        return _load_state(site_dir)
-
-
-def _load_state(site_dir: Path) -> BuildState:
     path = cache_file(site_dir)
     try:
         raw = path.read_bytes()
@@ -321,20 +314,6 @@ def _load_state(site_dir: Path) -> BuildState:
         log.warning("cache %s holds data ssg did not write (%s); discarded, doing a full "
                     "build", path, exc)
         return BuildState()
-
-
-@contextmanager
-def _no_collections() -> Iterator[None]:
-    """No cycle collection while the block runs: reading a cache makes millions of objects
-    that all live on (and no cycles), which each collection would trace again for nothing
-    (a tenth of the time of reading a 10,000-page cache)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def encode_state(site_dir: Path, state: BuildState, write: Callable[[bytes], Any]) -> None:
