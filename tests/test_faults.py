@@ -325,6 +325,26 @@ def test_ssg_build_ends_before_its_spare_is_linked_and_the_spare_is_then_there(
     assert set(tree(_spare(site))) == set(site.tree())  # each file, and a marker
 
 
+def test_a_spare_that_cannot_be_left_to_another_process_is_linked_by_the_build(
+    make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build has succeeded when it starts the process: failing to start one (no
+    interpreter to run, a fork refused) is no failure of the build, which links the spare."""
+    site = make_site(base_site(4), build=False)
+    real = subprocess.run
+
+    def refused(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        if "ssg.output.spare" in args:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(ssg.output.writer.subprocess, "run", refused)
+    assert site.build(spare_later=True).full
+    journal = json.loads((_spare(site) / MARKER).read_text(encoding="utf-8"))  # at once
+    assert journal["live"] == ssg.output.writer._build_id(site.out)
+    assert set(tree(_spare(site))) == set(site.tree())
+
+
 def test_a_spare_linked_later_is_not_kept_when_another_build_came_first(
     posts: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -409,10 +409,14 @@ def _link_spare_later(out: Path) -> bool:
     path = os.environ.get("PYTHONPATH")
     env = dict(os.environ, PYTHONPATH=package_root + (os.pathsep + path if path else ""))
     # The shell starts it in the background and exits at once: nothing is left to wait for.
-    subprocess.run(["sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", sys.executable,
-                    "-m", "ssg.output.spare", str(out), _build_id(out)],
-                   stdin=subprocess.DEVNULL, env=env, check=False)
-    return True
+    try:
+        started = subprocess.run(
+            ["sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", sys.executable, "-m",
+             "ssg.output.spare", str(out), _build_id(out)],
+            stdin=subprocess.DEVNULL, env=env, check=False)
+    except OSError:
+        return False  # the build has succeeded: it links the spare itself
+    return started.returncode == 0
 
 
 def _link_tree(source: Path, target: Path) -> None:
