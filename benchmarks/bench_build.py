@@ -117,6 +117,10 @@ def markdown_floor(site: Path, jobs: int) -> tuple[int, float]:
     return int(docs), float(seconds) / jobs
 
 
+#: The row of the seconds `ssg build`'s spare tree took after a cold build.
+SPARE_ROW = "cold build, spare linked after"
+
+
 def wait_for_spare(site: Path, timeout: float = 600.0) -> float:
     """Seconds until the spare output tree that `ssg build` leaves to a process of its own
     is complete (ssg.output.writer)."""
@@ -164,7 +168,7 @@ def bench_ssg(site: Path, repeat: int, between: Callable[[], object] = lambda: N
                 if name == "cold build":
                     # The spare tree is linked by a process of its own after the build: the
                     # next step starts once it is there, and how long it took is a row.
-                    runs.setdefault("cold build, spare linked after", []).append(
+                    runs.setdefault(SPARE_ROW, []).append(
                         (wait_for_spare(site), float("nan"), 0.0, float("nan")))
     finally:
         page.write_text(page_text)
@@ -273,7 +277,7 @@ def main() -> None:
 
         for label, ssg in rows:
             for scenario, (wall, work, rss, cpu) in ssg.items():
-                if scenario == "cold build, spare linked after":  # seconds after the build
+                if scenario == SPARE_ROW:  # seconds after the build
                     lines.append(f"| {pages:,} | ssg {scenario}{label} | {wall:.2f} s | | | "
                                  "| |")
                     continue

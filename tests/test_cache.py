@@ -500,11 +500,16 @@ def test_a_store_that_does_not_keep_texts_saves_them_where_rendered_and_reads_th
     assert kept.take([("a.md", content)]) == [("a.md", content, False)]
 
 
+def _trace_text_reads(db: sqlite3.Connection, reads: list[str]) -> None:
+    """Append to `reads` each SQL statement of `db` that reads a text, from now on."""
+    db.set_trace_callback(
+        lambda sql: reads.append(sql) if sql.startswith("SELECT fp, html") else None)
+
+
 def _text_reads(store: ContentStore) -> list[str]:
     """The SQL statements that read a text from the store's file, from now on."""
     reads: list[str] = []
-    store._db().set_trace_callback(
-        lambda sql: reads.append(sql) if sql.startswith("SELECT fp, html") else None)
+    _trace_text_reads(store._db(), reads)
     return reads
 
 
@@ -569,8 +574,7 @@ def test_a_build_reads_each_rendered_text_back_at_most_once_per_page(
 
     def traced(store: ContentStore) -> sqlite3.Connection:
         db = connect(store)
-        db.set_trace_callback(
-            lambda sql: reads.append(sql) if sql.startswith("SELECT fp, html") else None)
+        _trace_text_reads(db, reads)
         return db
 
     monkeypatch.setattr(ContentStore, "_db", traced)

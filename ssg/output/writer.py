@@ -401,22 +401,28 @@ def link_spare(out: Path, live: str | None = None) -> None:
 
 def _link_spare_later(out: Path) -> bool:
     """Start `link_spare` for the live output in a process of its own, which outlives this
-    one (`python -m ssg.output.spare`); False where no shell can start it so."""
-    if shutil.which("sh") is None or not sys.executable:
+    one (`python -m ssg.output.spare`); False where it cannot be started so."""
+    if not sys.executable:
         return False
     _drop_spare(out)  # a build that comes before the new spare must not take the old one
     package_root = str(Path(__file__).resolve().parent.parent.parent)
     path = os.environ.get("PYTHONPATH")
     env = dict(os.environ, PYTHONPATH=package_root + (os.pathsep + path if path else ""))
-    # The shell starts it in the background and exits at once: nothing is left to wait for.
+    return _in_background([sys.executable, "-m", "ssg.output.spare", str(out), _build_id(out)],
+                          env=env)
+
+
+def _in_background(command: list[str], env: Mapping[str, str] | None = None) -> bool:
+    """Start `command` in the background through sh, which exits at once: nothing is left
+    to wait for. False where it could not be started (no sh, a fork refused)."""
+    if shutil.which("sh") is None:
+        return False
     try:
-        started = subprocess.run(
-            ["sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", sys.executable, "-m",
-             "ssg.output.spare", str(out), _build_id(out)],
-            stdin=subprocess.DEVNULL, env=env, check=False)
+        subprocess.run(["sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", *command],
+                       stdin=subprocess.DEVNULL, env=env, check=False)
     except OSError:
-        return False  # the build has succeeded: it links the spare itself
-    return started.returncode == 0
+        return False
+    return True
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -535,9 +541,8 @@ def _remove_later(tree: Path) -> None:
         tree = removing
     except OSError:
         pass  # removed under its own name, by rm and by the next build
-    # The shell starts rm in the background and exits at once: nothing is left to wait for.
-    subprocess.run(["sh", "-c", 'rm -rf -- "$1" >/dev/null 2>&1 &', "sh", str(tree)],
-                   stdin=subprocess.DEVNULL, check=False)
+    if not _in_background(["rm", "-rf", "--", str(tree)]):
+        _rmtree(tree)
 
 
 def rename_exchange(a: Path, b: Path) -> bool:
