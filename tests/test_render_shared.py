@@ -77,6 +77,38 @@ def test_the_current_page_is_marked_in_the_shared_menu(make_site: Callable[..., 
     assert "aria-current" not in _nav(site.read("blog/one/index.html"))
 
 
+def test_the_default_menu_follows_a_retitled_section_and_a_first_term(
+        make_site: Callable[..., Site]) -> None:
+    files = {**SITE, "content/docs/intro.md": "---\ntitle: Intro\nweight: 1\n---\nRead me.\n"}
+    site = make_site(files)  # no menu entries: the sections and the taxonomies with terms
+    for page in PAGES:
+        nav = _nav(site.read(page))
+        assert ">Docs</a>" in nav and ">Tags</a>" in nav and ">Categories</a>" not in nav, page
+    site.write({"content/docs/_index.md": "---\ntitle: Manual\n---\n",
+                "content/docs/usage.md": "---\ntitle: Usage\nweight: 2\ncategories: [how]\n"
+                                         "---\nUse it.\n"})
+    site.build()  # incremental: the menu was worked out once and its keys replayed per page
+    for page in PAGES:
+        nav = _nav(site.read(page))
+        assert ">Manual</a>" in nav and ">Docs</a>" not in nav, page
+        assert ">Categories</a>" in nav, page
+
+
+def test_a_template_reads_the_menu_with_its_fallback_and_places_a_url(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site({
+        **SITE,
+        "content/docs/intro.md": "---\ntitle: Intro\nweight: 1\n---\nRead me.\n",
+        "templates/page.html": (
+            "{% set m = site.menu('main') %}{% set f = site.menu('main', fallback=true) %}"
+            "[{{ m | length }}|{% for e in f %}{{ e.name }}={{ e.url }};{% endfor %}|"
+            "{{ current_url | place(f, '/blog/') | join(',') }}|"
+            "{{ current_url | place(['/', '/docs/', current_url]) | join(',') }}]\n"),
+    })
+    assert site.read("docs/usage/index.html").strip() == (
+        "[0|Blog=/blog/;Docs=/docs/;Tags=/tags/;|1,0|1,1,2]")
+
+
 def test_a_list_item_follows_its_page_on_every_list(make_site: Callable[..., Site]) -> None:
     site = make_site(SITE)
     lists = ["blog/index.html", "tags/red/index.html", "tags/blue/index.html", "index.html"]
@@ -125,6 +157,17 @@ def test_a_base_template_that_imports_doc_title_from_meta_still_works(
     })
     assert "<title>[Usage]</title>" in site.read("docs/usage/index.html")
     assert "<title>[Blog]</title>" in site.read("blog/index.html")
+
+
+def test_a_base_template_of_its_own_includes_the_meta_tags_with_the_page_title(
+        make_site: Callable[..., Site]) -> None:
+    site = make_site({
+        **SITE,
+        "templates/base.html": ('<head>{% include "partials/meta.html" %}</head>'
+                                "{% block content %}{% endblock %}\n"),
+    })
+    assert '<meta property="og:title" content="Usage">' in site.read("docs/usage/index.html")
+    assert '<meta property="og:title" content="Blog">' in site.read("blog/index.html")
 
 
 def test_an_asset_edit_reaches_every_page(make_site: Callable[..., Site]) -> None:

@@ -33,6 +33,13 @@ def record(key: Key) -> None:
         deps.add(key)
 
 
+def record_all(found: Iterable[Key]) -> None:
+    """Note each of these keys (what a saved value was made from)."""
+    deps = _current.get()
+    if deps is not None:
+        deps.update(found)
+
+
 @contextmanager
 def tracking() -> Iterator[set[Key]]:
     """Collect every key recorded inside the block."""

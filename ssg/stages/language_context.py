@@ -11,7 +11,7 @@ from typing import Any
 
 from ssg.stages import keys
 from ssg.stages.assemble import Site
-from ssg.stages.keys import Key, record
+from ssg.stages.keys import Key, record, record_all
 from ssg.stages.languages import (
     CURRENT_LANGUAGE,
     babel_locale,
@@ -110,8 +110,7 @@ class LanguageContext:
             """`t("key")`: the theme's string for key in this language (English, else the
             key itself, when the language's files lack it); `{name}` filled from values."""
             strings, deps = self.strings(lang)
-            for dep in deps:
-                record(dep)
+            record_all(deps)
             text = strings.get(key)
             if text is None and "n" in values:  # plural forms: key.one, key.few, key.other
                 form = plural_form(lang, values["n"])

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from ssg.config import Config
 from ssg.errors import ContentError, TemplateError
 from ssg.stages import keys
-from ssg.stages.keys import record, tracking
+from ssg.stages.keys import record, record_all, tracking
 from ssg.stages.languages import CURRENT_LANGUAGE
 from ssg.stages.lookup import template_dirs, template_file
 from ssg.stages.parse import Document
@@ -226,15 +226,17 @@ class Memo:
             with tracking() as deps:
                 html = caller()
             saved = self._saved[key] = (html, frozenset(deps))
-        for dep in saved[1]:
-            record(dep)
+        record_all(saved[1])
         return Markup(saved[0])
 
 
-def place(url: str, urls: Any) -> tuple[int, ...]:
-    """Where `url` stands among `urls`: for each, 2 when it is that URL, 1 when it is under
+def place(url: str, urls: Any, leave_out: str | None = None) -> tuple[int, ...]:
+    """Where `url` stands among `urls` (URLs, or items with a `url` such as menu entries),
+    leaving out any equal to `leave_out`: for each, 2 when it is that URL, 1 when it is under
     it, else 0 (a `memo` key for navigation that marks the current entry)."""
-    return tuple(2 if url == u else 1 if url.startswith(u) else 0 for u in map(str, urls))
+    found = (u if isinstance(u, str) else getattr(u, "url") for u in urls)  # noqa: B009
+    return tuple(2 if url == u else 1 if url.startswith(u) else 0
+                 for u in map(str, found) if u != leave_out)
 
 
 _UNPADDED = re.compile(r"%-([dmHIMSjy])")

@@ -19,7 +19,7 @@ from ssg.stages import families, keys
 from ssg.stages.assemble import Page, Section, Site, Taxonomy, Term
 from ssg.stages.code import has_diagram
 from ssg.stages.images import rewrite_images
-from ssg.stages.keys import Key, record, tracking
+from ssg.stages.keys import Key, record, record_all, tracking
 from ssg.stages.languages import CURRENT_LANGUAGE, localized_targets
 from ssg.stages.markdown import Content, content_fields, content_summary, reading_time
 from ssg.stages.resources import Resources, bundle_resources
@@ -64,8 +64,7 @@ def once(saved: dict[Any, tuple[Any, frozenset[Key]]], key: Any, make: Callable[
         with tracking() as deps:
             value = make()
         hit = saved[key] = (value, frozenset(deps))
-    for dep in hit[1]:
-        record(dep)
+    record_all(hit[1])
     saved_value: T = hit[0]
     return saved_value
 
@@ -637,13 +636,15 @@ class SiteView:
             return self._views.pages(families.home_pages(self._views.site, self._lang))
         return self._views.pages(self._views.home_pages())
 
-    def menu(self, name: str = "main") -> list[MenuItem]:
+    def menu(self, name: str = "main", fallback: bool = False) -> list[MenuItem]:
         """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
         pages and sections whose front matter says `menu: NAME`; empty when there are none (a
-        theme then shows a default, such as the top-level sections)."""
-        return list(once(self._menus, name, lambda: self._menu(name)))
+        theme then shows a default, such as the top-level sections). With `fallback`, a menu
+        without entries gives that default: the top-level sections and the taxonomies that
+        have terms. Worked out once per build."""
+        return list(once(self._menus, (name, fallback), lambda: self._menu(name, fallback)))
 
-    def _menu(self, name: str) -> list[MenuItem]:
+    def _menu(self, name: str, fallback: bool) -> list[MenuItem]:
         views = self._views
         site = views.site
         items: list[MenuItem] = []
@@ -671,7 +672,10 @@ class SiteView:
         for menu, title, path, weight in families.menu_pages(site, lang):
             if menu == name:
                 items.append(MenuItem(title, site.url(path), weight))
-        return sorted(items, key=lambda item: item.weight)
+        if items or not fallback:
+            return sorted(items, key=lambda item: item.weight)
+        shown = [*self.sections, *(t for t in self.taxonomies.values() if t.has_terms)]
+        return [MenuItem(entry.title, entry.url, weight) for weight, entry in enumerate(shown)]
 
     @property
     def taxonomies(self) -> dict[str, TaxonomyView]:
