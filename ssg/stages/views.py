@@ -674,8 +674,9 @@ class SiteView:
                 items.append(MenuItem(title, site.url(path), weight))
         if items or not fallback:
             return sorted(items, key=lambda item: item.weight)
-        shown = [*self.sections, *(t for t in self.taxonomies.values() if t.has_terms)]
-        return [MenuItem(entry.title, entry.url, weight) for weight, entry in enumerate(shown)]
+        shown = [(s.title, s.url) for s in self.sections]
+        shown += [(t.title, t.url) for t in self.taxonomies.values() if t.has_terms]
+        return [MenuItem(title, url, weight) for weight, (title, url) in enumerate(shown)]
 
     @property
     def taxonomies(self) -> dict[str, TaxonomyView]:
