@@ -212,6 +212,16 @@ def _spoil(data: dict[str, Any], how: str) -> None:
         output["outputs"]["../../victim.txt"] = next(iter(output["outputs"].values()))
     elif how == "files as list":
         data["files"] = []
+    elif how == "link target as number":
+        data["contents"]["posts/p1.md"][1]["link_deps"] = [["posts/p2.md", None], [5, None]]
+    elif how == "link of three parts":
+        data["contents"]["posts/p1.md"][1]["link_deps"] = [["posts/p2.md", "/p2/", "x"]]
+    elif how == "warning line as true":
+        data["contents"]["posts/p1.md"][1]["warnings"] = [[True, "a warning"]]
+    elif how == "template pair as text":
+        data["contents"]["posts/p1.md"][1]["template_deps"] = ["page.html"]
+    elif how == "absolute output path":
+        output["outputs"]["/tmp/victim.txt"] = next(iter(output["outputs"].values()))
     elif how == "missing field":
         del data["markdown_key"]
 
@@ -220,6 +230,8 @@ def _spoil(data: dict[str, Any], how: str) -> None:
     "line as text", "title as number", "date without zone", "unknown tag", "unknown key kind",
     "key with extra arguments", "record names no key", "word count as list",
     "output outside the output folder", "files as list", "missing field",
+    "link target as number", "link of three parts", "warning line as true",
+    "template pair as text", "absolute output path",
 ])
 def test_a_cache_with_wrong_types_is_discarded_with_one_warning(
     make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture, tmp_path: Path, how: str

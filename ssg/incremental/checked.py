@@ -4,6 +4,7 @@ writes, or raises Invalid (a cache is then discarded, never trusted)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -55,16 +56,16 @@ def as_dest(value: Any) -> str:
     """An output file's path: relative, POSIX, inside the output folder (a hostile cache
     must not make the writer touch anything outside it)."""
     text = as_text(value)
-    if (not text or text.startswith("/") or "\0" in text
-            or any(part in ("", ".", "..") for part in text.split("/"))):
-        raise Invalid(f"unsafe output path {text!r}")
+    parts = text.split("/")
+    if not text or "\0" in text or "" in parts or "." in parts or ".." in parts:
+        raise Invalid(f"unsafe output path {text!r}")  # "" also where it starts with "/"
     return text
 
 
 def texts(value: Any) -> list[str]:
     """A list of texts (`each(value, as_text)`, checked in one pass)."""
     items = as_list(value)
-    if not all(type(v) is str for v in items):
+    if not all(map(isinstance, items, repeat(str))):
         raise Invalid("expected texts")
     return items
 

@@ -138,7 +138,7 @@ class Paths:
         stored = as_text(value)
         if os.path.isabs(stored):
             return stored
-        return os.path.join(self.root, *stored.split("/"))
+        return self._prefix + stored.replace("/", os.sep)  # os.path.join(root, *parts)
 
 
 # --- front matter values (YAML and TOML) ---------------------------------------------------
@@ -318,31 +318,38 @@ def _refs(value: Any) -> tuple[Ref, ...]:
     return tuple(refs)
 
 
+def _two(value: Any, what: str, first: frozenset[type], second: frozenset[type]
+         ) -> tuple[tuple[Any, Any], ...]:
+    """Pairs (lists of two) whose items have these types, as tuples: checked with maps over
+    the whole list, as they run for every link and dependency of every page."""
+    items = as_list(value)
+    if not items:
+        return ()
+    if set(map(type, items)) == {list} and set(map(len, items)) == {2}:
+        firsts, seconds = zip(*items, strict=True)
+        if set(map(type, firsts)) <= first and set(map(type, seconds)) <= second:
+            return tuple(zip(firsts, seconds, strict=True))
+    raise Invalid(f"expected pairs of {what}")
+
+
+_TEXT: frozenset[type] = frozenset({str})
+_TEXT_OR_NULL: frozenset[type] = frozenset({str, type(None)})
+_LINE: frozenset[type] = frozenset({int, type(None)})
+
+
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     """Pairs of texts."""
-    items = as_list(value)
-    if not all(type(v) is list and len(v) == 2 and type(v[0]) is str and type(v[1]) is str
-               for v in items):
-        raise Invalid("expected pairs of texts")
-    return tuple((first, second) for first, second in items)
+    return _two(value, "texts", _TEXT, _TEXT)
 
 
 def _link_deps(value: Any) -> tuple[tuple[str, str | None], ...]:
     """(target, URL or None) pairs."""
-    items = as_list(value)
-    if not all(type(v) is list and len(v) == 2 and type(v[0]) is str
-               and (v[1] is None or type(v[1]) is str) for v in items):
-        raise Invalid("expected pairs of a text and a text or null")
-    return tuple((target, url) for target, url in items)
+    return _two(value, "a text and a text or null", _TEXT, _TEXT_OR_NULL)
 
 
 def _warnings(value: Any) -> tuple[tuple[int | None, str], ...]:
     """(line or None, message) pairs."""
-    items = as_list(value)
-    if not all(type(v) is list and len(v) == 2 and (v[0] is None or type(v[0]) is int)
-               and type(v[1]) is str for v in items):
-        raise Invalid("expected pairs of a line and a message")
-    return tuple((line, message) for line, message in items)
+    return _two(value, "a line and a message", _LINE, _TEXT)
 
 
 def content_from_data(data: Any) -> ContentRecord:
