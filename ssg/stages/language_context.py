@@ -29,9 +29,16 @@ from ssg.stages.views import Translation, Views
 def plural_form(lang: str, n: Any) -> str:
     """The CLDR plural category of n in a language: one, two, few, many, zero or other."""
     try:
-        return str(_plural_rule(lang)(abs(int(n))))
+        count = abs(int(n))
     except (TypeError, ValueError):
         return "other"
+    return _plural_category(lang, count)
+
+
+@functools.lru_cache(maxsize=4096)
+def _plural_category(lang: str, count: int) -> str:
+    """Babel's rule for one count (a few microseconds each; lists ask for the same ones)."""
+    return str(_plural_rule(lang)(count))
 
 
 @functools.cache
