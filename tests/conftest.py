@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -134,6 +135,24 @@ def assert_valid_html(root: Path, timeout: float = 120) -> None:
     result = subprocess.run([validator, "--root", str(root)], capture_output=True, text=True,
                             timeout=timeout)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_files_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The system's temporary files the tests make (the dev server's image folders, the
+    browser's profiles, servers started as processes) go into pytest's folder of this run,
+    which keeps only its last few runs, not into /tmp for good."""
+    folder = str(tmp_path_factory.mktemp("tmp"))
+    saved_env, saved_dir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = folder, folder
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_dir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
 
 
 @pytest.fixture(scope="session")
