@@ -345,6 +345,12 @@ def test_the_default_theme_speaks_the_page_language(make_site: Callable[..., Sit
     assert "Dans cette page" not in fr and "Fermer" in fr
     # Blocks shared by many pages (breadcrumbs, the docs tree) are kept per language.
     assert ">Accueil</a>" in fr and ">Home</a>" in site.read("docs/intro/index.html")
+    # So are the head's links (rendered once per build for each language).
+    feeds = re.compile(r'<link rel="alternate" type="application/atom\+xml" href="([^"]+)" '
+                       r'title="([^"]+)"')
+    assert feeds.findall(fr)[0] == ("/fr/feed.xml", "Mon site (flux Atom)")
+    assert feeds.findall(site.read("docs/intro/index.html"))[0] == (
+        "/feed.xml", "My Site (Atom feed)")
     site.write({"i18n/fr.toml": '[search]\nclose = "Quitter"\n'})
     site.build()
     assert "Quitter" in site.read("fr/docs/intro/index.html")  # the site's file wins
