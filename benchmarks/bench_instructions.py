@@ -11,8 +11,9 @@ more than most changes to the render step or the cache make. The number of instr
 executes moves by under 0.01% between runs (with the hash seed fixed), so a change of one or two
 percent that timings cannot show is measured here. Each count is one process (`ssg build -j1
 --no-cache`, search on unless --no-search, the default theme) under Valgrind's cachegrind
-without cache simulation, the interpreter's start-up and imports included; it runs about 20
-times slower than the build (some 20 s at 200 pages). A revision given with --against is
+without cache simulation, the interpreter's start-up and imports included (ssg's bytecode
+compiled beforehand for each revision); it runs about 20 times slower than the build (some
+20 s at 200 pages). A revision given with --against is
 exported with `git archive` and run from there, with its own theme.
 """
 
@@ -29,12 +30,25 @@ from pathlib import Path
 from bench_build import REPO, WORK, configure, corpus
 
 
-def count(site: Path, code: Path) -> int:
+def environment(code: Path, pycache: Path) -> dict[str, str]:
+    """What the counted build runs with: ssg from `code`, its bytecode compiled beforehand
+    into `pycache` (else one revision would count compiling it and another not)."""
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(code), "PYTHONHASHSEED": "0",
+            "PYTHONPYCACHEPREFIX": str(pycache), "HOME": str(WORK), "LANG": "C.UTF-8"}
+
+
+def warm_up(site: Path, code: Path, pycache: Path) -> None:
+    """One build outside Valgrind: every module it imports gets its bytecode in `pycache`
+    (the prefix holds the libraries' bytecode too, not only ssg's)."""
+    subprocess.run([sys.executable, "-m", "ssg", "build", "-j1", "--no-cache", "-q", str(site)],
+                   env=environment(code, pycache), cwd=site, check=True, capture_output=True)
+
+
+def count(site: Path, code: Path, pycache: Path) -> int:
     """Instructions of a cold one-process build of `site` with ssg from `code`."""
     for leftover in ("output", ".ssg-cache"):
         shutil.rmtree(site / leftover, ignore_errors=True)
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(code), "PYTHONHASHSEED": "0",
-           "HOME": str(WORK), "LANG": "C.UTF-8"}
+    env = environment(code, pycache)
     proc = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
          sys.executable, "-m", "ssg", "build", "-j1", "--no-cache", "-q", str(site)],
@@ -75,12 +89,15 @@ def main() -> None:
                                      capture_output=True, check=True).stdout
             subprocess.run(["tar", "-x", "-C", str(exported)], input=archive, check=True)
             codes[args.against] = exported
+        caches = {label: Path(scratch) / f"pycache-{n}" for n, label in enumerate(codes)}
         results: dict[str, list[int]] = {label: [] for label in codes}
         sites = {label: site_for(args.pages, f"r{n}", code, not args.no_search)
                  for n, (label, code) in enumerate(codes.items())}
+        for label, code in codes.items():
+            warm_up(sites[label], code, caches[label])
         for _ in range(args.repeat):  # alternating, like the timed benchmarks
             for label, code in codes.items():
-                results[label].append(count(sites[label], code))
+                results[label].append(count(sites[label], code, caches[label]))
                 print(f"{label}: {results[label][-1]:,}", file=sys.stderr)
         for site in sites.values():
             shutil.rmtree(site, ignore_errors=True)
