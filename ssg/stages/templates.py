@@ -234,7 +234,7 @@ def place(url: str, urls: Any, leave_out: str | None = None) -> tuple[int, ...]:
     """Where `url` stands among `urls` (URLs, or items with a `url` such as menu entries),
     leaving out any equal to `leave_out`: for each, 2 when it is that URL, 1 when it is under
     it, else 0 (a `memo` key for navigation that marks the current entry)."""
-    found = (u if isinstance(u, str) else getattr(u, "url") for u in urls)  # noqa: B009
+    found = (u if isinstance(u, str) else u.url for u in urls)
     return tuple(2 if url == u else 1 if url.startswith(u) else 0
                  for u in map(str, found) if u != leave_out)
 
