@@ -636,7 +636,7 @@ class SiteView:
             return self._views.pages(families.home_pages(self._views.site, self._lang))
         return self._views.pages(self._views.home_pages())
 
-    def menu(self, name: str = "main", fallback: bool = False) -> list[MenuItem]:
+    def menu(self, name: str = "main", *, fallback: bool = False) -> list[MenuItem]:
         """The entries of a menu, by weight: those of `[[menu.NAME]]` in ssg.toml and the
         pages and sections whose front matter says `menu: NAME`; empty when there are none (a
         theme then shows a default, such as the top-level sections). With `fallback`, a menu
