@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from conftest import Site, html_tags, html_text
 from ssg.errors import SsgError
+from ssg.stages.templates import format_date
 
 # --- the site model and the HTML (no browser) ---------------------------------------------
 
@@ -153,6 +155,19 @@ def test_dates_are_not_zero_padded_and_follow_date_format(make_site: Callable[..
     site.write({"ssg.toml": 'date_format = "%-d.%-m.%Y (%d)"\n'})
     site.build()
     assert ">1.12.2026 (01)</time>" in site.read("p/index.html")
+
+
+@pytest.mark.parametrize(("value", "fmt", "text"), [
+    (datetime(2026, 3, 2, 9, 5, 7), "%-d/%-m/%-y %-H:%-M:%-S", "2/3/26 9:5:7"),
+    (datetime(2026, 3, 2, 0, 30), "%-I %p, day %-j", "12 AM, day 61"),
+    (datetime(2026, 3, 2, 12, 30), "%-I:%M %p", "12:30 PM"),
+    (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), "%B %-d, %Y (%-H h)", "December 31, 2026 (23 h)"),
+    (date(2026, 1, 9), "%-d.%-m. %-H:%-M %-I", "9.1. 0:0 12"),
+    (datetime(2026, 1, 9), "100%% on %-d", "100% on 9"),
+    (None, "%-d", ""),
+])
+def test_unpadded_date_codes(value: date | None, fmt: str, text: str) -> None:
+    assert format_date(value, fmt) == text  # type: ignore[arg-type]
 
 
 def _meta(html: str) -> dict[str, str]:

@@ -242,15 +242,49 @@ def place(url: str, urls: Any, leave_out: str | None = None) -> tuple[int, ...]:
 _UNPADDED = re.compile(r"%-([dmHIMSjy])")
 
 
+#: The numbers of the unpadded codes, from a date or datetime (a date's time is midnight).
+_UNPADDED_NUMBER: dict[str, Callable[[Any], int]] = {
+    "d": lambda v: v.day, "m": lambda v: v.month, "y": lambda v: v.year % 100,
+    "j": lambda v: v.timetuple().tm_yday, "H": lambda v: getattr(v, "hour", 0),
+    "I": lambda v: getattr(v, "hour", 0) % 12 or 12, "M": lambda v: getattr(v, "minute", 0),
+    "S": lambda v: getattr(v, "second", 0),
+}
+#: Where an unpadded number goes in the text strftime made (a character no format holds).
+_SLOT = "\x01"
+
+
+@functools.lru_cache(maxsize=64)
+def _unpadded_format(fmt: str) -> tuple[str, tuple[str, ...]] | None:
+    """fmt with a slot in place of each `%-X`, and the X's in order; None for a format this
+    cannot split safely (with `%%` or the slot character in it)."""
+    if "%%" in fmt or _SLOT in fmt:
+        return None
+    codes: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        codes.append(match.group(1))
+        return _SLOT
+
+    return _UNPADDED.sub(slot, fmt), tuple(codes)
+
+
 def format_date(value: datetime | None, fmt: str = "%B %-d, %Y") -> str:
     """Format a date for people: strftime's format, where `%-d` (and `%-m`, `%-H`, ...) is
     the number without zero padding on every platform."""
     if value is None:
         return ""
-    if "%-" in fmt:
+    if "%-" not in fmt:
+        return value.strftime(fmt)
+    split = _unpadded_format(fmt)
+    if split is None:
         fmt = _UNPADDED.sub(lambda m: str(int(value.strftime("%" + m.group(1)))).replace(
             "%", "%%"), fmt)
-    return value.strftime(fmt)
+        return value.strftime(fmt)
+    plain, codes = split
+    text = value.strftime(plain)
+    for code in codes:  # every page's date on every list: one strftime, not one per code
+        text = text.replace(_SLOT, str(_UNPADDED_NUMBER[code](value)), 1)
+    return text
 
 
 def rfc822(value: datetime | str) -> str:
