@@ -218,6 +218,9 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
         except RecursionError:
             raise too_deep from None
     else:
+        simple = _simple_yaml(text)
+        if simple is not None:
+            return simple  # scalars and lists of words: nested two levels at most
         try:
             data = parse_yaml(text)
         except yaml.YAMLError as exc:
