@@ -176,8 +176,11 @@ def parse_yaml(text: str) -> Any:
     """Parse YAML with the safe loader (the C one where available); a value its tag cannot
     make (`!!int x`) is a YAMLError like any other."""
     simple = _simple_yaml(text)
-    if simple is not None:
-        return simple
+    return simple if simple is not None else _load_yaml(text)
+
+
+def _load_yaml(text: str) -> Any:
+    """`parse_yaml` by the loader alone (for text the simple reader turned down)."""
     try:
         return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
     except (ValueError, TypeError, OverflowError) as exc:
@@ -222,7 +225,7 @@ def parse_front_matter(kind: str, text: str, display: str) -> dict[str, Any]:
         if simple is not None:
             return simple  # scalars and lists of words: nested two levels at most
         try:
-            data = parse_yaml(text)
+            data = _load_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
