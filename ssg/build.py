@@ -69,7 +69,13 @@ from ssg.stages.languages import I18N_DIR
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import Document, parse_sources
 from ssg.stages.plan import Task, plan
-from ssg.stages.render import Progress, Renderer, markdown_docs, report_links
+from ssg.stages.render import (
+    Progress,
+    Renderer,
+    markdown_docs,
+    page_search_record,
+    report_links,
+)
 from ssg.stages.search import (
     FORMAT,
     SEARCH_DIR,
@@ -77,7 +83,7 @@ from ssg.stages.search import (
     language_index_files,
     merge_records,
 )
-from ssg.stages.search_text import SearchRecord
+from ssg.stages.search_text import RecordLost, SearchRecord
 from ssg.stages.templates import template_ids
 from ssg.utils import Timer, dest_for_path, quote_url_path
 
@@ -492,8 +498,16 @@ def write_outputs(front: Front, reuse: Reuse, todo: list[Task], removed: list[st
             with timer.step("search index"):
                 last = old.search if old else None
                 output.search = merge_records(last, records, removed)
-                files, complete = language_index_files(output.search, last, stage.read,
-                                                       front.site.languages)
+                try:
+                    files, complete = language_index_files(output.search, last, stage.read,
+                                                           front.site.languages)
+                except RecordLost as exc:  # the cache's texts of a record are gone
+                    logging.getLogger("ssg").info("search records made again: %s", exc)
+                    output.search = {task.dest_path: page_search_record(
+                        front.site, reuse.contents, task.args[0])
+                        for task in front.tasks if task.kind == "page"}
+                    files, complete = language_index_files(output.search, None, stage.read,
+                                                           front.site.languages)
                 if complete:
                     index_written, index_removed = stage.write_folder(SEARCH_DIR, files,
                                                                       full=old is None)

@@ -45,6 +45,7 @@ from ssg.incremental.records import (
 from ssg.incremental.state import (
     VERSION,
     ContentStore,
+    SearchTexts,
     cache_file,
     stub,
     texts_file,
@@ -224,6 +225,11 @@ def _spoil(data: dict[str, Any], how: str) -> None:
         output["outputs"]["/tmp/victim.txt"] = next(iter(output["outputs"].values()))
     elif how == "missing field":
         del data["markdown_key"]
+    elif how == "search record length as text":
+        record = next(iter(output["search"].values()))
+        record[1] = str(record[1])
+    elif how == "search record of four parts":
+        next(iter(output["search"].values())).append("title")
 
 
 @pytest.mark.parametrize("how", [
@@ -231,7 +237,8 @@ def _spoil(data: dict[str, Any], how: str) -> None:
     "key with extra arguments", "record names no key", "word count as list",
     "output outside the output folder", "files as list", "missing field",
     "link target as number", "link of three parts", "warning line as true",
-    "template pair as text", "absolute output path",
+    "template pair as text", "absolute output path", "search record length as text",
+    "search record of four parts",
 ])
 def test_a_cache_with_wrong_types_is_discarded_with_one_warning(
     make_site: Callable[..., Site], ssg_log: pytest.LogCaptureFixture, tmp_path: Path, how: str
@@ -326,7 +333,7 @@ def test_paths_inside_the_site_are_stored_relative(tmp_path: Path) -> None:
     assert Paths(tmp_path / "moved").from_data("content/a.md") == str(
         tmp_path / "moved" / "content" / "a.md")
     with pytest.raises(Invalid):
-        state_from_data({"started_ns": True}, paths)
+        state_from_data({"started_ns": True}, paths, SearchTexts(tmp_path / "texts.sqlite"))
     assert isinstance(BuildState(), BuildState)
 
 
@@ -435,8 +442,8 @@ def test_a_state_read_from_the_cache_is_saved_as_a_clean_encoding_would_save_it(
     site.write({"content/posts/p2.md": page(2, tail="Edited.").replace("Page 2", "Second")})
     (site.root / "content/posts/p5.md").unlink()
     build(load_config(site.root), BuildOptions(jobs=1))
-    paths = Paths(site.root)
-    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths)
+    paths, texts = Paths(site.root), SearchTexts(texts_file(site.root))
+    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths, texts)
     assert state.stored is not None
     src = {Path(name).name: name for name in state.docs}
     p0, p1, p2 = src["p0.md"], src["p1.md"], src["p2.md"]
@@ -462,10 +469,10 @@ def test_a_state_read_from_the_cache_is_saved_as_a_clean_encoding_would_save_it(
     assert data["outputs"][paths.to_data(folder)]["outputs"]["posts/p1/index.html"] is (
         stored_output.records["posts/p1/index.html"][1])
     # And what is saved reads back as the state in memory, exactly as without the shortcut.
-    again = state_from_data(orjson.loads(orjson.dumps(data)), paths)
+    again = state_from_data(orjson.loads(orjson.dumps(data)), paths, texts)
     plain_state = replace(state, stored=None)
     plain_again = state_from_data(orjson.loads(orjson.dumps(
-        plain(state_to_data(plain_state, paths, VERSION)))), paths)
+        plain(state_to_data(plain_state, paths, VERSION)))), paths, texts)
     assert again == plain_again == state
     assert again.docs[p2][1].title == "Third" and p0 not in again.docs
     assert again.contents[p2][1].word_count == 99
@@ -480,8 +487,8 @@ def test_records_are_encoded_anew_when_the_keys_read_changed_places(
     keys in memory are no longer that list's start, no stored record is reused."""
     site = make_site(SITE)
     build(load_config(site.root), BuildOptions(jobs=1))
-    paths = Paths(site.root)
-    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths)
+    paths, texts = Paths(site.root), SearchTexts(texts_file(site.root))
+    state = state_from_data(orjson.loads(cache_file(site.root).read_bytes()), paths, texts)
     folder = next(iter(state.outputs))
     output = state.outputs[folder]
     output.key_fps = dict(reversed(output.key_fps.items()))
@@ -490,7 +497,7 @@ def test_records_are_encoded_anew_when_the_keys_read_changed_places(
     assert stored is not None
     records = data["outputs"][paths.to_data(folder)]["outputs"]
     assert all(records[dest] is not stored.records[dest][1] for dest in records)
-    again = state_from_data(orjson.loads(orjson.dumps(data)), paths)
+    again = state_from_data(orjson.loads(orjson.dumps(data)), paths, texts)
     assert again.outputs[folder].outputs == output.outputs
 
 

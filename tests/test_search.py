@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from conftest import Site
 from ssg.build import BuildOptions, Session, build
 from ssg.config import load_config
 from ssg.errors import ConfigError, OutputError
+from ssg.incremental.state import SearchTexts, cache_file, texts_file
 from ssg.stages import search
 from ssg.stages.search_text import excerpt, page_record, terms
 
@@ -183,6 +185,59 @@ def test_a_damaged_index_in_the_output_is_made_again(make_site: Callable[..., Si
         (site.out / f"search/t/{number}.json").write_text("not json")
     site.write({"content/about.md": "---\ntitle: About\n---\nOpen at ten.\n"})
     site.build()
+    assert find(site.out, "ten") == {"/about/": (1, False)}
+    assert tree(site.out) == clean_tree(site)
+
+
+def _search_rows(site: Site) -> list[tuple[str, ...]]:
+    with sqlite3.connect(texts_file(site.root)) as db:
+        return db.execute("SELECT * FROM search ORDER BY fp").fetchall()
+
+
+def test_the_cache_keeps_record_texts_beside_the_state_and_an_edit_reads_few(
+        make_site: Callable[..., Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state names each record by url, length and fp; the texts (title, excerpt, words)
+    are in the SQLite file, one row per record, and an edit reads those of a few pages."""
+    site = make_site({**FILES, **{f"content/herd/cow{n}.md": f"Cow number {n} moos.\n"
+                                  for n in range(40)}})
+    state = json.loads(cache_file(site.root).read_bytes())
+    stored = state["outputs"]["output"]["search"]
+    assert stored["animals/zebra/index.html"][0] == "/animals/zebra/"
+    assert "stripes" not in json.dumps(state)
+    rows = _search_rows(site)
+    assert len(rows) == len(stored) == 43
+    assert any("stripes" in row[3] for row in rows)
+    fetched: list[str] = []
+    real = SearchTexts.fetch
+    monkeypatch.setattr(SearchTexts, "fetch",
+                        lambda self, record: fetched.append(record["url"]) or real(self, record))
+    site.write({"content/herd/cow7.md": "Cow number 7 sleeps.\n"})
+    site.build()
+    assert 0 < len(fetched) <= 17  # the edited page's old record and its chunk of 16
+    assert find(site.out, "sleeps") == {"/herd/cow7/": (1, False)}
+    assert tree(site.out) == clean_tree(site)
+    assert len(_search_rows(site)) == 43, "the edited page's old texts are forgotten"
+
+
+@pytest.mark.parametrize("spoil", ["empty", "other words"])
+def test_lost_or_altered_record_texts_make_the_index_from_the_pages(
+        make_site: Callable[..., Site], spoil: str) -> None:
+    """Texts gone from the SQLite file (another build replaced it) or not those of the
+    record's fp (damaged, hostile) are never indexed: every record is made again."""
+    site = make_site(FILES)
+    with sqlite3.connect(texts_file(site.root)) as db:
+        if spoil == "empty":
+            db.execute("DELETE FROM search")
+        else:
+            db.execute("UPDATE search SET terms = 'evil', weights = '2'")
+    site.write({"content/animals/zebra.md": "---\ntitle: Zebras\n---\nZebras gallop.\n"})
+    site.build()
+    assert find(site.out, "evil") == {}
+    assert find(site.out, "gallop") == {"/animals/zebra/": (1, False)}
+    assert find(site.out, "trunk") == {"/animals/elephant/": (1, False)}
+    assert tree(site.out) == clean_tree(site)
+    site.write({"content/about.md": "---\ntitle: About\n---\nOpen at ten.\n"})
+    site.build()  # the texts are stored again: the next edit patches
     assert find(site.out, "ten") == {"/about/": (1, False)}
     assert tree(site.out) == clean_tree(site)
 

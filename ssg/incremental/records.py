@@ -41,11 +41,11 @@ from ssg.stages.keys import FINGERPRINTS, Key
 from ssg.stages.links import LinkMemo, PageLinks
 from ssg.stages.markdown import Content, Ref
 from ssg.stages.parse import FrontMatter
-from ssg.stages.search_text import ALPHABET, SearchRecord
+from ssg.stages.search_text import RecordTexts, SearchRecord, StoredRecord
 
 #: Bumped whenever what is stored, or what it means, changes (a cache of another format is
 #: discarded as a whole).
-FORMAT = 10
+FORMAT = 11
 
 #: A parsed document as kept: (file hash, front matter, body's first line, first heading).
 DocumentRecord = tuple[str, FrontMatter, int, str | None]
@@ -449,14 +449,17 @@ def output_state_to_data(state: OutputState, paths: Paths, stored: StoredOutputs
         "keys": Later(lambda: [*(stored.keys_data if stored is not None else ()),
                                *(key_to_data(key, paths) for key in islice(index, known, None))]),
         "key_fps": Later(lambda: [[index[key], fp] for key, fp in state.key_fps.items()]),
-        "search": Members(state.search.items()),
+        # Of each search record only what every build reads: its texts are in the SQLite
+        # file (ssg.incremental.state.save_search_texts).
+        "search": Members((dest, [record["url"], record["length"], record["fp"]])
+                          for dest, record in state.search.items()),
     })
 
 
 def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutputs] | None = None,
-                           folder: str = "") -> OutputState:
+                           folder: str = "", *, texts: RecordTexts) -> OutputState:
     """What an output folder holds, stored by output_state_to_data (and, into `stored`, the
-    data of each record read)."""
+    data of each record read); its search records read their texts through `texts`."""
     d = as_dict(data)
     arities: dict[str, tuple[int, int]] = {}
     keys_data = as_list(d["keys"])
@@ -489,8 +492,9 @@ def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutp
         position, fp = as_list(item, 2)
         key_fps[key_at(position)] = as_text(fp)
     outputs = {as_dest(dest): record(value) for dest, value in as_dict(d["outputs"]).items()}
-    search = {as_dest(dest): search_record_from_data(value)
-              for dest, value in as_dict(d.get("search", {})).items()}
+    search: dict[str, SearchRecord] = {
+        as_dest(dest): stored_record_from_data(value, texts)
+        for dest, value in as_dict(d["search"]).items()}
     if stored is not None:
         stored[folder] = StoredOutputs(keys, keys_data, {
             dest: (outputs[dest], value) for dest, value in d["outputs"].items()})
@@ -498,26 +502,13 @@ def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutp
                        outputs=outputs, key_fps=key_fps, search=search)
 
 
-_RECORD_TEXTS = ("url", "title", "excerpt", "terms", "weights", "fp")
-_RECORD_FIELDS = frozenset({*_RECORD_TEXTS, "length"})
-#: Deletes every letter a weight may be: what is left is not a weight.
-_NOT_WEIGHTS = str.maketrans("", "", ALPHABET)
-
-
-def search_record_from_data(data: Any) -> SearchRecord:
-    """A page's search record (ssg.stages.search_text.page_record): its words and their
-    weights must pair up, and weights be letters of the index's alphabet."""
-    d = as_dict(data)
-    if d.keys() != _RECORD_FIELDS:
-        raise Invalid("a search record with other fields")
-    if not all(type(d[name]) is str for name in _RECORD_TEXTS) or type(d["length"]) is not int:
+def stored_record_from_data(data: Any, texts: RecordTexts) -> StoredRecord:
+    """A page's search record as the state keeps it: [url, length, fp]; its texts are checked
+    against the fp when they are read (ssg.incremental.state.SearchTexts)."""
+    url, length, fp = as_list(data, 3)
+    if type(url) is not str or type(length) is not int or type(fp) is not str or length < 0:
         raise Invalid("a search record with values of other types")
-    terms, weights = d["terms"], d["weights"]
-    if (terms.count(" ") + 1 if terms else 0) != len(weights) or weights.translate(_NOT_WEIGHTS):
-        raise Invalid("a search record whose words and weights do not pair up")
-    record: SearchRecord = {name: d[name] for name in _RECORD_TEXTS}
-    record["length"] = d["length"]
-    return record
+    return StoredRecord(url, length, fp, texts)
 
 
 # --- the link report ----------------------------------------------------------------------
@@ -606,9 +597,10 @@ def stored_version(data: Any) -> tuple[Any, Any]:
     return data.get("format"), data.get("version")
 
 
-def state_from_data(data: Any, paths: Paths) -> BuildState:
+def state_from_data(data: Any, paths: Paths, texts: RecordTexts) -> BuildState:
     """The state stored by state_to_data (check its format and version first); it keeps
-    the data each record was read from, to write it back unchanged."""
+    the data each record was read from, to write it back unchanged. Its search records read
+    their texts through `texts`."""
     d = as_dict(data)
     started_ns = as_int(d["started_ns"])
     stored = Stored()
@@ -623,7 +615,7 @@ def state_from_data(data: Any, paths: Paths) -> BuildState:
     outputs = {}
     for folder, value in as_dict(d["outputs"]).items():
         path = paths.from_data(folder)
-        outputs[path] = output_state_from_data(value, paths, stored.outputs, path)
+        outputs[path] = output_state_from_data(value, paths, stored.outputs, path, texts=texts)
     return BuildState(
         started_ns=started_ns,
         files={paths.from_data(k): file_from_data(v) for k, v in as_dict(d["files"]).items()},

@@ -1,12 +1,13 @@
 """The build cache that outlives the process: parsed pages, rendered Markdown, output records.
 
-The cache is data only (`state.json`, and rendered Markdown's texts in an SQLite file of plain
-text columns), written and checked by ssg.incremental.records: reading it runs no code, so a
-cache restored in CI, by another user or into another folder is used. It holds paths relative
-to the site, and file contents are known by their hashes: a file's stat is only a shortcut on
-the machine that wrote the cache; when the stat differs, the file is hashed and compared. A
-cache can only ever save work, never change a result: one written by another ssg version or
-library version, or one that cannot be read, is discarded with one line saying so.
+The cache is data only (`state.json`, and in an SQLite file of plain text columns the texts of
+rendered Markdown and of search records), written and checked by ssg.incremental.records:
+reading it runs no code, so a cache restored in CI, by another user or into another folder is
+used. It holds paths relative to the site, and file contents are known by their hashes: a
+file's stat is only a shortcut on the machine that wrote the cache; when the stat differs, the
+file is hashed and compared. A cache can only ever save work, never change a result: one
+written by another ssg version or library version, or one that cannot be read, is discarded
+with one line saying so.
 """
 
 from __future__ import annotations
@@ -39,10 +40,18 @@ from ssg.incremental.records import (
 )
 from ssg.stages.keys import digest_bytes
 from ssg.stages.markdown import Content, Contents
+from ssg.stages.search_text import (
+    ALPHABET,
+    TEXT_FIELDS,
+    RecordLost,
+    SearchRecord,
+    StoredRecord,
+    record_fp,
+)
 from ssg.utils import pid_alive
 
-__all__ = ["CACHE_DIR", "VERSION", "BuildState", "ContentStore", "FileHashes", "cache_file",
-           "load_state", "save_state", "stub", "text_fp", "texts_file"]
+__all__ = ["CACHE_DIR", "VERSION", "BuildState", "ContentStore", "FileHashes", "SearchTexts",
+           "cache_file", "load_state", "save_state", "stub", "text_fp", "texts_file"]
 
 log = logging.getLogger("ssg")
 
@@ -266,6 +275,105 @@ class ContentStore(Contents):
         self._connection = None
 
 
+#: Where the texts of search records are kept, by record fp.
+_SEARCH_TABLE = ("CREATE TABLE IF NOT EXISTS search (fp TEXT PRIMARY KEY, title TEXT, "
+                 "excerpt TEXT, terms TEXT, weights TEXT)")
+#: Records fetched one by one before the rest of the table is read at once (an index made
+#: whole needs every record; an edit needs those of a few pages).
+_ONE_BY_ONE = 32
+#: Deletes every letter a weight may be: what is left is not a weight.
+_NOT_WEIGHTS = str.maketrans("", "", ALPHABET)
+
+
+class SearchTexts:
+    """The texts of the search records of the on-disk cache (the `search` table of its SQLite
+    file), read for StoredRecords when the index needs them."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._rows: dict[str, tuple[Any, ...]] | None = None
+        self._fetched = 0
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            self._connection = sqlite3.connect(self.path, isolation_level=None)
+            self._connection.execute(_SEARCH_TABLE)
+            self._pid = os.getpid()
+        return self._connection
+
+    def fetch(self, record: StoredRecord) -> dict[str, str]:
+        fp = record["fp"]
+        try:
+            if self._rows is None and self._fetched >= _ONE_BY_ONE:
+                self._rows = {row[0]: row[1:] for row in self._db().execute(
+                    "SELECT fp, title, excerpt, terms, weights FROM search")}
+            if self._rows is not None:
+                row = self._rows.get(str(fp))
+            else:
+                self._fetched += 1
+                found = self._db().execute(
+                    "SELECT title, excerpt, terms, weights FROM search WHERE fp = ?",
+                    (fp,)).fetchone()
+                row = tuple(found) if found is not None else None
+        except (sqlite3.Error, OSError) as exc:
+            raise RecordLost(str(exc)) from exc
+        if row is None or not all(type(text) is str for text in row):
+            raise RecordLost(f"no texts for the search record of {record['url']}")
+        texts = dict(zip(TEXT_FIELDS, row, strict=True))
+        terms, weights = texts["terms"], texts["weights"]
+        if ((terms.count(" ") + 1 if terms else 0) != len(weights)
+                or weights.translate(_NOT_WEIGHTS)
+                or record_fp({**record, **texts}) != fp):
+            raise RecordLost(f"the search record of {record['url']} is not what was stored")
+        return texts
+
+    def close(self) -> None:
+        """Close the connection (it reopens when a record is read again)."""
+        if self._connection is not None and self._pid == os.getpid():
+            self._connection.close()
+        self._connection = None
+
+
+def save_search_texts(path: Path, records: list[SearchRecord]) -> bool:
+    """Store the texts of the records made since the cache was read (a StoredRecord's are
+    there already); False when the file cannot be written."""
+    fresh = {str(record["fp"]): record for record in records
+             if not isinstance(record, StoredRecord)}
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute(_SEARCH_TABLE)
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO search VALUES (?, ?, ?, ?, ?)",
+                           [(fp, *(record[name] for name in TEXT_FIELDS))
+                            for fp, record in fresh.items()])
+            db.execute("COMMIT")
+        finally:
+            db.close()
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("cache %s could not be written (%s)", path, exc)
+        return False
+    return True
+
+
+def forget_search_texts(path: Path, records: list[SearchRecord]) -> None:
+    """Delete the texts no record of the state names any more."""
+    keep = {record["fp"] for record in records}
+    try:
+        db = sqlite3.connect(path, isolation_level=None)
+        try:
+            db.execute(_SEARCH_TABLE)
+            gone = [(fp,) for (fp,) in db.execute("SELECT fp FROM search") if fp not in keep]
+            if gone:
+                db.executemany("DELETE FROM search WHERE fp = ?", gone)
+        finally:
+            db.close()
+    except (sqlite3.Error, OSError):
+        pass  # rows left over cost only room
+
+
 def stub(content: Content) -> Content:
     """A content without its texts, as kept in the state."""
     return replace(content, html="", summary="", toc="")
@@ -309,7 +417,7 @@ def load_state(site_dir: Path) -> BuildState:
                     "full build", path)
         return BuildState()
     try:
-        return state_from_data(data, Paths(site_dir))
+        return state_from_data(data, Paths(site_dir), SearchTexts(texts_file(site_dir)))
     except (Invalid, KeyError, ValueError, TypeError, RecursionError) as exc:
         log.warning("cache %s holds data ssg did not write (%s); discarded, doing a full "
                     "build", path, exc)
@@ -332,9 +440,15 @@ def save_state(site_dir: Path, state: BuildState) -> None:
             pid = stale.name.rsplit("-", 1)[-1]
             if not (pid.isdigit() and pid_alive(int(pid))):
                 stale.unlink(missing_ok=True)  # left by a build killed while saving
+        records = [record for output in state.outputs.values()
+                   for record in output.search.values()]
+        # The texts first: a state on disk never names records whose texts are not there.
+        if not save_search_texts(texts_file(site_dir), records):
+            state = replace(state, outputs={})  # the next build renders every output again
         with tmp.open("wb") as out:
             encode_state(site_dir, state, out.write)
         os.replace(tmp, path)
+        forget_search_texts(texts_file(site_dir), records)
         (path.parent / "state.pickle").unlink(missing_ok=True)  # ssg 0.1's signed pickle
     except (OSError, RecursionError, ValueError) as exc:
         log.warning("cache could not be written (%s); the next build will be a full one",

@@ -304,14 +304,11 @@ class Renderer:
         if task.kind != "page":
             return None, frozenset()
         src = task.args[0]
-        page = self.site.pages[src]
-        content = self.contents[src]
         with tracking() as deps:
             record(keys.page_meta(src))
             record(keys.page_body(src))
             record(keys.page_summary(src))
-        return (page_record(self.site.url(page.path), page.title, content.html, content.summary),
-                frozenset(deps))
+        return page_search_record(self.site, self.contents, src), frozenset(deps)
 
     def _render(self, task: Task) -> bytes:
         if task.kind in GENERATED_KINDS:
@@ -473,6 +470,12 @@ class Renderer:
         if site.languages.multilingual:
             return {"entries": entries, "sitemap_alternates": sitemap_alternates(site)}
         return {"entries": entries}
+
+
+def page_search_record(site: Site, contents: Mapping[str, Content], src: str) -> SearchRecord:
+    """The search record of a page (ssg.stages.search_text.page_record)."""
+    page, content = site.pages[src], contents[src]
+    return page_record(site.url(page.path), page.title, content.html, content.summary)
 
 
 def json_feed(context: Mapping[str, Any]) -> bytes:

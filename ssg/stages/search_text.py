@@ -1,10 +1,13 @@
 """What the search index knows of one page: its record, made once per page while it renders.
 
 A record is plain data (str and int only), so the reuse layer keeps it with the page's output
-record and an unchanged page costs nothing on the next build. The words are found with
-Unicode-aware rules that the browser client (assets/search.js) repeats for queries: NFKC, then
-lowercase, then runs of letters and digits; a run of Chinese, Japanese or Korean characters,
-which has no spaces between its words, is indexed as its single characters and its bigrams.
+record and an unchanged page costs nothing on the next build. The on-disk cache keeps of each
+record only its url, length and fp in the state and the rest in its SQLite file, by fp: a
+`StoredRecord` reads those texts when the index first asks for them (one edit: a few pages).
+The words are found with Unicode-aware rules that the browser client (assets/search.js) repeats
+for queries: NFKC, then lowercase, then runs of letters and digits; a run of Chinese, Japanese
+or Korean characters, which has no spaces between its words, is indexed as its single
+characters and its bigrams.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from itertools import repeat
+from typing import Protocol
 
 from ssg.stages.keys import digest
 
 #: One search record: url, title, excerpt (str), length (int), terms, weights, fp (str).
 SearchRecord = dict[str, str | int]
+#: The fields of a record a StoredRecord reads when first asked for one of them.
+TEXT_FIELDS = ("title", "excerpt", "terms", "weights")
 
 #: The alphabet of the index's compact numbers; a weight is one character of its first 62.
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
@@ -87,6 +93,42 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.") + "…"
 
 
+class RecordLost(Exception):
+    """The texts of a stored record are gone or are not the record's (the cache's SQLite file
+    was replaced or damaged): the index must be made from records made anew."""
+
+
+class RecordTexts(Protocol):
+    """Where a StoredRecord's texts are kept."""
+
+    def fetch(self, record: StoredRecord) -> dict[str, str]:
+        """The record's TEXT_FIELDS, checked against its fp (RecordLost otherwise)."""
+        ...
+
+
+class StoredRecord(dict[str, str | int]):
+    """A record of an earlier build as the on-disk cache keeps it: url, length and fp in
+    memory, the other fields read through `texts` when one of them is first asked for."""
+
+    __slots__ = ("_texts",)
+
+    def __init__(self, url: str, length: int, fp: str, texts: RecordTexts):
+        super().__init__(url=url, length=length, fp=fp)
+        self._texts = texts
+
+    def __missing__(self, name: str) -> str | int:
+        if name not in TEXT_FIELDS or "title" in self:
+            raise KeyError(name)
+        self.update(self._texts.fetch(self))
+        return self[name]
+
+
+def record_fp(record: SearchRecord) -> str:
+    """What a record's fp must be: the digest of its other fields."""
+    return digest(*(record[name] for name in ("url", "title", "excerpt", "length", "terms",
+                                               "weights")))
+
+
 def page_record(url: str, title: str, body_html: str, summary_html: str) -> SearchRecord:
     """The search record of a page from its URL, title and rendered body and summary.
 
@@ -112,5 +154,5 @@ def page_record(url: str, title: str, body_html: str, summary_html: str) -> Sear
         "excerpt": excerpt(html_text(summary_html) if summary_html else text),
         "length": len(body), "terms": " ".join(words), "weights": "".join(weights),
     }
-    record["fp"] = digest(*record.values())
+    record["fp"] = record_fp(record)
     return record
