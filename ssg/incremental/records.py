@@ -471,27 +471,26 @@ def output_state_from_data(data: Any, paths: Paths, stored: dict[str, StoredOutp
             raise Invalid("no such key")
         return keys[position]
 
-    count = len(keys)
-    shared: dict[tuple[int, ...], tuple[Key, ...]] = {}
+    key_of = keys.__getitem__
 
     def record(value: Any) -> OutputRecord:
         data_hash, key_list = as_list(value, 2)
         # Checked as a whole (this runs for every key of every output): whole numbers only
-        # (bool is a subclass of int, its type is not int), each naming a stored key.
-        positions = tuple(as_list(key_list))
-        if positions and (not set(map(type, positions)) <= {int} or min(positions) < 0
-                          or max(positions) >= count):
+        # (bool is a subclass of int, its type is not int), each naming a stored key (one
+        # past the end raises IndexError: Invalid below).
+        positions = as_list(key_list)
+        if positions and (not set(map(type, positions)) <= {int} or min(positions) < 0):
             raise Invalid("no such key")
-        found = shared.get(positions)
-        if found is None:
-            found = shared[positions] = tuple(map(keys.__getitem__, positions))
-        return as_text(data_hash), found
+        return as_text(data_hash), tuple(map(key_of, positions))
 
     key_fps = {}
     for item in as_list(d["key_fps"]):
         position, fp = as_list(item, 2)
         key_fps[key_at(position)] = as_text(fp)
-    outputs = {as_dest(dest): record(value) for dest, value in as_dict(d["outputs"]).items()}
+    try:
+        outputs = {as_dest(dest): record(value) for dest, value in as_dict(d["outputs"]).items()}
+    except IndexError:
+        raise Invalid("no such key") from None
     search: dict[str, SearchRecord] = {
         as_dest(dest): stored_record_from_data(value, texts)
         for dest, value in as_dict(d["search"]).items()}
