@@ -32,7 +32,22 @@ def slugify(text: str) -> str:
     normalised and lower-cased (the URL percent-encodes what it must: `/%5B/`); only one
     that is still unusable as a path segment (with `/` or a backslash, or `..`) gives "".
     """
-    text = unicodedata.normalize("NFKC", text).lower()
+    if text.isascii():  # most names: file stems, tags; NFKC leaves ASCII as it is
+        text = text.lower()
+        if _PLAIN_SLUG.fullmatch(text) and (slug := text.strip("-_.")):
+            return slug  # what the loop below gives for it, in one regular expression
+    else:
+        text = unicodedata.normalize("NFKC", text).lower()
+    return _slug_of(text)
+
+
+#: A lower-case ASCII name the slug loop keeps as it is but for its ends: runs of characters it
+#: keeps, joined by single hyphens.
+_PLAIN_SLUG = re.compile(r"[a-z0-9._~+@]+(?:-[a-z0-9._~+@]+)*")
+
+
+def _slug_of(text: str) -> str:
+    """slugify of a name already NFKC normalised and lower-cased."""
     parts: list[str] = []
     gap = False
     for char in text:

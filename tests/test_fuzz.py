@@ -13,6 +13,7 @@ import os
 import posixpath
 import shutil
 import tempfile
+import unicodedata
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,7 +33,7 @@ from ssg.stages.discover import SourceFile, Sources
 from ssg.stages.markdown import resolve_link
 from ssg.stages.parse import Document, FrontMatter, check_front_matter, parse, split_front_matter
 from ssg.stages.plan import plan
-from ssg.utils import dest_for_path, normalize_url_path, quote_url_path, slugify
+from ssg.utils import _slug_of, dest_for_path, normalize_url_path, quote_url_path, slugify
 
 LONG = bool(os.environ.get("SSG_LONG_TESTS"))
 PROPERTY_EXAMPLES = 2000 if LONG else 150
@@ -271,6 +272,12 @@ def test_slugs_are_one_safe_segment(text: str) -> None:
     assert "/" not in slug and "\\" not in slug and "\x00" not in slug
     assert slug not in (".", "..")
     assert slugify(slug) == slug
+
+
+@properties
+@given(st.one_of(st.text(alphabet="aZ09._~+@-_ /?#%", max_size=12), tricky_text))
+def test_the_plain_ascii_slug_path_gives_what_the_general_one_does(text: str) -> None:
+    assert slugify(text) == _slug_of(unicodedata.normalize("NFKC", text).lower())
 
 
 @properties
