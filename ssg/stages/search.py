@@ -27,12 +27,12 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from itertools import accumulate, chain, repeat
-from operator import sub
+from itertools import accumulate, chain, compress, repeat
+from operator import is_not, itemgetter, sub
 from pathlib import Path
+from typing import cast
 
 from ssg.errors import OutputError
-from ssg.stages.keys import digest
 from ssg.stages.languages import Languages
 from ssg.stages.search_text import ALPHABET, SearchRecord, is_cjk
 
@@ -55,6 +55,7 @@ SEARCH_CLIENT = f"{SEARCH_DIR}/search.js"
 _DIGITS = ALPHABET[:62]
 _VALUE = bytes.maketrans(ALPHABET.encode("ascii"), bytes(range(64)))
 _WIDE = {"~": 3, "!": 5}
+_FP = itemgetter("fp")
 
 
 def check_reserved(dests: Iterable[tuple[str, str]]) -> None:
@@ -116,8 +117,8 @@ def _by_url(records: Mapping[str, SearchRecord],
     if known is not None and like is not None and known[0] is like and records.keys() == \
             like.keys():
         dests = known[1]
-        docs = [records[dest] for dest in dests]
-        if any(a["url"] != b["url"] for a, b in zip(docs, known[2], strict=True)):
+        docs = list(map(records.__getitem__, dests))
+        if any(docs[n]["url"] != known[2][n]["url"] for n in _replaced(docs, known[2])):
             docs = None  # a page of another URL: sorted below
     if docs is None:
         dests = sorted(records, key=lambda dest: _url(records[dest]))
@@ -239,13 +240,21 @@ def _length_class(length: int) -> str:
     return ALPHABET[min(63, round(math.log2(length + 1) * 4))]
 
 
+def _replaced(docs: list[SearchRecord], old: list[SearchRecord]) -> list[int]:
+    """The places where `docs` holds another record than `old` (lists of one length): found
+    by identity in C, as an unchanged page keeps its record object from build to build."""
+    return list(compress(range(len(docs)), map(is_not, docs, old)))
+
+
 def _meta(docs: list[SearchRecord], lengths: str | None = None) -> bytes:
     """meta.json of the index of `docs`; `lengths`: their length classes, when known."""
     if lengths is None:
         lengths = "".join(_length_class(int(d["length"])) for d in docs)
+    fps = cast("Iterable[str]", map(_FP, docs))  # a record's fp is text
+    stamp = hashlib.blake2b(" ".join(fps).encode("ascii"), digest_size=12).hexdigest()
     return _json({
         "version": FORMAT, "docs": len(docs), "shards": shard_count(len(docs)),
-        "chunk": CHUNK, "lengths": lengths, "stamp": digest(*(d["fp"] for d in docs)),
+        "chunk": CHUNK, "lengths": lengths, "stamp": stamp,
     })
 
 
@@ -324,10 +333,12 @@ def _patch(docs: list[SearchRecord], old: list[SearchRecord], read: Callable[[st
     """The files that change from the index of `old` to that of `docs` (both sorted by URL),
     or None when the whole index must be made again (pages came or went, many changed, or a
     file of the output cannot be read as the last build wrote it)."""
-    if len(docs) != len(old) or any(a["url"] != b["url"] for a, b in zip(docs, old, strict=True)):
+    if len(docs) != len(old):
         return None
-    changed = [doc for doc, (new, was) in enumerate(zip(docs, old, strict=True))
-               if new is not was and new["fp"] != was["fp"]]
+    replaced = _replaced(docs, old)
+    if any(docs[doc]["url"] != old[doc]["url"] for doc in replaced):
+        return None
+    changed = [doc for doc in replaced if docs[doc]["fp"] != old[doc]["fp"]]
     if not changed:
         return {}
     if len(changed) > max(8, PATCH_LIMIT * len(docs)):
