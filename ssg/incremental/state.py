@@ -146,10 +146,7 @@ class ContentStore(Contents):
         if self._connection is None or self._pid != os.getpid():
             assert self.path is not None
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._connection = sqlite3.connect(self.path, isolation_level=None)
-            self._connection.execute(
-                "CREATE TABLE IF NOT EXISTS texts (src TEXT PRIMARY KEY, fp TEXT, html TEXT, "
-                "summary TEXT, toc TEXT)")
+            self._connection = _connect(self.path, _TEXTS_TABLE)
             self._pid = os.getpid()
         return self._connection
 
@@ -275,6 +272,9 @@ class ContentStore(Contents):
         self._connection = None
 
 
+#: Where the texts of rendered Markdown are kept, by source.
+_TEXTS_TABLE = ("CREATE TABLE IF NOT EXISTS texts (src TEXT PRIMARY KEY, fp TEXT, html TEXT, "
+                "summary TEXT, toc TEXT)")
 #: Where the texts of search records are kept, by record fp.
 _SEARCH_TABLE = ("CREATE TABLE IF NOT EXISTS search (fp TEXT PRIMARY KEY, title TEXT, "
                  "excerpt TEXT, terms TEXT, weights TEXT)")
@@ -298,8 +298,7 @@ class SearchTexts:
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None or self._pid != os.getpid():
-            self._connection = sqlite3.connect(self.path, isolation_level=None)
-            self._connection.execute(_SEARCH_TABLE)
+            self._connection = _connect(self.path, _SEARCH_TABLE)
             self._pid = os.getpid()
         return self._connection
 
@@ -329,12 +328,6 @@ class SearchTexts:
             raise RecordLost(f"the search record of {record['url']} is not what was stored")
         return texts
 
-    def close(self) -> None:
-        """Close the connection (it reopens when a record is read again)."""
-        if self._connection is not None and self._pid == os.getpid():
-            self._connection.close()
-        self._connection = None
-
 
 def save_search_texts(path: Path, records: list[SearchRecord]) -> bool:
     """Store the texts of the records made since the cache was read (a StoredRecord's are
@@ -342,9 +335,8 @@ def save_search_texts(path: Path, records: list[SearchRecord]) -> bool:
     fresh = {str(record["fp"]): record for record in records
              if not isinstance(record, StoredRecord)}
     try:
-        db = sqlite3.connect(path, isolation_level=None)
+        db = _connect(path, _SEARCH_TABLE)
         try:
-            db.execute(_SEARCH_TABLE)
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO search VALUES (?, ?, ?, ?, ?)",
                            [(fp, *(record[name] for name in TEXT_FIELDS))
@@ -362,9 +354,8 @@ def forget_search_texts(path: Path, records: list[SearchRecord]) -> None:
     """Delete the texts no record of the state names any more."""
     keep = {record["fp"] for record in records}
     try:
-        db = sqlite3.connect(path, isolation_level=None)
+        db = _connect(path, _SEARCH_TABLE)
         try:
-            db.execute(_SEARCH_TABLE)
             gone = [(fp,) for (fp,) in db.execute("SELECT fp FROM search") if fp not in keep]
             if gone:
                 db.executemany("DELETE FROM search WHERE fp = ?", gone)
@@ -372,6 +363,13 @@ def forget_search_texts(path: Path, records: list[SearchRecord]) -> None:
             db.close()
     except (sqlite3.Error, OSError):
         pass  # rows left over cost only room
+
+
+def _connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to the cache's SQLite file (autocommit), with the table `schema` makes."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(schema)
+    return connection
 
 
 def stub(content: Content) -> Content:
